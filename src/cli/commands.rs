@@ -1,0 +1,407 @@
+//! The everyday commands: crawl, check, items, columns, parse-date.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Serialize;
+use serde_json::json;
+use url::Url;
+
+use super::output::{print_json, print_json_line, table, write_csv};
+use super::{
+    CheckArgs, CrawlArgs, Exit, FormatArgs, GlobalArgs, ItemsArgs, ParseDateArgs, TableJsonCsv,
+    TableOrJson, district_today,
+};
+use crate::config::{self, LoadOptions, load_settings};
+use crate::extract::{self, PageContext, PageRequest, YearHint, parse_date, parse_url_date};
+use crate::fetch::{self, FetchRequest, Fetcher};
+use crate::pipeline::{self, ColumnReport, CrawlOptions, CrawlSummary};
+use crate::store::{ItemFilter, Store};
+
+pub(super) fn db_path(g: &GlobalArgs) -> PathBuf {
+    g.db.clone().unwrap_or_else(|| PathBuf::from("gkwatch.db"))
+}
+
+pub(super) async fn open_existing_store(g: &GlobalArgs) -> anyhow::Result<Store> {
+    let path = db_path(g);
+    if !path.exists() {
+        bail!(
+            "no database at {} (run `gkwatch crawl` first, or pass --db)",
+            path.display()
+        );
+    }
+    Ok(Store::open(&path).await?)
+}
+
+pub(super) async fn crawl(g: &GlobalArgs, a: &CrawlArgs) -> anyhow::Result<Exit> {
+    let settings = load_settings(g.config.as_deref())?;
+    let targets_path = g
+        .targets
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("targets"));
+    let cfg = config::load(&targets_path, &g.selectors, &LoadOptions::default())?;
+    if settings.crawl.contact.is_none() {
+        tracing::warn!(
+            "crawl.contact is not set in the settings file: site operators cannot tell who is crawling"
+        );
+    }
+    let store = Store::open(&db_path(g)).await?;
+    let fetcher = Fetcher::new(&settings.crawl)?;
+    let opts = CrawlOptions {
+        full: a.full,
+        department: a.department.clone(),
+        column: a.column.clone(),
+        today: a.today.unwrap_or_else(district_today),
+        parallel_columns: settings.crawl.concurrency,
+        detail_pages_per_column: settings.crawl.detail_pages_per_column,
+    };
+    let summary = run_crawl(&cfg.targets, &store, &fetcher, &opts).await?;
+    print_crawl_summary(&summary);
+    store.close().await;
+    Ok(if summary.errors() > 0 {
+        Exit::PartialFailure
+    } else {
+        Exit::Ok
+    })
+}
+
+/// Runs the pipeline with a progress bar on a terminal and plain lines otherwise.
+pub(super) async fn run_crawl(
+    targets: &config::Targets,
+    store: &Store,
+    fetcher: &Fetcher,
+    opts: &CrawlOptions,
+) -> anyhow::Result<CrawlSummary> {
+    let total = targets
+        .columns
+        .iter()
+        .filter(|c| c.crawl_url().is_some())
+        .count();
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} columns  {msg}",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let on_column = |r: &ColumnReport| match &bar {
+        Some(bar) => {
+            bar.inc(1);
+            bar.set_message(format!("{} {}", r.department, r.name));
+        }
+        None => eprintln!("{}", column_line(r)),
+    };
+    let summary = pipeline::crawl(targets, store, fetcher, opts, &on_column).await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(summary?)
+}
+
+fn column_line(r: &ColumnReport) -> String {
+    format!(
+        "{} {} [{}] {}: {} list pages, {} items, {} new{}",
+        r.department,
+        r.name,
+        r.column_id,
+        r.state.as_str(),
+        r.list_pages,
+        r.saved.items_seen,
+        r.saved.items_new,
+        r.detail
+            .as_deref()
+            .map(|d| format!(" ({d})"))
+            .unwrap_or_default()
+    )
+}
+
+pub(super) fn print_crawl_summary(s: &CrawlSummary) {
+    let failed: Vec<&ColumnReport> = s.columns.iter().filter(|c| !c.state.is_success()).collect();
+    println!(
+        "crawl #{}: {} columns, {} pages, {} new items ({} seen), {} errors, {:.1}s",
+        s.run_id,
+        s.columns.len(),
+        s.pages(),
+        s.new_items(),
+        s.items_seen(),
+        failed.len(),
+        s.elapsed.as_secs_f64()
+    );
+    for c in failed {
+        println!("  ! {}", column_line(c));
+    }
+}
+
+/// Output of `check`.
+#[derive(Debug, Serialize)]
+struct CheckOutput {
+    encoding: String,
+    items: Vec<CheckItem>,
+    pagination: CheckPagination,
+    empty_marker: bool,
+    warnings: Vec<extract::ExtractWarning>,
+}
+
+#[derive(Debug, Serialize)]
+struct CheckItem {
+    title: String,
+    url: String,
+    date: Option<String>,
+    date_source: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+struct CheckPagination {
+    strategy: &'static str,
+    total_pages: Option<u32>,
+    next_url: Option<String>,
+}
+
+pub(super) async fn check(g: &GlobalArgs, a: &CheckArgs) -> anyhow::Result<Exit> {
+    let profiles = config::load_profiles(&g.selectors)?;
+    let Some(profile) = profiles.get(&a.profile) else {
+        let known: Vec<&str> = profiles.names().collect();
+        bail!(
+            "unknown profile {:?} (known: {})",
+            a.profile,
+            known.join(", ")
+        );
+    };
+    let today = a.today.unwrap_or_else(district_today);
+    let (decoded, page_url) = if a.source.starts_with("http://") || a.source.starts_with("https://")
+    {
+        let url = Url::parse(&a.source).with_context(|| format!("bad URL {:?}", a.source))?;
+        let settings = load_settings(g.config.as_deref())?;
+        let fetcher = Fetcher::new(&settings.crawl)?;
+        let page = PageRequest::get(url.clone());
+        let fetched = fetcher
+            .fetch(FetchRequest {
+                page: &page,
+                validators: None,
+                respect_robots: settings.crawl.respect_robots,
+            })
+            .await?;
+        let body = fetched.body.context("empty answer")?;
+        (body, a.base_url.clone().unwrap_or(fetched.final_url))
+    } else {
+        let path = Path::new(&a.source);
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let base = match &a.base_url {
+            Some(b) => b.clone(),
+            None => default_base(path)?,
+        };
+        (fetch::charset::decode(&bytes, None, None), base)
+    };
+    let request = PageRequest::get(page_url.clone());
+    let page = extract::extract_list(
+        &decoded.text,
+        profile,
+        PageContext {
+            request: &request,
+            first_url: &page_url,
+            page_index: 0,
+            today,
+        },
+    );
+    let out = CheckOutput {
+        encoding: decoded.encoding_name().to_string(),
+        items: page
+            .items
+            .iter()
+            .map(|i| CheckItem {
+                title: i.title.clone(),
+                url: i.url.to_string(),
+                date: i.date.map(|d| d.display()),
+                date_source: i.date.map(|d| d.source.as_str()),
+            })
+            .collect(),
+        pagination: CheckPagination {
+            strategy: page.pagination.strategy,
+            total_pages: page.pagination.total_pages,
+            next_url: page.pagination.next.as_ref().map(|n| n.url.to_string()),
+        },
+        empty_marker: page.empty_marker,
+        warnings: page.warnings,
+    };
+    match a.format {
+        TableOrJson::Json => print_json(&out)?,
+        TableOrJson::Table => {
+            let mut t = table(&["#", "date", "source", "title", "url"]);
+            for (i, item) in out.items.iter().enumerate() {
+                t.add_row(vec![
+                    (i + 1).to_string(),
+                    item.date.clone().unwrap_or_else(|| "-".into()),
+                    item.date_source.unwrap_or("-").to_string(),
+                    item.title.clone(),
+                    item.url.clone(),
+                ]);
+            }
+            println!("{t}");
+            println!(
+                "{} items · encoding {} · pagination {} (total pages {}, next {})",
+                out.items.len(),
+                out.encoding,
+                out.pagination.strategy,
+                out.pagination
+                    .total_pages
+                    .map_or("?".to_string(), |n| n.to_string()),
+                out.pagination.next_url.as_deref().unwrap_or("none")
+            );
+            if out.empty_marker {
+                println!("the page says the column is empty (暂无信息)");
+            }
+            for w in &out.warnings {
+                println!("warning: {}", serde_json::to_string(w)?);
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+fn default_base(path: &Path) -> anyhow::Result<Url> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Url::parse("http://base.invalid/")?
+        .join(&name)
+        .context("file name does not make a URL")
+}
+
+pub(super) async fn items(g: &GlobalArgs, a: &ItemsArgs) -> anyhow::Result<Exit> {
+    let store = open_existing_store(g).await?;
+    let rows = store
+        .items(&ItemFilter {
+            department: a.department.clone(),
+            column: a.column.clone(),
+            since: a.since,
+            limit: a.limit,
+        })
+        .await?;
+    match a.format {
+        TableJsonCsv::Json => print_json(&rows)?,
+        TableJsonCsv::Csv => {
+            let header = [
+                "department",
+                "column_id",
+                "column",
+                "published",
+                "date_source",
+                "title",
+                "url",
+                "first_seen",
+            ];
+            let data: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.department.clone(),
+                        r.column_id.clone(),
+                        r.column_name.clone(),
+                        display_date(r.published.as_deref(), r.date_precision.as_deref()),
+                        r.date_source.clone().unwrap_or_default(),
+                        r.title.clone(),
+                        r.url.clone(),
+                        r.first_seen.clone(),
+                    ]
+                })
+                .collect();
+            write_csv(std::io::stdout().lock(), &header, &data)?;
+        }
+        TableJsonCsv::Table => {
+            let mut t = table(&["published", "source", "department", "column", "title"]);
+            for r in &rows {
+                t.add_row(vec![
+                    display_date(r.published.as_deref(), r.date_precision.as_deref()),
+                    r.date_source.clone().unwrap_or_else(|| "-".into()),
+                    r.department.clone(),
+                    r.column_name.clone(),
+                    r.title.clone(),
+                ]);
+            }
+            println!("{t}");
+            println!("{} items", rows.len());
+        }
+    }
+    store.close().await;
+    Ok(Exit::Ok)
+}
+
+fn display_date(published: Option<&str>, precision: Option<&str>) -> String {
+    match (published, precision) {
+        (Some(p), Some("month")) => p.get(..7).unwrap_or(p).to_string(),
+        (Some(p), _) => p.to_string(),
+        (None, _) => "-".into(),
+    }
+}
+
+pub(super) async fn columns(g: &GlobalArgs, a: &FormatArgs) -> anyhow::Result<Exit> {
+    let store = open_existing_store(g).await?;
+    let rows = store.columns_overview().await?;
+    match a.format {
+        TableOrJson::Json => print_json(&rows)?,
+        TableOrJson::Table => {
+            let mut t = table(&[
+                "department",
+                "column",
+                "id",
+                "items",
+                "newest",
+                "last state",
+                "last crawled",
+            ]);
+            for r in &rows {
+                let state = match (&r.last_state, r.enabled) {
+                    (_, false) => "disabled".to_string(),
+                    (Some(s), _) => s.clone(),
+                    (None, true) => "never crawled".to_string(),
+                };
+                t.add_row(vec![
+                    r.department.clone(),
+                    r.column_name.clone(),
+                    r.column_id.clone(),
+                    r.items.to_string(),
+                    r.newest.clone().unwrap_or_else(|| "-".into()),
+                    state,
+                    r.last_crawled_at.clone().unwrap_or_else(|| "-".into()),
+                ]);
+            }
+            println!("{t}");
+        }
+    }
+    store.close().await;
+    Ok(Exit::Ok)
+}
+
+pub(super) fn parse_dates(a: &ParseDateArgs) -> anyhow::Result<Exit> {
+    let hint = YearHint {
+        year: a.year_hint,
+        today: Some(a.today.unwrap_or_else(district_today)),
+    };
+    let texts: Vec<String> = if a.texts.is_empty() {
+        std::io::stdin()
+            .lock()
+            .lines()
+            .collect::<Result<_, _>>()
+            .context("reading stdin")?
+    } else {
+        a.texts.clone()
+    };
+    for text in texts {
+        let parsed = if a.url {
+            parse_url_date(&text)
+        } else {
+            parse_date(&text, hint)
+        };
+        print_json_line(&json!({
+            "text": text,
+            "date": parsed.map(|d| d.display()),
+            "precision": parsed.map(|d| d.precision),
+        }))?;
+    }
+    Ok(Exit::Ok)
+}

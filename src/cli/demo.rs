@@ -1,0 +1,172 @@
+//! `gkwatch demo`: the whole pipeline against the bundled simulated district site.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+
+use super::commands::{print_crawl_summary, run_crawl};
+use super::output::table;
+use super::{DemoArgs, Exit, GlobalArgs, district_today};
+use crate::config::{self, CrawlSettings, LoadOptions};
+use crate::fetch::Fetcher;
+use crate::pipeline::CrawlOptions;
+use crate::sim::{ServeOptions, SimServer, SimSite};
+use crate::store::{ItemFilter, Store};
+
+const DEMO_MARKER: &str = "demo_database";
+
+pub(super) async fn run(g: &GlobalArgs, a: &DemoArgs) -> anyhow::Result<Exit> {
+    let today = a.today.unwrap_or_else(district_today);
+    let targets_path = g
+        .targets
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("targets/demo.toml"));
+    let db =
+        g.db.clone()
+            .unwrap_or_else(|| PathBuf::from("gkwatch-demo.db"));
+
+    let site = Arc::new(SimSite::demo(today));
+    let server = SimServer::start(site.clone(), ServeOptions::default())
+        .await
+        .context("cannot start the simulated site on 127.0.0.1")?;
+    println!("simulated district site serving at {}", server.origin);
+
+    let cfg = config::load(
+        &targets_path,
+        &g.selectors,
+        &LoadOptions {
+            origin_override: Some(server.origin.clone()),
+            include_demo: true,
+        },
+    )?;
+    let store = fresh_demo_store(&db).await?;
+    // Our own server on loopback: no need to be gentle, and robots.txt is still honoured.
+    let settings = CrawlSettings::unthrottled();
+    let fetcher = Fetcher::new(&settings)?;
+    let opts = CrawlOptions {
+        full: true,
+        department: None,
+        column: None,
+        today,
+        parallel_columns: settings.concurrency,
+        detail_pages_per_column: settings.detail_pages_per_column,
+    };
+    let summary = run_crawl(&cfg.targets, &store, &fetcher, &opts).await?;
+    print_crawl_summary(&summary);
+
+    // Per column: what was found and how fresh it is.
+    let mut t = table(&[
+        "department",
+        "column",
+        "state",
+        "items",
+        "newest",
+        "days",
+        "limit",
+        "",
+    ]);
+    let limits: BTreeMap<&str, u32> = cfg
+        .targets
+        .columns
+        .iter()
+        .map(|c| (c.id.as_str(), c.max_age_days))
+        .collect();
+    for c in &summary.columns {
+        let limit = limits.get(c.column_id.as_str()).copied().unwrap_or(14);
+        let days = c.newest.map(|n| (today - n).num_days());
+        let flag = match (c.state.is_success(), days) {
+            (false, _) => "✗ not read",
+            (true, Some(d)) if d > i64::from(limit) => "⚠ stale",
+            (true, None) => "⚠ empty",
+            _ => "",
+        };
+        t.add_row(vec![
+            c.department.clone(),
+            c.name.clone(),
+            c.state.as_str().to_string(),
+            c.saved.items_seen.to_string(),
+            c.newest.map_or("-".into(), |d| d.to_string()),
+            days.map_or("-".into(), |d| d.to_string()),
+            limit.to_string(),
+            flag.to_string(),
+        ]);
+    }
+    println!("{t}");
+
+    // The simulated site knows exactly what it serves: check the crawl against it.
+    let stored = store.items(&ItemFilter::default()).await?;
+    let got: BTreeSet<(String, String, String, Option<String>)> = stored
+        .into_iter()
+        .map(|r| (r.column_id, r.url, r.title, r.published))
+        .collect();
+    let expected: BTreeSet<(String, String, String, Option<String>)> = site
+        .expected_items(&server.origin)
+        .into_iter()
+        .map(|e| {
+            (
+                e.column_id,
+                e.url.to_string(),
+                e.title,
+                Some(e.date.format("%Y-%m-%d").to_string()),
+            )
+        })
+        .collect();
+    let missing = expected.difference(&got).count();
+    let unexpected = got.difference(&expected).count();
+    if missing == 0 && unexpected == 0 {
+        println!(
+            "✓ all {} items the simulated site serves were stored with the right title, URL and date",
+            expected.len()
+        );
+    } else {
+        println!(
+            "✗ {missing} expected items missing or different, {unexpected} unexpected items stored"
+        );
+    }
+    println!(
+        "database: {} — try `gkwatch --db {} columns` or `gkwatch --db {} items --department 区财政局`",
+        db.display(),
+        db.display(),
+        db.display()
+    );
+    store.close().await;
+
+    if a.serve {
+        println!("serving {} until Ctrl-C", server.origin);
+        tokio::signal::ctrl_c().await.ok();
+    }
+    server.shutdown().await;
+    Ok(if missing == 0 && unexpected == 0 {
+        Exit::Ok
+    } else {
+        Exit::Failure
+    })
+}
+
+/// Recreates the demo database, refusing to delete a file that is not one.
+async fn fresh_demo_store(path: &Path) -> anyhow::Result<Store> {
+    if path.exists() {
+        let existing = Store::open(path)
+            .await
+            .with_context(|| format!("{} exists and is not a gkwatch database", path.display()))?;
+        let is_demo = existing.meta(DEMO_MARKER).await?.is_some();
+        existing.close().await;
+        if !is_demo {
+            bail!(
+                "{} exists and is not a demo database; pass another --db for the demo",
+                path.display()
+            );
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let p = PathBuf::from(format!("{}{suffix}", path.display()));
+            if p.exists() {
+                std::fs::remove_file(&p).with_context(|| format!("removing {}", p.display()))?;
+            }
+        }
+    }
+    let store = Store::open(path).await?;
+    store.set_meta(DEMO_MARKER, "1").await?;
+    Ok(store)
+}

@@ -1,0 +1,221 @@
+//! The command line: raw flags become loaded configuration and open resources in one step,
+//! then each command is a few calls into the library. `anyhow` lives here and nowhere else.
+
+mod commands;
+mod demo;
+mod output;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::ConfigError;
+
+/// Watches the information-disclosure columns (政府信息公开专栏) of a district's departments.
+#[derive(Debug, Parser)]
+#[command(name = "gkwatch", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// SQLite database file [default: gkwatch.db; gkwatch-demo.db for `demo`]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Targets: a directory of *.toml (demo files skipped) or one file [default: targets; targets/demo.toml for `demo`]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub targets: Option<PathBuf>,
+    /// Directory (or file) of selector profiles
+    #[arg(long, global = true, value_name = "DIR", default_value = "selectors")]
+    pub selectors: PathBuf,
+    /// Settings file [default: gkwatch.toml if present]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the bundled simulated district site on 127.0.0.1, crawl it into a fresh demo
+    /// database and print a summary
+    Demo(DemoArgs),
+    /// Crawl the configured columns once
+    Crawl(CrawlArgs),
+    /// Extract one page with a profile, without touching the database
+    Check(CheckArgs),
+    /// List stored items
+    Items(ItemsArgs),
+    /// Per column: item count, newest date, last crawl state
+    Columns(FormatArgs),
+    /// Show how gkwatch reads date strings (or, with --url, the date in a URL)
+    ParseDate(ParseDateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Date the simulated site is built around [default: today in Asia/Shanghai]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
+    /// Keep serving the simulated site after the crawl, until Ctrl-C
+    #[arg(long)]
+    pub serve: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CrawlArgs {
+    /// Only this department (name or alias)
+    #[arg(long, value_name = "NAME")]
+    pub department: Option<String>,
+    /// Only this column id
+    #[arg(long, value_name = "ID")]
+    pub column: Option<String>,
+    /// Read every page of every column (ignore known items and HTTP validators)
+    #[arg(long)]
+    pub full: bool,
+    /// Date used for dates written without a year [default: today in Asia/Shanghai]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableOrJson {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TableJsonCsv {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// An http(s) URL to fetch, or a saved page
+    pub source: String,
+    /// Selector profile to apply
+    #[arg(long, value_name = "NAME")]
+    pub profile: String,
+    /// Base URL for relative links when SOURCE is a file [default: http://base.invalid/FILE]
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<url::Url>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableOrJson,
+    /// Date used for dates written without a year [default: today in Asia/Shanghai]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
+}
+
+#[derive(Debug, Args)]
+pub struct ItemsArgs {
+    /// Department name or alias
+    #[arg(long, value_name = "NAME")]
+    pub department: Option<String>,
+    /// Column id
+    #[arg(long, value_name = "ID")]
+    pub column: Option<String>,
+    /// Only items published on or after this date
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub since: Option<NaiveDate>,
+    /// At most this many items
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u32>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableJsonCsv,
+}
+
+#[derive(Debug, Args)]
+pub struct FormatArgs {
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct ParseDateArgs {
+    /// Read the date a CMS wrote into a URL instead of a date text
+    #[arg(long)]
+    pub url: bool,
+    /// Year for dates written without one ("05-12")
+    #[arg(long, value_name = "YYYY")]
+    pub year_hint: Option<i32>,
+    /// Today, for dates without a year when no --year-hint is given [default: today in Asia/Shanghai]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
+    /// Texts to read; one per line on stdin when none is given
+    pub texts: Vec<String>,
+}
+
+/// Exit codes: what a script or systemd can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    Failure = 1,
+    /// The command ran, but some columns failed.
+    PartialFailure = 2,
+    Config = 3,
+}
+
+/// Today's date in the district (Asia/Shanghai).
+pub fn district_today() -> NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(Exit::Failure as u8);
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    match result {
+        Ok(exit) => ExitCode::from(exit as u8),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            let code = if e.chain().any(|c| c.downcast_ref::<ConfigError>().is_some()) {
+                Exit::Config
+            } else {
+                Exit::Failure
+            };
+            ExitCode::from(code as u8)
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+async fn run(cli: Cli) -> anyhow::Result<Exit> {
+    let g = &cli.global;
+    match &cli.command {
+        Command::Demo(a) => demo::run(g, a).await,
+        Command::Crawl(a) => commands::crawl(g, a).await,
+        Command::Check(a) => commands::check(g, a).await,
+        Command::Items(a) => commands::items(g, a).await,
+        Command::Columns(a) => commands::columns(g, a).await,
+        Command::ParseDate(a) => commands::parse_dates(a),
+    }
+}

@@ -1,0 +1,144 @@
+//! The configuration files as written: serde structs with defaults next to the fields.
+
+use serde::Deserialize;
+
+/// A `targets/*.toml` file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetsFile {
+    /// A demo file describes the simulated site: `gkwatch demo` loads it, a directory load skips
+    /// it so production never crawls it.
+    #[serde(default)]
+    pub demo: bool,
+    #[serde(default)]
+    pub department: Vec<RawDepartment>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDepartment {
+    /// As the district writes it: 区财政局.
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// The department's site; relative column URLs are resolved against it.
+    #[serde(default)]
+    pub site: Option<String>,
+    /// Obey robots.txt (default true); a column may override.
+    #[serde(default)]
+    pub respect_robots: Option<bool>,
+    #[serde(default)]
+    pub column: Vec<RawColumn>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawColumn {
+    /// Stable id, unique across all targets files (e.g. `czj-yjs`).
+    pub id: String,
+    pub name: String,
+    /// Empty until filled in at deployment; then the column must be enabled explicitly.
+    #[serde(default)]
+    pub url: String,
+    /// Selector profile reading the list (required for kind = "list").
+    #[serde(default)]
+    pub profile: Option<String>,
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default = "default_max_age_days")]
+    pub max_age_days: u32,
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub respect_robots: Option<bool>,
+}
+
+fn default_kind() -> String {
+    "list".into()
+}
+fn default_max_age_days() -> u32 {
+    14
+}
+fn default_true() -> bool {
+    true
+}
+
+/// A `selectors/*.toml` file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelectorsFile {
+    #[serde(default)]
+    pub profile: Vec<RawProfile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// `html` (default) or `hanweb_datastore`.
+    #[serde(default = "default_source")]
+    pub source: String,
+    /// CSS selector matching each list item.
+    pub item: String,
+    /// CSS selector of the link inside an item (default `a`).
+    #[serde(default = "default_link")]
+    pub link: String,
+    #[serde(default = "default_href")]
+    pub link_attr: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Attribute preferred over truncated text (default `title`; empty string: never).
+    #[serde(default = "default_title_attr")]
+    pub title_attr: String,
+    #[serde(default)]
+    pub date: Option<String>,
+    #[serde(default)]
+    pub date_attr: Option<String>,
+    /// Any of `url`, `detail_meta`, `detail_text`, in the order to try them.
+    #[serde(default = "default_fallbacks")]
+    pub date_fallbacks: Vec<String>,
+    /// `none`, `next_link`, `trs_create_page_html`, `url_template`, `hanweb_dataproxy`.
+    #[serde(default = "default_pagination")]
+    pub pagination: String,
+    /// `next_link`: CSS selector of the next-page link (default: a link whose text is 下一页).
+    #[serde(default)]
+    pub next: Option<String>,
+    #[serde(default)]
+    pub next_texts: Option<Vec<String>>,
+    /// `url_template`: e.g. `index_{n}.html` or `?page={n}`.
+    #[serde(default)]
+    pub page_template: Option<String>,
+    /// `url_template`: the `{n}` of the second page (default 2).
+    #[serde(default)]
+    pub page_start: Option<u32>,
+    #[serde(default = "default_max_pages")]
+    pub max_pages: u32,
+    #[serde(default)]
+    pub empty_markers: Option<Vec<String>>,
+}
+
+fn default_source() -> String {
+    "html".into()
+}
+fn default_link() -> String {
+    "a".into()
+}
+fn default_href() -> String {
+    "href".into()
+}
+fn default_title_attr() -> String {
+    "title".into()
+}
+fn default_fallbacks() -> Vec<String> {
+    vec!["url".into()]
+}
+fn default_pagination() -> String {
+    "none".into()
+}
+fn default_max_pages() -> u32 {
+    50
+}

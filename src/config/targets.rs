@@ -1,0 +1,343 @@
+//! Compiling `targets/*.toml` into departments and columns.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use url::Url;
+
+use super::error::{ConfigError, Problems, parse_toml};
+use super::profiles::Profiles;
+use super::raw::{RawColumn, TargetsFile};
+use super::{CATEGORY_IDS, LoadOptions, toml_files};
+use crate::extract::Profile;
+
+/// What a column holds, and so how it is read.
+#[derive(Debug, Clone)]
+pub enum ColumnKind {
+    /// A list of items, newest first, read with a selector profile: freshness applies.
+    List(Arc<Profile>),
+    /// One standing page (机构职能, 信息公开指南): must be reachable and not blank.
+    Page,
+}
+
+impl ColumnKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ColumnKind::List(_) => "list",
+            ColumnKind::Page => "page",
+        }
+    }
+}
+
+/// A department of the district.
+#[derive(Debug, Clone)]
+pub struct Department {
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub site: Option<Url>,
+}
+
+/// One disclosure column to watch.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// Stable id, unique across all targets files.
+    pub id: String,
+    pub department: String,
+    pub name: String,
+    /// `None` while the URL is still to be filled in (the column is then disabled).
+    pub url: Option<Url>,
+    pub kind: ColumnKind,
+    pub categories: Vec<String>,
+    pub max_age_days: u32,
+    pub enabled: bool,
+    pub respect_robots: bool,
+    /// The file that defines the column (for messages).
+    pub file: PathBuf,
+}
+
+impl Column {
+    /// The URL of an enabled column.
+    pub fn crawl_url(&self) -> Option<&Url> {
+        self.url.as_ref().filter(|_| self.enabled)
+    }
+
+    /// The selector profile of a list column.
+    pub fn profile(&self) -> Option<&Arc<Profile>> {
+        match &self.kind {
+            ColumnKind::List(p) => Some(p),
+            ColumnKind::Page => None,
+        }
+    }
+}
+
+/// All departments and columns of the loaded targets files.
+#[derive(Debug, Clone, Default)]
+pub struct Targets {
+    pub departments: Vec<Department>,
+    pub columns: Vec<Column>,
+    /// Files read (a directory load skips demo files).
+    pub files: Vec<PathBuf>,
+}
+
+/// Loads a targets file, or every non-demo `*.toml` of a directory.
+pub(crate) fn load_targets(
+    path: &Path,
+    profiles: &Profiles,
+    opts: &LoadOptions,
+) -> Result<Targets, ConfigError> {
+    let single_file = path.is_file();
+    let mut targets = Targets::default();
+    let mut problems = Vec::new();
+    // Column URL → (file, key) of its first definition.
+    let mut urls: HashMap<String, (PathBuf, String)> = HashMap::new();
+    let mut ids: HashMap<String, PathBuf> = HashMap::new();
+    let mut departments: HashMap<String, PathBuf> = HashMap::new();
+    for file_path in toml_files(path)? {
+        if file_path.file_name().is_some_and(|n| n == "tasks.toml") && !single_file {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file_path).map_err(|source| ConfigError::Io {
+            path: file_path.clone(),
+            source,
+        })?;
+        let file: TargetsFile = match parse_toml(&file_path, &text) {
+            Ok(f) => f,
+            Err(ConfigError::Invalid(p)) => {
+                problems.extend(p);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        if file.demo && !single_file && !opts.include_demo {
+            tracing::debug!(file = %file_path.display(), "skipping demo targets file");
+            continue;
+        }
+        let mut p = Problems::new(&file_path);
+        for (di, dept) in file.department.iter().enumerate() {
+            let dkey = format!("department[{di}] ({})", dept.name);
+            if dept.name.trim().is_empty() {
+                p.push(format!("department[{di}].name"), "must not be empty");
+            }
+            if let Some(first) = departments.insert(dept.name.clone(), file_path.clone()) {
+                p.push(
+                    format!("{dkey}.name"),
+                    format!(
+                        "department {:?} is already defined in {}",
+                        dept.name,
+                        first.display()
+                    ),
+                );
+            }
+            let site = match dept
+                .site
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+            {
+                None => None,
+                Some(s) => match parse_http_url(s) {
+                    Ok(u) => Some(with_origin(u, opts.origin_override.as_ref())),
+                    Err(e) => {
+                        p.push(format!("{dkey}.site"), e);
+                        None
+                    }
+                },
+            };
+            let dept_robots = dept.respect_robots.unwrap_or(true);
+            for (ci, raw) in dept.column.iter().enumerate() {
+                let ckey = format!("{dkey}.column[{ci}] ({})", raw.id);
+                if let Some(mut col) = compile_column(
+                    raw,
+                    &ckey,
+                    &dept.name,
+                    site.as_ref(),
+                    dept_robots,
+                    profiles,
+                    opts,
+                    &mut p,
+                ) {
+                    if let Some(first) = ids.insert(col.id.clone(), file_path.clone()) {
+                        p.push(
+                            format!("{ckey}.id"),
+                            format!(
+                                "column id {:?} is already used in {}",
+                                col.id,
+                                first.display()
+                            ),
+                        );
+                    }
+                    if let Some(url) = &col.url {
+                        let canonical = canonical_url(url);
+                        if let Some((ffile, fkey)) = urls.get(&canonical) {
+                            p.push(
+                                format!("{ckey}.url"),
+                                format!(
+                                    "URL {url} is already watched by {fkey} in {}",
+                                    ffile.display()
+                                ),
+                            );
+                        } else {
+                            urls.insert(canonical, (file_path.clone(), ckey.clone()));
+                        }
+                    }
+                    col.file = file_path.clone();
+                    targets.columns.push(col);
+                }
+            }
+            targets.departments.push(Department {
+                name: dept.name.clone(),
+                aliases: dept.aliases.clone(),
+                site,
+            });
+        }
+        problems.extend(p.list);
+        targets.files.push(file_path);
+    }
+    if !problems.is_empty() {
+        return Err(ConfigError::Invalid(problems));
+    }
+    Ok(targets)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn compile_column(
+    raw: &RawColumn,
+    key: &str,
+    department: &str,
+    site: Option<&Url>,
+    dept_robots: bool,
+    profiles: &Profiles,
+    opts: &LoadOptions,
+    p: &mut Problems,
+) -> Option<Column> {
+    let before = p.list.len();
+    if raw.id.trim().is_empty() || raw.id.chars().any(char::is_whitespace) {
+        p.push(format!("{key}.id"), "must be a non-empty id without spaces");
+    }
+    if raw.name.trim().is_empty() {
+        p.push(format!("{key}.name"), "must not be empty");
+    }
+    let kind = match (raw.kind.as_str(), raw.profile.as_deref()) {
+        ("list", Some(name)) => match profiles.get(name) {
+            Some(profile) => Some(ColumnKind::List(profile.clone())),
+            None => {
+                let known: Vec<&str> = profiles.names().collect();
+                p.push(
+                    format!("{key}.profile"),
+                    format!(
+                        "unknown selector profile {name:?} (known: {})",
+                        known.join(", ")
+                    ),
+                );
+                None
+            }
+        },
+        ("list", None) => {
+            p.push(
+                format!("{key}.profile"),
+                "missing: a list column needs a selector profile (see selectors/)",
+            );
+            None
+        }
+        ("page", None) => Some(ColumnKind::Page),
+        ("page", Some(_)) => {
+            p.push(
+                format!("{key}.profile"),
+                "a page column is read whole: remove the profile, or make it kind = \"list\"",
+            );
+            None
+        }
+        (other, _) => {
+            p.push(
+                format!("{key}.kind"),
+                format!("unknown kind {other:?} (expected list or page)"),
+            );
+            None
+        }
+    };
+    for (i, c) in raw.categories.iter().enumerate() {
+        if !CATEGORY_IDS.contains(&c.as_str()) {
+            p.push(
+                format!("{key}.categories[{i}]"),
+                format!("unknown category id {c:?} (see the category list in README.md)"),
+            );
+        }
+    }
+    if raw.max_age_days == 0 {
+        p.push(format!("{key}.max_age_days"), "must be at least 1");
+    }
+    let url_text = raw.url.trim();
+    let url = if url_text.is_empty() {
+        if raw.enabled {
+            p.push(
+                format!("{key}.url"),
+                "is empty: fill in the column's URL, or set enabled = false until it is known",
+            );
+        }
+        None
+    } else {
+        let joined = match site {
+            Some(site) => site.join(url_text).map_err(|e| e.to_string()),
+            None => Url::parse(url_text).map_err(|e| match e {
+                url::ParseError::RelativeUrlWithoutBase => {
+                    "is relative but the department has no site to resolve it against".to_string()
+                }
+                e => e.to_string(),
+            }),
+        };
+        match joined.and_then(|u| check_http(u).map_err(str::to_string)) {
+            Ok(u) => Some(with_origin(u, opts.origin_override.as_ref())),
+            Err(e) => {
+                p.push(format!("{key}.url"), format!("{url_text:?}: {e}"));
+                None
+            }
+        }
+    };
+    if p.list.len() > before {
+        return None;
+    }
+    Some(Column {
+        id: raw.id.clone(),
+        department: department.to_string(),
+        name: raw.name.clone(),
+        url,
+        kind: kind?,
+        categories: raw.categories.clone(),
+        max_age_days: raw.max_age_days,
+        enabled: raw.enabled,
+        respect_robots: raw.respect_robots.unwrap_or(dept_robots),
+        file: PathBuf::new(),
+    })
+}
+
+fn parse_http_url(s: &str) -> Result<Url, String> {
+    let u = Url::parse(s).map_err(|e| format!("{s:?}: {e}"))?;
+    check_http(u).map_err(|e| format!("{s:?}: {e}"))
+}
+
+fn check_http(u: Url) -> Result<Url, &'static str> {
+    match u.scheme() {
+        "http" | "https" if u.host().is_some() => Ok(u),
+        "http" | "https" => Err("has no host"),
+        _ => Err("only http and https URLs can be watched"),
+    }
+}
+
+/// Replaces scheme, host and port (used by the demo to point at the simulated site).
+fn with_origin(mut url: Url, origin: Option<&Url>) -> Url {
+    if let Some(origin) = origin {
+        // Both are http(s) URLs with hosts, so these setters cannot fail.
+        let _ = url.set_scheme(origin.scheme());
+        let _ = url.set_host(origin.host_str());
+        let _ = url.set_port(origin.port());
+    }
+    url
+}
+
+/// Two spellings of one page (`HTTP://A.gov.cn/x#top`) count as the same column URL.
+fn canonical_url(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_fragment(None);
+    u.to_string()
+}

@@ -1,0 +1,258 @@
+//! Items of a list page: selection, title, link and date.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use scraper::{ElementRef, Html, Selector};
+use url::Url;
+
+use super::date::{Precision, YearHint, parse_date, parse_url_date};
+use super::profile::{DateFallback, ListSource, Profile};
+use super::text::{choose_title, normalize_space};
+use super::{DateSource, ExtractWarning, ItemDate, ListItem, PageContext};
+
+static RECORD_CDATA: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?s)<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>").expect("static regex")
+});
+
+static XML_SCRIPT: LazyLock<Selector> =
+    LazyLock::new(|| Selector::parse(r#"script[type="text/xml"]"#).expect("static selector"));
+
+pub(super) static BODY: LazyLock<Selector> =
+    LazyLock::new(|| Selector::parse("body").expect("static selector"));
+
+static BASE_HREF: LazyLock<Selector> =
+    LazyLock::new(|| Selector::parse("head base[href]").expect("static selector"));
+
+/// Whether `body` is a bare Hanweb `<datastore>` document (a data-proxy answer).
+pub(super) fn is_bare_datastore(body: &str) -> bool {
+    let t = body.trim_start_matches('\u{feff}').trim_start();
+    let t = if t.starts_with("<?xml") {
+        t.find("?>").map_or(t, |i| t[i + 2..].trim_start())
+    } else {
+        t
+    };
+    t.starts_with("<datastore")
+}
+
+/// The HTML fragments held in `<record><![CDATA[…]]></record>` elements.
+pub(super) fn datastore_records(doc: Option<&Html>, raw: &str) -> Vec<String> {
+    let mut records = Vec::new();
+    let mut push_from = |text: &str| {
+        records.extend(
+            RECORD_CDATA
+                .captures_iter(text)
+                .filter_map(|cap| cap.get(1))
+                .map(|m| m.as_str().to_string()),
+        );
+    };
+    match doc {
+        // Only records inside script[type=text/xml]: a datastore left in a comment is not live.
+        Some(doc) => {
+            for script in doc.select(&XML_SCRIPT) {
+                push_from(&script.text().collect::<String>());
+            }
+        }
+        None => push_from(raw),
+    }
+    records
+}
+
+pub(super) fn extract_items(
+    doc: Option<&Html>,
+    records: Option<&[String]>,
+    profile: &Profile,
+    ctx: PageContext<'_>,
+    warnings: &mut Vec<ExtractWarning>,
+) -> Vec<ListItem> {
+    let base = doc
+        .and_then(base_href)
+        .and_then(|href| ctx.request.url.join(&href).ok())
+        .unwrap_or_else(|| ctx.request.url.clone());
+    match profile.source {
+        ListSource::Html => match doc {
+            Some(doc) => read_items(doc.root_element(), profile, &base, ctx, warnings),
+            None => Vec::new(),
+        },
+        ListSource::HanwebDatastore => {
+            let records = records.unwrap_or_default();
+            if records.is_empty() {
+                return Vec::new();
+            }
+            let fragment = Html::parse_fragment(&records.join("\n"));
+            read_items(fragment.root_element(), profile, &base, ctx, warnings)
+        }
+    }
+}
+
+fn base_href(doc: &Html) -> Option<String> {
+    doc.select(&BASE_HREF)
+        .next()
+        .and_then(|b| b.value().attr("href"))
+        .map(|h| h.trim().to_string())
+}
+
+fn read_items(
+    root: ElementRef<'_>,
+    profile: &Profile,
+    base: &Url,
+    ctx: PageContext<'_>,
+    warnings: &mut Vec<ExtractWarning>,
+) -> Vec<ListItem> {
+    let mut items = Vec::new();
+    let mut seen = HashSet::new();
+    for el in root.select(&profile.item) {
+        let Some(link_el) = first_match(el, &profile.link) else {
+            let text = normalize_space(&el.text().collect::<String>());
+            // Header rows of a table carry no link and no information: not worth a warning.
+            if !text.is_empty() && el.value().name() != "tr" {
+                warnings.push(ExtractWarning::ItemWithoutLink {
+                    text: truncate(&text, 60),
+                });
+            }
+            continue;
+        };
+        let Some(href) = link_el.value().attr(&profile.link_attr).map(str::trim) else {
+            continue;
+        };
+        let Some(url) = resolve_link(base, href) else {
+            warnings.push(ExtractWarning::BadLink {
+                href: truncate(href, 120),
+            });
+            continue;
+        };
+        if !seen.insert(url.clone()) {
+            continue;
+        }
+        let title_el = match &profile.title {
+            Some(sel) => first_match(el, sel).unwrap_or(link_el),
+            None => link_el,
+        };
+        let text: String = title_el.text().collect();
+        let attr = profile
+            .title_attr
+            .as_deref()
+            .and_then(|a| title_el.value().attr(a));
+        let title = choose_title(&text, attr);
+        if title.is_empty() {
+            warnings.push(ExtractWarning::ItemWithoutLink {
+                text: format!("(empty title) {url}"),
+            });
+            continue;
+        }
+        let date = item_date(el, profile, &url, ctx, warnings);
+        items.push(ListItem { title, url, date });
+    }
+    items
+}
+
+fn first_match<'a>(el: ElementRef<'a>, sel: &Selector) -> Option<ElementRef<'a>> {
+    if sel.matches(&el) {
+        return Some(el);
+    }
+    el.select(sel).next()
+}
+
+/// Resolves an `href` against the page, keeping only http(s) and dropping the fragment.
+pub(super) fn resolve_link(base: &Url, href: &str) -> Option<Url> {
+    if href.is_empty() || href.starts_with('#') {
+        return None;
+    }
+    let mut url = base.join(href).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    url.set_fragment(None);
+    Some(url)
+}
+
+fn item_date(
+    el: ElementRef<'_>,
+    profile: &Profile,
+    url: &Url,
+    ctx: PageContext<'_>,
+    warnings: &mut Vec<ExtractWarning>,
+) -> Option<ItemDate> {
+    let url_date = parse_url_date(url.path());
+    let list_date = profile
+        .date
+        .as_ref()
+        .and_then(|sel| first_match(el, sel))
+        .and_then(|date_el| {
+            let text = match &profile.date_attr {
+                Some(attr) => date_el.value().attr(attr).unwrap_or_default().to_string(),
+                None => date_el.text().collect(),
+            };
+            // "05-12" lists take their year from the URL when it has one.
+            let hint = YearHint {
+                year: url_date.map(|d| chrono::Datelike::year(&d.date)),
+                today: Some(ctx.today),
+            };
+            let parsed = parse_date(&text, hint);
+            if parsed.is_none() {
+                let text = normalize_space(&text);
+                if !text.is_empty() {
+                    warnings.push(ExtractWarning::UnreadableDate {
+                        text: truncate(&text, 40),
+                    });
+                }
+            }
+            parsed.map(|d| ItemDate::new(d, DateSource::List))
+        });
+    if let Some(d) = list_date
+        && d.date > ctx.today
+    {
+        warnings.push(ExtractWarning::FutureDate {
+            url: url.to_string(),
+            date: d.display(),
+        });
+    }
+    let url_date = url_date
+        .filter(|_| profile.date_fallbacks.contains(&DateFallback::Url))
+        .map(|d| ItemDate::new(d, DateSource::Url));
+    // The list's own date wins; the URL only fills in what the list leaves out.
+    match (list_date, url_date) {
+        (Some(l), _) if l.precision == Precision::Day => Some(l),
+        (_, Some(u)) if u.precision == Precision::Day => Some(u),
+        (Some(l), _) => Some(l),
+        (None, u) => u,
+    }
+}
+
+fn truncate(s: &str, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// Whether the page's visible text says the column is empty.
+pub(super) fn has_empty_marker(doc: &Html, profile: &Profile) -> bool {
+    let Some(body) = doc.select(&BODY).next() else {
+        return false;
+    };
+    let text = visible_text(body);
+    profile
+        .empty_markers
+        .iter()
+        .any(|m| text.contains(m.as_str()))
+}
+
+/// The text a reader sees in `el`: script, style and template contents left out.
+pub(super) fn visible_text(el: ElementRef<'_>) -> String {
+    let mut out = String::new();
+    for node in el.descendants() {
+        if let Some(text) = node.value().as_text() {
+            let hidden = node.ancestors().any(|a| {
+                a.value().as_element().is_some_and(|e| {
+                    matches!(e.name(), "script" | "style" | "noscript" | "template")
+                })
+            });
+            if !hidden {
+                out.push_str(text);
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,219 @@
+//! Extraction: a fetched page and a selector profile in, items and pagination out.
+//!
+//! Pure and synchronous: no network, no database, no clock (today is a parameter). A
+//! [`scraper::Html`] is not `Send`, so a page is parsed, read and dropped inside one call.
+
+pub mod date;
+mod detail;
+mod list;
+mod pagination;
+pub mod profile;
+pub mod text;
+
+#[cfg(test)]
+mod tests;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use url::Url;
+
+pub use date::{ParsedDate, Precision, YearHint, parse_date, parse_url_date};
+pub use detail::{DetailPage, extract_detail};
+pub use profile::{DateFallback, ListSource, PaginationRule, Profile};
+
+/// Where an item's publication date was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateSource {
+    /// Shown next to the item on the list page.
+    List,
+    /// Written into the article URL by the CMS.
+    Url,
+    /// The detail page's `PubDate` meta tag.
+    DetailMeta,
+    /// A labelled date (`发布时间：`) in the detail page's text.
+    DetailText,
+}
+
+impl DateSource {
+    /// The name stored in the database and printed by the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DateSource::List => "list",
+            DateSource::Url => "url",
+            DateSource::DetailMeta => "detail_meta",
+            DateSource::DetailText => "detail_text",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<DateSource> {
+        Some(match s {
+            "list" => DateSource::List,
+            "url" => DateSource::Url,
+            "detail_meta" => DateSource::DetailMeta,
+            "detail_text" => DateSource::DetailText,
+            _ => return None,
+        })
+    }
+}
+
+/// A publication date and where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemDate {
+    pub date: NaiveDate,
+    pub precision: Precision,
+    pub source: DateSource,
+}
+
+impl ItemDate {
+    fn new(parsed: ParsedDate, source: DateSource) -> ItemDate {
+        ItemDate {
+            date: parsed.date,
+            precision: parsed.precision,
+            source,
+        }
+    }
+
+    /// `YYYY-MM-DD`, or `YYYY-MM` for a month-precise date.
+    pub fn display(&self) -> String {
+        ParsedDate {
+            date: self.date,
+            precision: self.precision,
+        }
+        .display()
+    }
+}
+
+/// One item of a list page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListItem {
+    /// Whitespace-normalised title.
+    pub title: String,
+    /// Absolute URL of the item (fragment removed).
+    pub url: Url,
+    /// The best date the list page gives (list text, then the URL); `None` when neither has
+    /// one.
+    pub date: Option<ItemDate>,
+}
+
+impl ListItem {
+    /// Whether the detail page should be read for a better date.
+    pub fn wants_detail_date(&self) -> bool {
+        self.date.is_none_or(|d| d.precision == Precision::Month)
+    }
+}
+
+/// A request for one list page: a GET, or a POST with a form (Hanweb's data proxy).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageRequest {
+    pub url: Url,
+    pub form: Option<Vec<(String, String)>>,
+}
+
+impl PageRequest {
+    /// A plain GET of `url`.
+    pub fn get(url: Url) -> PageRequest {
+        PageRequest { url, form: None }
+    }
+}
+
+/// What a list page says about further pages.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PaginationFound {
+    /// The strategy that found it (`trs_create_page_html`, `next_link`, …); `none` if nothing.
+    pub strategy: &'static str,
+    /// Total list pages, when the page says so.
+    pub total_pages: Option<u32>,
+    /// The next list page, if there is one.
+    pub next: Option<PageRequest>,
+}
+
+/// Something odd about a page that is worth showing to whoever configures the column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ExtractWarning {
+    /// The item selector matched an element without a usable link.
+    ItemWithoutLink { text: String },
+    /// A link that is not http(s) (`javascript:`, `mailto:`) or cannot be resolved.
+    BadLink { href: String },
+    /// The date element held text that is not a date.
+    UnreadableDate { text: String },
+    /// A date later than today: excluded from freshness by later stages.
+    FutureDate { url: String, date: String },
+}
+
+/// Everything read from one list page.
+#[derive(Debug, Clone, Default)]
+pub struct ListPage {
+    pub items: Vec<ListItem>,
+    pub pagination: PaginationFound,
+    /// The page says the column is empty (`暂无信息`).
+    pub empty_marker: bool,
+    pub warnings: Vec<ExtractWarning>,
+}
+
+/// Where a list page sits in its column's crawl.
+#[derive(Debug, Clone, Copy)]
+pub struct PageContext<'a> {
+    /// The request that fetched this page (its URL is the base for relative links).
+    pub request: &'a PageRequest,
+    /// The column's first list page (base for URL templates).
+    pub first_url: &'a Url,
+    /// 0 for the first page.
+    pub page_index: u32,
+    /// For dates without a year and for flagging future dates.
+    pub today: NaiveDate,
+}
+
+/// Whether a standing page (机构职能, 信息公开指南) shows nothing: no visible text in its body
+/// beyond a few characters, or an "empty column" text.
+pub fn is_blank_page(html: &str) -> bool {
+    let doc = scraper::Html::parse_document(html);
+    let text = doc
+        .root_element()
+        .select(&list::BODY)
+        .next()
+        .map(list::visible_text)
+        .unwrap_or_default();
+    let text = text::normalize_space(&text);
+    text.chars().count() < 20
+        || profile::DEFAULT_EMPTY_MARKERS
+            .iter()
+            .any(|m| text.contains(m))
+}
+
+/// Reads the items and pagination of one list page with `profile`.
+pub fn extract_list(html: &str, profile: &Profile, ctx: PageContext<'_>) -> ListPage {
+    // A data-proxy answer is bare XML: nothing in it is worth an HTML parse.
+    let doc = (!list::is_bare_datastore(html)).then(|| scraper::Html::parse_document(html));
+    let records = (profile.source == ListSource::HanwebDatastore
+        || matches!(profile.pagination, PaginationRule::HanwebDataproxy))
+    .then(|| list::datastore_records(doc.as_ref(), html));
+    let mut warnings = Vec::new();
+    let items = list::extract_items(
+        doc.as_ref(),
+        records.as_deref(),
+        profile,
+        ctx,
+        &mut warnings,
+    );
+    let pagination = pagination::find(
+        doc.as_ref(),
+        html,
+        profile,
+        ctx,
+        items.len(),
+        records.as_ref().map(Vec::len),
+    );
+    let empty_marker = items.is_empty()
+        && doc
+            .as_ref()
+            .is_some_and(|d| list::has_empty_marker(d, profile));
+    ListPage {
+        items,
+        pagination,
+        empty_marker,
+        warnings,
+    }
+}

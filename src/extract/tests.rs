@@ -1,0 +1,453 @@
+//! Extraction over fixture pages written after real CMS templates.
+
+use chrono::NaiveDate;
+use scraper::Selector;
+use url::Url;
+
+use super::profile::{DEFAULT_EMPTY_MARKERS, DEFAULT_NEXT_TEXTS};
+use super::*;
+
+fn sel(css: &str) -> Selector {
+    Selector::parse(css).expect("test selector")
+}
+
+fn profile(item: &str, date: Option<&str>, pagination: PaginationRule) -> Profile {
+    Profile {
+        name: "test".into(),
+        description: String::new(),
+        source: ListSource::Html,
+        item: sel(item),
+        link: sel("a[href]"),
+        link_attr: "href".into(),
+        title: None,
+        title_attr: Some("title".into()),
+        date: date.map(sel),
+        date_attr: None,
+        date_fallbacks: vec![DateFallback::Url],
+        pagination,
+        max_pages: 50,
+        empty_markers: DEFAULT_EMPTY_MARKERS.iter().map(|s| (*s).into()).collect(),
+    }
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2023, 6, 1).expect("date")
+}
+
+fn run(html: &str, p: &Profile, page_url: &str, page_index: u32) -> ListPage {
+    let url = Url::parse(page_url).expect("url");
+    let request = PageRequest::get(url.clone());
+    extract_list(
+        html,
+        p,
+        PageContext {
+            request: &request,
+            first_url: &url,
+            page_index,
+            today: today(),
+        },
+    )
+}
+
+fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("date")
+}
+
+const TRS_PAGE: &str = r#"<!DOCTYPE html><html><head><meta charset="utf-8"><title>通知公告</title></head>
+<body>
+<ul class="nav"><li><a href="/">首页</a></li><li><a href="/zwgk/">政务公开</a></li></ul>
+<ul class="side-news"><li><a href="/xwzx/1.html">区长调研春耕生产</a><span>2023-01-01</span></li></ul>
+<div class="list_base"><ul class="xxgk_list">
+  <li><a href="./202305/t20230512_4711.html" target="_blank" title="洮北区人民政府办公室关于印发洮北区2023年政务公开工作要点的通知">洮北区人民政府办公室关于印发洮北区2023…</a><span class="date">2023-05-12</span></li>
+  <li><a href="./202305/t20230508_4702.html" title="关于&quot;清理&lt;违规&gt;收费&quot;&amp;规范管理的通知">关于"清理&lt;违规&gt;收费"&amp;规范管理的通知</a><span class="date">2023-05-08</span></li>
+  <li><a href="../../zdly/202304/t20230428_4650.html" title="区财政局　2023年部门预算">区财政局　2023年部门预算</a><span class="date">[04-28]</span></li>
+  <!-- <li><a href="./202001/t20200101_1.html" title="旧栏目条目">旧栏目条目</a><span class="date">2020-01-01</span></li> -->
+  <li><a href="javascript:void(0)">无效链接</a><span class="date">2023-04-01</span></li>
+</ul></div>
+<script type="text/javascript">createPageHTML(3, 0, "index", "html");</script>
+</body></html>"#;
+
+#[test]
+fn trs_list_items_titles_links_and_dates() {
+    let p = profile(
+        ".list_base ul > li",
+        Some("span"),
+        PaginationRule::TrsCreatePageHtml,
+    );
+    let page = run(
+        TRS_PAGE,
+        &p,
+        "http://www.taobei.gov.cn/zfb/zfxxgk/tzgg/index.html",
+        0,
+    );
+    let got: Vec<(&str, &str, Option<String>)> = page
+        .items
+        .iter()
+        .map(|i| {
+            (
+                i.title.as_str(),
+                i.url.as_str(),
+                i.date.map(|d| d.display()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "洮北区人民政府办公室关于印发洮北区2023年政务公开工作要点的通知",
+                "http://www.taobei.gov.cn/zfb/zfxxgk/tzgg/202305/t20230512_4711.html",
+                Some("2023-05-12".into())
+            ),
+            (
+                "关于\"清理<违规>收费\"&规范管理的通知",
+                "http://www.taobei.gov.cn/zfb/zfxxgk/tzgg/202305/t20230508_4702.html",
+                Some("2023-05-08".into())
+            ),
+            (
+                "区财政局 2023年部门预算",
+                "http://www.taobei.gov.cn/zfb/zdly/202304/t20230428_4650.html",
+                Some("2023-04-28".into())
+            ),
+        ]
+    );
+    assert!(
+        page.items
+            .iter()
+            .all(|i| i.date.map(|d| d.source) == Some(DateSource::List))
+    );
+    assert!(
+        page.warnings.iter().any(
+            |w| matches!(w, ExtractWarning::BadLink { href } if href.starts_with("javascript"))
+        ),
+        "{:?}",
+        page.warnings
+    );
+    assert_eq!(page.pagination.strategy, "trs_create_page_html");
+    assert_eq!(page.pagination.total_pages, Some(3));
+    assert_eq!(
+        page.pagination.next.map(|n| n.url.to_string()).as_deref(),
+        Some("http://www.taobei.gov.cn/zfb/zfxxgk/tzgg/index_1.html")
+    );
+    assert!(!page.empty_marker);
+}
+
+#[test]
+fn trs_pager_variants() {
+    let p = profile(
+        ".list_base ul > li",
+        Some("span"),
+        PaginationRule::TrsCreatePageHtml,
+    );
+    let base = "http://a.gov.cn/col/index_2.html";
+    let cases = [
+        // Last page of three: no next.
+        (
+            r#"<script>createPageHTML(3, 2, "index", "html");</script>"#,
+            Some(3),
+            None,
+        ),
+        // Variables, as many TRS templates write it.
+        (
+            "<script>var currentPage = 1;var countPage = 4\ncreatePageHTML(countPage, currentPage, \"index\", \"shtml\");</script>",
+            Some(4),
+            Some("http://a.gov.cn/col/index_2.shtml"),
+        ),
+        // The 6-argument variant counts from 1.
+        (
+            "<script>createPageHTML('page_div',10, 1,'zwgklist','shtml',200);</script>",
+            Some(10),
+            Some("http://a.gov.cn/col/zwgklist_1.shtml"),
+        ),
+        // A pager inside a comment is not live.
+        (
+            r#"<!-- <script>createPageHTML(3, 0, "index", "html");</script> -->"#,
+            None,
+            None,
+        ),
+    ];
+    for (html, total, next) in cases {
+        let page = run(&format!("<html><body>{html}</body></html>"), &p, base, 0);
+        assert_eq!(page.pagination.total_pages, total, "{html}");
+        assert_eq!(
+            page.pagination.next.map(|n| n.url.to_string()).as_deref(),
+            next,
+            "{html}"
+        );
+    }
+}
+
+const TABLE_PAGE: &str = r#"<html><head><meta charset="gbk"></head><body>
+<table class="gk-table">
+<tr><th>序号</th><th>标题</th><th>文号</th><th>发布日期</th></tr>
+<tr><td>1</td><td class="bt"><a href="/sfj/content_11.html" title="洮北区行政规范性文件清理结果的公告">洮北区行政规范性文件清理结果的公告</a></td><td>洮北司发〔2023〕12号</td><td class="rq">2023年05月12日</td></tr>
+<tr><td>2</td><td class="bt"><a href="/sfj/content_12.html">关于印发《洮北区行政执法公示办法》的通知</a></td><td>洮北司发〔2023〕9号</td><td class="rq">２０２３年４月３日</td></tr>
+</table>
+<div class="page"><a href="list.html">首页</a> <span>上一页</span> <a href="list_2.html">下一页</a> <a href="list_3.html">尾页</a></div>
+</body></html>"#;
+
+#[test]
+fn table_list_with_next_link() {
+    let p = profile(
+        "table.gk-table tr",
+        Some("td:last-child"),
+        PaginationRule::NextLink {
+            selector: None,
+            texts: DEFAULT_NEXT_TEXTS.iter().map(|s| (*s).into()).collect(),
+        },
+    );
+    let page = run(TABLE_PAGE, &p, "http://a.gov.cn/sfj/gfxwj/list.html", 0);
+    let got: Vec<(String, Option<String>)> = page
+        .items
+        .iter()
+        .map(|i| (i.url.to_string(), i.date.map(|d| d.display())))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "http://a.gov.cn/sfj/content_11.html".into(),
+                Some("2023-05-12".into())
+            ),
+            (
+                "http://a.gov.cn/sfj/content_12.html".into(),
+                Some("2023-04-03".into())
+            ),
+        ]
+    );
+    // The header row has no link and is not worth a warning.
+    assert!(page.warnings.is_empty(), "{:?}", page.warnings);
+    assert_eq!(
+        page.pagination.next.map(|n| n.url.to_string()).as_deref(),
+        Some("http://a.gov.cn/sfj/gfxwj/list_2.html")
+    );
+    // On the last page 下一页 is not a link.
+    let last = TABLE_PAGE.replace(r#"<a href="list_2.html">下一页</a>"#, "<span>下一页</span>");
+    let page = run(&last, &p, "http://a.gov.cn/sfj/gfxwj/list_3.html", 2);
+    assert!(page.pagination.next.is_none());
+}
+
+const HANWEB_PAGE: &str = r#"<html><body>
+<div id="4455"><script type="text/xml"><datastore><nextgroup><![CDATA[<a href="/module/web/jpage/dataproxy.jsp?page=1&appid=1&webid=1&path=/&columnid=4455&unitid=9100&webname=%E5%8C%BA&permissiontype=0"></a>]]></nextgroup><recordset>
+<record><![CDATA[<li><a href="/art/2023/5/12/art_4455_101.html" target="_blank" title="关于《洮北区促进就业创业若干措施》的政策解读">关于《洮北区促进就业创业若干措施》的政...</a><b>2023-05-12</b></li>]]></record>
+<record><![CDATA[<li><a href="/art/2023/5/3/art_4455_100.html" title="洮北区2023年春风行动招聘会公告">洮北区2023年春风行动招聘会公告</a><b>2023-05-03</b></li>]]></record>
+</recordset></datastore></script></div>
+<script>$('#4455').jpage({proxyUrl:'/module/web/jpage/dataproxy.jsp', perPage:1, totalRecord:5, groupSize:2});</script>
+<ul class="nav"><li><a href="/">首页</a></li></ul>
+</body></html>"#;
+
+fn hanweb_profile() -> Profile {
+    let mut p = profile("li", Some("b, span"), PaginationRule::HanwebDataproxy);
+    p.source = ListSource::HanwebDatastore;
+    p
+}
+
+#[test]
+fn hanweb_records_and_data_proxy_windows() {
+    let p = hanweb_profile();
+    let page = run(HANWEB_PAGE, &p, "http://a.gov.cn/col/col4455/index.html", 0);
+    assert_eq!(
+        page.items.len(),
+        2,
+        "navigation outside the datastore is not an item"
+    );
+    assert_eq!(
+        page.items[0].title,
+        "关于《洮北区促进就业创业若干措施》的政策解读"
+    );
+    assert_eq!(page.items[1].date.map(|d| d.date), Some(ymd(2023, 5, 3)));
+    let next = page.pagination.next.expect("a proxy request");
+    assert_eq!(
+        next.url.as_str(),
+        "http://a.gov.cn/module/web/jpage/dataproxy.jsp?startrecord=3&endrecord=4&perpage=1"
+    );
+    let form = next.form.clone().expect("POST form");
+    assert!(form.contains(&("columnid".into(), "4455".into())));
+    assert!(form.contains(&("unitid".into(), "9100".into())));
+    assert!(form.contains(&("col".into(), "1".into())));
+    assert_eq!(page.pagination.total_pages, Some(5));
+
+    // The proxy's answer: bare XML, moving the window on until totalRecord.
+    let answer = r#"<datastore><totalrecord>5</totalrecord><totalpage>5</totalpage><recordset><record><![CDATA[<li><a href="/art/2023/4/2/art_4455_99.html" title="甲">甲</a><b>2023-04-02</b></li>]]></record><record><![CDATA[<li><a href="/art/2023/4/1/art_4455_98.html" title="乙">乙</a><b>2023-04-01</b></li>]]></record></recordset></datastore>"#;
+    let first = Url::parse("http://a.gov.cn/col/col4455/index.html").expect("url");
+    let ctx = PageContext {
+        request: &next,
+        first_url: &first,
+        page_index: 1,
+        today: today(),
+    };
+    let page2 = extract_list(answer, &p, ctx);
+    assert_eq!(page2.items.len(), 2);
+    assert_eq!(
+        page2.items[0].url.as_str(),
+        "http://a.gov.cn/art/2023/4/2/art_4455_99.html"
+    );
+    let next2 = page2.pagination.next.expect("one more window");
+    assert!(
+        next2
+            .url
+            .as_str()
+            .ends_with("startrecord=5&endrecord=6&perpage=1")
+    );
+    let last = PageRequest {
+        url: next2.url.clone(),
+        form: next2.form.clone(),
+    };
+    let page3 = extract_list(
+        answer,
+        &p,
+        PageContext {
+            request: &last,
+            ..ctx
+        },
+    );
+    assert!(
+        page3.pagination.next.is_none(),
+        "record 7 is past totalRecord 5"
+    );
+}
+
+#[test]
+fn dates_from_urls_and_missing_dates() {
+    let html = r#"<html><body><ul class="list">
+      <li><a href="/mzj/shjz/202305/t20230512_1.html">洮北区2023年5月城乡低保资金发放情况公示</a></li>
+      <li><a href="/mzj/ylfw/202304/abc12.html">洮北区高龄津贴发放名单</a></li>
+      <li><a href="/mzj/ylfw/content_9.html">养老机构名录</a></li>
+    </ul></body></html>"#;
+    let mut p = profile("ul.list > li", None, PaginationRule::None);
+    p.date_fallbacks = vec![DateFallback::Url, DateFallback::DetailMeta];
+    let page = run(html, &p, "http://a.gov.cn/mzj/index.html", 0);
+    let dates: Vec<Option<(String, DateSource)>> = page
+        .items
+        .iter()
+        .map(|i| i.date.map(|d| (d.display(), d.source)))
+        .collect();
+    assert_eq!(
+        dates,
+        vec![
+            Some(("2023-05-12".into(), DateSource::Url)),
+            Some(("2023-04".into(), DateSource::Url)),
+            None
+        ]
+    );
+    let wants: Vec<bool> = page.items.iter().map(ListItem::wants_detail_date).collect();
+    assert_eq!(wants, vec![false, true, true]);
+}
+
+#[test]
+fn list_date_wins_over_url_date_and_lends_it_its_year() {
+    // Pingtan-style: the URL date is the document's creation, the list shows publication.
+    let html = r#"<div class="list_base"><ul>
+      <li><a href="./202312/t20231215_83294.htm" title="平潭工作总结">平潭工作总结</a><span>2023-01-05</span></li>
+      <li><a href="./202212/t20221230_1.htm" title="年末公告">年末公告</a><span>12-30</span></li>
+    </ul></div>"#;
+    let p = profile(".list_base ul > li", Some("span"), PaginationRule::None);
+    let page = run(html, &p, "http://a.gov.cn/x/index.html", 0);
+    assert_eq!(page.items[0].date.map(|d| d.date), Some(ymd(2023, 1, 5)));
+    assert_eq!(page.items[0].date.map(|d| d.source), Some(DateSource::List));
+    // "12-30" takes 2022 from its URL, not 2023 from today.
+    assert_eq!(page.items[1].date.map(|d| d.date), Some(ymd(2022, 12, 30)));
+}
+
+#[test]
+fn future_dates_are_flagged() {
+    let html = r#"<div class="list_base"><ul><li><a href="/a.html" title="甲">甲</a><span>2062-11-26</span></li></ul></div>"#;
+    let p = profile(".list_base ul > li", Some("span"), PaginationRule::None);
+    let page = run(html, &p, "http://a.gov.cn/", 0);
+    assert!(
+        page.warnings
+            .iter()
+            .any(|w| matches!(w, ExtractWarning::FutureDate { date, .. } if date == "2062-11-26"))
+    );
+}
+
+#[test]
+fn empty_column_versus_broken_selector() {
+    let p = profile(".list_base ul > li", Some("span"), PaginationRule::None);
+    let empty = r#"<html><body><div class="list_base"><ul></ul><p>暂无信息</p></div><script>var m = "暂无数据";</script></body></html>"#;
+    let page = run(empty, &p, "http://a.gov.cn/", 0);
+    assert!(page.items.is_empty() && page.empty_marker);
+    // A marker only inside a script is not shown to anyone.
+    let broken = r#"<html><body><div class="other"><li><a href="/1.html">甲</a></li></div><script>var m = "暂无数据";</script></body></html>"#;
+    let page = run(broken, &p, "http://a.gov.cn/", 0);
+    assert!(page.items.is_empty() && !page.empty_marker);
+}
+
+#[test]
+fn url_template_pagination() {
+    let html = r#"<div class="list_base"><ul><li><a href="/a.html" title="甲">甲</a><span>2023-05-01</span></li></ul></div>"#;
+    let p = profile(
+        ".list_base ul > li",
+        Some("span"),
+        PaginationRule::UrlTemplate {
+            template: "?page={n}".into(),
+            start: 2,
+        },
+    );
+    let page = run(html, &p, "http://a.gov.cn/list.jsp?page=1", 0);
+    assert_eq!(
+        page.pagination.next.map(|n| n.url.to_string()).as_deref(),
+        Some("http://a.gov.cn/list.jsp?page=2")
+    );
+    let page = run("<html></html>", &p, "http://a.gov.cn/list.jsp?page=5", 4);
+    assert!(
+        page.pagination.next.is_none(),
+        "an empty page ends the walk"
+    );
+}
+
+#[test]
+fn base_href_is_honoured() {
+    let html = r#"<html><head><base href="http://cdn.a.gov.cn/zwgk/"></head><body>
+      <div class="list_base"><ul><li><a href="202305/t20230512_1.html" title="甲">甲</a><span>2023-05-12</span></li></ul></div></body></html>"#;
+    let p = profile(".list_base ul > li", Some("span"), PaginationRule::None);
+    let page = run(html, &p, "http://a.gov.cn/x/index.html", 0);
+    assert_eq!(
+        page.items[0].url.as_str(),
+        "http://cdn.a.gov.cn/zwgk/202305/t20230512_1.html"
+    );
+}
+
+#[test]
+fn detail_meta_and_text_dates() {
+    let html = r#"<html><head>
+      <meta name="ArticleTitle" content="<font color='red'>[置顶]</font>洮北区高龄津贴发放名单">
+      <meta name="pubdate" content="2023-05-12 09:30">
+      <meta name="ColumnName" content="养老服务">
+      <meta name="contentSource" content="区民政局">
+      <meta name="keywords" content="seo">
+    </head><body><p>发布时间：2023-05-13</p></body></html>"#;
+    let d = extract_detail(html, today());
+    assert_eq!(d.title.as_deref(), Some("[置顶]洮北区高龄津贴发放名单"));
+    assert_eq!(d.meta("ColumnName"), Some("养老服务"));
+    assert_eq!(d.meta("ContentSource"), Some("区民政局"));
+    assert_eq!(
+        d.meta("Keywords"),
+        None,
+        "lower-case keywords is an SEO tag"
+    );
+    let date = d.date.expect("date");
+    assert_eq!(
+        (date.date, date.source),
+        (ymd(2023, 5, 12), DateSource::DetailMeta)
+    );
+
+    let text_only = r#"<html><body><div class="info">来源：区民政局　发布时间：2023-05-13 10:00　浏览次数：12</div></body></html>"#;
+    let d = extract_detail(text_only, today());
+    let date = d.date.expect("date");
+    assert_eq!(
+        (date.date, date.source),
+        (ymd(2023, 5, 13), DateSource::DetailText)
+    );
+}
+
+#[test]
+fn blank_pages() {
+    assert!(is_blank_page("<html><body><div></div></body></html>"));
+    assert!(is_blank_page(
+        "<html><body><div class='nav'>首页 政务公开 机构职能</div><p>暂无信息</p></body></html>"
+    ));
+    assert!(!is_blank_page(
+        "<html><body><h1>机构职能</h1><p>区财政局是区政府工作部门，主要职责是拟订全区财政发展规划和政策。</p></body></html>"
+    ));
+}

@@ -1,0 +1,537 @@
+//! The crawl pipeline: the one place that knows every stage. For each enabled column it
+//! fetches the list pages (following pagination, stopping early when nothing is new), extracts
+//! the items, reads detail pages for undated new items, and saves the column in one
+//! transaction.
+
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use futures::StreamExt;
+use tokio::time::Instant;
+
+use crate::config::{Column, ColumnKind, Targets};
+use crate::extract::{self, ListItem, PageContext, PageRequest, Profile};
+use crate::fetch::{FetchError, FetchFailure, FetchRequest, Fetched, Fetcher};
+use crate::store::{
+    ColumnCrawl, ColumnState, ItemRecord, PageFetchRecord, SavedColumn, Store, StoreError,
+};
+
+/// What to crawl, and how.
+#[derive(Debug, Clone)]
+pub struct CrawlOptions {
+    /// Read every page of every column, ignoring validators and known items.
+    pub full: bool,
+    /// Only this department (name or alias).
+    pub department: Option<String>,
+    /// Only this column id.
+    pub column: Option<String>,
+    /// For dates written without a year and for flagging future dates.
+    pub today: NaiveDate,
+    /// Columns crawled at the same time.
+    pub parallel_columns: usize,
+    /// Detail pages read per column and run.
+    pub detail_pages_per_column: usize,
+}
+
+/// A crawl could not run at all (a column's failure is data, not an error).
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("no department or alias is called {0:?}")]
+    UnknownDepartment(String),
+    #[error("no column has the id {0:?}")]
+    UnknownColumn(String),
+    #[error("nothing to crawl: no enabled column with a URL matches")]
+    NothingToCrawl,
+}
+
+/// The outcome of one column, as reported to the caller.
+#[derive(Debug, Clone)]
+pub struct ColumnReport {
+    pub column_id: String,
+    pub department: String,
+    pub name: String,
+    pub state: ColumnState,
+    pub detail: Option<String>,
+    pub list_pages: usize,
+    pub detail_pages: usize,
+    pub saved: SavedColumn,
+    pub newest: Option<NaiveDate>,
+}
+
+/// The outcome of a crawl run.
+#[derive(Debug, Clone)]
+pub struct CrawlSummary {
+    pub run_id: i64,
+    pub columns: Vec<ColumnReport>,
+    pub elapsed: Duration,
+}
+
+impl CrawlSummary {
+    pub fn pages(&self) -> usize {
+        self.columns
+            .iter()
+            .map(|c| c.list_pages + c.detail_pages)
+            .sum()
+    }
+    pub fn new_items(&self) -> usize {
+        self.columns.iter().map(|c| c.saved.items_new).sum()
+    }
+    pub fn items_seen(&self) -> usize {
+        self.columns.iter().map(|c| c.saved.items_seen).sum()
+    }
+    /// Columns whose crawl failed (unreachable, blocked, extraction failed).
+    pub fn errors(&self) -> usize {
+        self.columns
+            .iter()
+            .filter(|c| !c.state.is_success())
+            .count()
+    }
+}
+
+/// Crawls the selected columns into the store. `on_column` is called as each column is saved.
+pub async fn crawl(
+    targets: &Targets,
+    store: &Store,
+    fetcher: &Fetcher,
+    opts: &CrawlOptions,
+    on_column: &(dyn Fn(&ColumnReport) + Sync),
+) -> Result<CrawlSummary, PipelineError> {
+    let started = Instant::now();
+    let columns = select_columns(targets, opts)?;
+    store.sync_config(targets, Utc::now()).await?;
+    let run_id = store.begin_run(opts.full, Utc::now()).await?;
+    tracing::info!(
+        run_id,
+        columns = columns.len(),
+        full = opts.full,
+        "crawl started"
+    );
+    // Columns are read concurrently while finished ones are saved one at a time. The two
+    // run side by side in this task: a saver waiting for the database never stops the
+    // readers (which would hold their own connections and starve it), and readers that run
+    // ahead wait on the bounded channel holding no connection.
+    let parallel = opts.parallel_columns.max(1);
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::channel(parallel);
+    let readers = async move {
+        futures::stream::iter(columns)
+            .for_each_concurrent(parallel, |col| {
+                let done_tx = done_tx.clone();
+                async move {
+                    let crawl = crawl_column(col, store, fetcher, opts).await;
+                    // The saver only goes away after a store error, reported below.
+                    let _ = done_tx.send((col, crawl)).await;
+                }
+            })
+            .await;
+    };
+    let saver = async {
+        let mut reports = Vec::new();
+        while let Some((col, crawl)) = done_rx.recv().await {
+            let crawl = crawl?;
+            let saved = store.save_column(run_id, &crawl).await?;
+            let report = column_report(col, &crawl, saved, opts.today);
+            tracing::info!(
+                column = %report.column_id,
+                state = report.state.as_str(),
+                pages = report.list_pages,
+                new = report.saved.items_new,
+                detail = report.detail.as_deref().unwrap_or(""),
+                "column done"
+            );
+            on_column(&report);
+            reports.push(report);
+        }
+        Ok::<_, StoreError>(reports)
+    };
+    let ((), reports) = tokio::join!(readers, saver);
+    let mut reports = reports?;
+    store.finish_run(run_id, Utc::now()).await?;
+    // In the order of the targets files, as staff wrote them.
+    let order: HashMap<&str, usize> = targets
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    reports.sort_by_key(|r| order.get(r.column_id.as_str()).copied());
+    Ok(CrawlSummary {
+        run_id,
+        columns: reports,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn column_report(
+    col: &Column,
+    crawl: &ColumnCrawl,
+    saved: SavedColumn,
+    today: NaiveDate,
+) -> ColumnReport {
+    ColumnReport {
+        column_id: col.id.clone(),
+        department: col.department.clone(),
+        name: col.name.clone(),
+        state: crawl.state,
+        detail: crawl.detail.clone(),
+        list_pages: crawl.pages.iter().filter(|p| p.kind == "list").count(),
+        detail_pages: crawl.pages.iter().filter(|p| p.kind == "detail").count(),
+        saved,
+        newest: crawl
+            .items
+            .iter()
+            .filter_map(|i| i.date)
+            .filter(|d| d.precision == extract::Precision::Day && d.date <= today)
+            .map(|d| d.date)
+            .max(),
+    }
+}
+
+fn select_columns<'a>(
+    targets: &'a Targets,
+    opts: &CrawlOptions,
+) -> Result<Vec<&'a Column>, PipelineError> {
+    if let Some(d) = &opts.department
+        && !targets
+            .departments
+            .iter()
+            .any(|dep| &dep.name == d || dep.aliases.contains(d))
+    {
+        return Err(PipelineError::UnknownDepartment(d.clone()));
+    }
+    if let Some(c) = &opts.column
+        && !targets.columns.iter().any(|col| &col.id == c)
+    {
+        return Err(PipelineError::UnknownColumn(c.clone()));
+    }
+    let dept_matches = |col: &Column| match &opts.department {
+        None => true,
+        Some(d) => {
+            &col.department == d
+                || targets
+                    .departments
+                    .iter()
+                    .any(|dep| dep.name == col.department && dep.aliases.contains(d))
+        }
+    };
+    let selected: Vec<&Column> = targets
+        .columns
+        .iter()
+        .filter(|c| c.crawl_url().is_some())
+        .filter(|c| dept_matches(c))
+        .filter(|c| opts.column.as_ref().is_none_or(|id| &c.id == id))
+        .collect();
+    if selected.is_empty() {
+        return Err(PipelineError::NothingToCrawl);
+    }
+    Ok(selected)
+}
+
+/// Reads one column. Only store errors abort; fetch failures become the column's state.
+async fn crawl_column(
+    col: &Column,
+    store: &Store,
+    fetcher: &Fetcher,
+    opts: &CrawlOptions,
+) -> Result<ColumnCrawl, StoreError> {
+    let Some(first_url) = col.crawl_url() else {
+        // select_columns keeps only columns with a URL.
+        return Ok(ColumnCrawl {
+            column_id: col.id.clone(),
+            state: ColumnState::Unreachable,
+            detail: Some("no URL configured".into()),
+            pages: Vec::new(),
+            items: Vec::new(),
+            first_page_validators: None,
+            complete: false,
+            finished_at: Utc::now(),
+        });
+    };
+    match &col.kind {
+        ColumnKind::List(profile) => {
+            crawl_list(col, profile, first_url, store, fetcher, opts).await
+        }
+        ColumnKind::Page => Ok(crawl_page(col, first_url, fetcher).await),
+    }
+}
+
+/// A standing page is read whole: reachable and not blank is all that is asked of it.
+async fn crawl_page(col: &Column, url: &url::Url, fetcher: &Fetcher) -> ColumnCrawl {
+    let request = PageRequest::get(url.clone());
+    let fetched = fetcher
+        .fetch(FetchRequest {
+            page: &request,
+            validators: None,
+            respect_robots: col.respect_robots,
+        })
+        .await;
+    let record = page_record(&request, "list", &fetched);
+    let (state, detail) = match &fetched {
+        Err(failure) => (
+            match failure.error {
+                FetchError::RobotsDisallowed { .. } => ColumnState::Blocked,
+                _ => ColumnState::Unreachable,
+            },
+            Some(failure.error.to_string()),
+        ),
+        Ok(f) => {
+            let text = f.body.as_ref().map(|b| b.text.as_str()).unwrap_or("");
+            if extract::is_blank_page(text) {
+                (ColumnState::Empty, Some("the page shows no content".into()))
+            } else {
+                (ColumnState::Ok, None)
+            }
+        }
+    };
+    ColumnCrawl {
+        column_id: col.id.clone(),
+        state,
+        detail,
+        pages: vec![record],
+        items: Vec::new(),
+        first_page_validators: None,
+        complete: state.is_success(),
+        finished_at: Utc::now(),
+    }
+}
+
+/// Reads a list column page by page.
+async fn crawl_list(
+    col: &Column,
+    profile: &Profile,
+    first_url: &url::Url,
+    store: &Store,
+    fetcher: &Fetcher,
+    opts: &CrawlOptions,
+) -> Result<ColumnCrawl, StoreError> {
+    // A column whose last crawl broke off is read to its end, whatever it already has.
+    let read_all = opts.full || store.column_incomplete(&col.id).await?;
+    let known = if opts.full {
+        HashSet::new()
+    } else {
+        store.known_urls(&col.id).await?
+    };
+    let validators = if read_all {
+        None
+    } else {
+        store.validators(first_url.as_str()).await?
+    };
+    let mut log = Vec::new();
+    let mut items: Vec<ListItem> = Vec::new();
+    let mut seen_urls = HashSet::new();
+    let mut visited = HashSet::new();
+    let mut request = PageRequest::get(first_url.clone());
+    let mut state = None;
+    let mut detail = None;
+    let mut first_validators = None;
+    let mut complete = true;
+    let mut empty_marker = false;
+    let mut page_index = 0u32;
+    loop {
+        visited.insert(request.clone());
+        let conditional = (page_index == 0).then_some(validators.as_ref()).flatten();
+        let fetched = fetcher
+            .fetch(FetchRequest {
+                page: &request,
+                validators: conditional,
+                respect_robots: col.respect_robots,
+            })
+            .await;
+        log.push(page_record(&request, "list", &fetched));
+        let fetched = match fetched {
+            Ok(f) => f,
+            Err(failure) => {
+                if page_index == 0 {
+                    state = Some(match failure.error {
+                        FetchError::RobotsDisallowed { .. } => ColumnState::Blocked,
+                        _ => ColumnState::Unreachable,
+                    });
+                } else {
+                    complete = false;
+                }
+                detail = Some(format!("list page {}: {}", page_index + 1, failure.error));
+                break;
+            }
+        };
+        if fetched.not_modified() {
+            state = Some(ColumnState::Unchanged);
+            break;
+        }
+        if page_index == 0 {
+            first_validators = Some(fetched.validators.clone()).filter(|v| !v.is_empty());
+        }
+        let html = fetched.body.as_ref().map(|b| b.text.as_str()).unwrap_or("");
+        let page = extract::extract_list(
+            html,
+            profile,
+            PageContext {
+                request: &request,
+                first_url,
+                page_index,
+                today: opts.today,
+            },
+        );
+        empty_marker |= page.empty_marker;
+        let on_page = page.items.len();
+        let mut fresh_on_page = 0;
+        for item in page.items {
+            if seen_urls.insert(item.url.clone()) {
+                if !known.contains(item.url.as_str()) {
+                    fresh_on_page += 1;
+                }
+                items.push(item);
+            }
+        }
+        // Routine crawls stop at the first page holding nothing new.
+        if !read_all && on_page > 0 && fresh_on_page == 0 {
+            break;
+        }
+        if on_page == 0 {
+            break;
+        }
+        page_index += 1;
+        match page.pagination.next {
+            Some(next) if !visited.contains(&next) && page_index < profile.max_pages => {
+                request = next;
+            }
+            Some(_) if page_index >= profile.max_pages => {
+                detail = Some(format!(
+                    "stopped at the page limit ({} pages)",
+                    profile.max_pages
+                ));
+                break;
+            }
+            _ => break,
+        }
+    }
+    let state = state.unwrap_or(if !items.is_empty() {
+        ColumnState::Ok
+    } else if empty_marker {
+        ColumnState::Empty
+    } else {
+        ColumnState::ExtractionFailed
+    });
+    if state == ColumnState::ExtractionFailed && detail.is_none() {
+        detail = Some(format!(
+            "profile {} found no item on {}",
+            profile.name, first_url
+        ));
+    }
+    let records = read_details(col, profile, fetcher, opts, &known, items, &mut log).await;
+    Ok(ColumnCrawl {
+        column_id: col.id.clone(),
+        state,
+        detail,
+        pages: log,
+        items: records,
+        first_page_validators: first_validators
+            .filter(|_| complete && state == ColumnState::Ok)
+            .map(|v| (first_url.to_string(), v)),
+        complete: complete && state.is_success(),
+        finished_at: Utc::now(),
+    })
+}
+
+/// Reads the detail pages of new items whose list gives no day-precise date.
+async fn read_details(
+    col: &Column,
+    profile: &Profile,
+    fetcher: &Fetcher,
+    opts: &CrawlOptions,
+    known: &HashSet<String>,
+    items: Vec<ListItem>,
+    log: &mut Vec<PageFetchRecord>,
+) -> Vec<ItemRecord> {
+    let mut budget = opts.detail_pages_per_column;
+    let mut records = Vec::with_capacity(items.len());
+    for item in items {
+        let mut record = ItemRecord {
+            url: item.url.to_string(),
+            title: item.title.clone(),
+            date: item.date,
+            meta: None,
+        };
+        let wanted = profile.uses_detail_pages()
+            && item.wants_detail_date()
+            && !known.contains(item.url.as_str());
+        if wanted && budget > 0 {
+            budget -= 1;
+            let page = PageRequest::get(item.url.clone());
+            let fetched = fetcher
+                .fetch(FetchRequest {
+                    page: &page,
+                    validators: None,
+                    respect_robots: col.respect_robots,
+                })
+                .await;
+            log.push(page_record(&page, "detail", &fetched));
+            if let Ok(Fetched {
+                body: Some(body), ..
+            }) = &fetched
+            {
+                let found = extract::extract_detail(&body.text, opts.today);
+                let allowed = |source| {
+                    profile
+                        .date_fallbacks
+                        .iter()
+                        .any(|f| fallback_source(*f) == source)
+                };
+                if let Some(d) = found.date.filter(|d| allowed(d.source)) {
+                    record.date = Some(d);
+                }
+                record.meta = Some(found.meta).filter(|m| !m.is_empty());
+            }
+        }
+        records.push(record);
+    }
+    records
+}
+
+fn fallback_source(f: extract::DateFallback) -> extract::DateSource {
+    match f {
+        extract::DateFallback::Url => extract::DateSource::Url,
+        extract::DateFallback::DetailMeta => extract::DateSource::DetailMeta,
+        extract::DateFallback::DetailText => extract::DateSource::DetailText,
+    }
+}
+
+fn page_record(
+    request: &PageRequest,
+    kind: &'static str,
+    fetched: &Result<Fetched, FetchFailure>,
+) -> PageFetchRecord {
+    let method = if request.form.is_some() {
+        "POST"
+    } else {
+        "GET"
+    };
+    let now: DateTime<Utc> = Utc::now();
+    match fetched {
+        Ok(f) => PageFetchRecord {
+            url: request.url.to_string(),
+            method,
+            kind,
+            status: Some(f.status),
+            bytes: Some(f.bytes),
+            duration_ms: u64::try_from(f.elapsed.as_millis()).unwrap_or(u64::MAX),
+            attempts: f.attempts,
+            encoding: f.body.as_ref().map(|b| b.encoding_name().to_string()),
+            error: None,
+            fetched_at: now,
+        },
+        Err(e) => PageFetchRecord {
+            url: request.url.to_string(),
+            method,
+            kind,
+            status: e.error.status(),
+            bytes: None,
+            duration_ms: u64::try_from(e.elapsed.as_millis()).unwrap_or(u64::MAX),
+            attempts: e.attempts,
+            encoding: None,
+            error: Some(format!("{}: {}", e.error.kind(), e.error)),
+            fetched_at: now,
+        },
+    }
+}

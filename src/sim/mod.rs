@@ -1,0 +1,49 @@
+//! The simulated district site: a deterministic model of a district's government website with
+//! the disclosure columns (政府信息公开专栏) of its departments, and an HTTP server for it.
+//!
+//! It serves `gkwatch demo`, the integration tests and the crawl benchmarks, so everything it
+//! serves is a pure function of its inputs (a reference date and a seed) and it knows exactly
+//! which items a correct crawler must store ([`SimSite::expected_items`]).
+//!
+//! The site covers the list markups the crawler's selector profiles handle ([`Template`]):
+//!
+//! * TRS lists (`ul.xxgk_list`, `span.date`, `createPageHTML` pager, relative links),
+//! * table lists (`table.gk-table`, dates as `YYYY年MM月DD日`, `div.page` pager),
+//! * Hanweb columns (records in an XML data island, the rest from the jpage data proxy at
+//!   [`HANWEB_PROXY_PATH`]),
+//! * lists whose only date is in the URL, and lists whose date is only in the detail page's
+//!   `PubDate` meta tag,
+//!
+//! together with GBK pages declared in the header, in a meta tag or not at all ([`GbkMode`]),
+//! empty and failing columns ([`Behaviour`]), sidebar noise, a commented-out old item, escaped
+//! and truncated titles, and ETag / Last-Modified validators with 304 answers.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use std::sync::Arc;
+//! use gkwatch::sim::{ServeOptions, SimServer, SimSite};
+//!
+//! let today = chrono::NaiveDate::from_ymd_opt(2024, 5, 20).unwrap_or_default();
+//! let site = Arc::new(SimSite::demo(today));
+//! let server = SimServer::start(Arc::clone(&site), ServeOptions::default()).await?;
+//! let expected = site.expected_items(&server.origin);
+//! # let _ = expected;
+//! server.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod model;
+mod render;
+mod server;
+mod titles;
+
+#[cfg(test)]
+mod tests;
+
+pub use model::{
+    Behaviour, DISTRICT, ExpectedItem, GbkMode, HANWEB_FIRST_RECORDS, HANWEB_PER_PAGE,
+    HANWEB_PROXY_PATH, HanwebIds, SimColumn, SimDepartment, SimItem, SimSite, Template,
+};
+pub use render::SimPage;
+pub use server::{ServeOptions, SimServer, SimStats};

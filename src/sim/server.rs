@@ -1,0 +1,253 @@
+//! The HTTP side: serves a [`SimSite`] on loopback with validators, conditional GETs, the
+//! Hanweb data proxy, optional latency and request counters.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use chrono::DateTime;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use url::Url;
+
+use super::model::{HANWEB_PROXY_PATH, SimSite, url_at};
+use super::render::{SimPage, error_page, not_found};
+
+/// Largest request body read (the data proxy's form is a few hundred bytes).
+const MAX_BODY: usize = 64 * 1024;
+/// How long `shutdown` waits for open connections before cutting them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Options of the running server.
+#[derive(Debug, Default, Clone)]
+pub struct ServeOptions {
+    /// Added to every response, so tests can interrupt a crawl mid-way.
+    pub latency: Duration,
+}
+
+/// Request counters of a running server (a snapshot).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SimStats {
+    /// Every request received, whatever its answer.
+    pub requests: u64,
+    /// Requests answered 304 Not Modified.
+    pub not_modified: u64,
+    /// Requests per path (with `?query` if any); POSTs keyed as `"POST " + path + "?" + query`.
+    pub by_path: BTreeMap<String, u64>,
+}
+
+struct Shared {
+    site: Arc<SimSite>,
+    opts: ServeOptions,
+    stats: Mutex<SimStats>,
+}
+
+impl Shared {
+    /// Counters stay usable even if a handler panicked while holding the lock.
+    fn stats(&self) -> MutexGuard<'_, SimStats> {
+        self.stats.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The simulated site, running on 127.0.0.1. Dropping it or calling [`SimServer::shutdown`]
+/// stops it.
+pub struct SimServer {
+    /// Base URL of the running site, e.g. `http://127.0.0.1:34567/`.
+    pub origin: Url,
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for SimServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimServer")
+            .field("origin", &self.origin.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SimServer {
+    /// Binds 127.0.0.1 on an ephemeral port and serves `site` until shut down.
+    pub async fn start(site: Arc<SimSite>, opts: ServeOptions) -> std::io::Result<SimServer> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let addr = listener.local_addr()?;
+        let origin = Url::parse(&format!("http://{addr}/")).map_err(std::io::Error::other)?;
+        let shared = Arc::new(Shared {
+            site,
+            opts,
+            stats: Mutex::new(SimStats::default()),
+        });
+        let app = Router::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&shared));
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                // A dropped sender means the server handle is gone: stop as well.
+                let _ = rx.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::warn!(error = %e, "simulated site stopped with an error");
+            }
+        });
+        tracing::debug!(%origin, "simulated site listening");
+        Ok(SimServer {
+            origin,
+            shared,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// Absolute URL of `path` on the running site.
+    pub fn url(&self, path: &str) -> Url {
+        url_at(&self.origin, path)
+    }
+
+    /// The site being served.
+    pub fn site(&self) -> &Arc<SimSite> {
+        &self.shared.site
+    }
+
+    /// Stops accepting connections and waits (a few seconds at most) for open ones to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(SHUTDOWN_GRACE, &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
+        }
+    }
+
+    /// A snapshot of the request counters.
+    pub fn stats(&self) -> SimStats {
+        self.shared.stats().clone()
+    }
+
+    /// Zeroes the request counters.
+    pub fn reset_stats(&self) {
+        *self.shared.stats() = SimStats::default();
+    }
+}
+
+impl Drop for SimServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path();
+    let query = parts.uri.query().unwrap_or("");
+    let key = if parts.method == Method::POST {
+        format!("POST {path}?{query}")
+    } else if query.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{query}")
+    };
+    {
+        let mut stats = shared.stats();
+        stats.requests += 1;
+        *stats.by_path.entry(key).or_insert(0) += 1;
+    }
+    if !shared.opts.latency.is_zero() {
+        tokio::time::sleep(shared.opts.latency).await;
+    }
+    let site = &shared.site;
+    let page = match parts.method {
+        Method::GET | Method::HEAD if path == HANWEB_PROXY_PATH => {
+            site.dataproxy(&form_params(query.as_bytes()))
+        }
+        Method::GET | Method::HEAD => site.page(path).unwrap_or_else(not_found),
+        Method::POST if path == HANWEB_PROXY_PATH => match to_bytes(body, MAX_BODY).await {
+            Ok(bytes) => {
+                let mut params = form_params(&bytes);
+                params.extend(form_params(query.as_bytes()));
+                site.dataproxy(&params)
+            }
+            Err(_) => error_page(400, "Bad Request"),
+        },
+        _ => error_page(405, "Method Not Allowed"),
+    };
+    let (response, not_modified) = respond(page, &parts.headers);
+    if not_modified {
+        shared.stats().not_modified += 1;
+    }
+    response
+}
+
+fn form_params(bytes: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(bytes)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// Turns a page into a response, answering 304 when the request's validators match.
+fn respond(page: SimPage, req: &HeaderMap) -> (Response, bool) {
+    let etag = page.etag();
+    let last_modified = page.last_modified_http();
+    let not_modified = match (&etag, page.last_modified) {
+        (Some(etag), Some(lm)) => {
+            if let Some(inm) = req.get(header::IF_NONE_MATCH) {
+                inm.to_str().is_ok_and(|v| etag_matches(v, etag))
+            } else if let Some(ims) = req.get(header::IF_MODIFIED_SINCE) {
+                ims.to_str()
+                    .ok()
+                    .and_then(|v| DateTime::parse_from_rfc2822(v.trim()).ok())
+                    .is_some_and(|t| t.naive_utc() >= lm)
+            } else {
+                false
+            }
+        }
+        _ => false,
+    };
+    let (status, body) = if not_modified {
+        (StatusCode::NOT_MODIFIED, Body::empty())
+    } else {
+        (
+            StatusCode::from_u16(page.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            Body::from(page.body),
+        )
+    };
+    let mut resp = Response::new(body);
+    *resp.status_mut() = status;
+    let headers = resp.headers_mut();
+    if !not_modified {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(page.content_type),
+        );
+    }
+    for (name, value) in [(header::ETAG, etag), (header::LAST_MODIFIED, last_modified)] {
+        if let Some(v) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+            headers.insert(name, v);
+        }
+    }
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        headers.insert(header::ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
+    }
+    (resp, not_modified)
+}
+
+/// If-None-Match: a list of (possibly weak) tags, or `*`.
+fn etag_matches(header_value: &str, etag: &str) -> bool {
+    header_value.split(',').map(str::trim).any(|t| {
+        t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag.strip_prefix("W/").unwrap_or(etag)
+    })
+}

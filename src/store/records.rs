@@ -1,0 +1,351 @@
+//! The write side: configuration sync, crawl runs and the per-column transaction.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Store, StoreError};
+use crate::config::Targets;
+use crate::extract::{ItemDate, Precision};
+use crate::fetch::Validators;
+
+/// How a column's crawl ended, one per column and run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnState {
+    /// Read, with items.
+    Ok,
+    /// The first page answered 304 Not Modified: nothing changed since the last crawl.
+    Unchanged,
+    /// Read, and the page says the column is empty (暂无信息).
+    Empty,
+    /// The list could not be fetched (DNS, connect, timeout, HTTP status).
+    Unreachable,
+    /// robots.txt forbids it.
+    Blocked,
+    /// Fetched, but the profile found no item and the page does not say it is empty.
+    ExtractionFailed,
+}
+
+impl ColumnState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ColumnState::Ok => "ok",
+            ColumnState::Unchanged => "unchanged",
+            ColumnState::Empty => "empty",
+            ColumnState::Unreachable => "unreachable",
+            ColumnState::Blocked => "blocked",
+            ColumnState::ExtractionFailed => "extraction_failed",
+        }
+    }
+
+    /// Whether the column was read as the site has it (states that feed freshness).
+    pub fn is_success(self) -> bool {
+        matches!(
+            self,
+            ColumnState::Ok | ColumnState::Unchanged | ColumnState::Empty
+        )
+    }
+}
+
+/// One fetched page, for the run log.
+#[derive(Debug, Clone)]
+pub struct PageFetchRecord {
+    pub url: String,
+    pub method: &'static str,
+    /// `list` or `detail`.
+    pub kind: &'static str,
+    pub status: Option<u16>,
+    pub bytes: Option<u64>,
+    pub duration_ms: u64,
+    pub attempts: u32,
+    pub encoding: Option<String>,
+    pub error: Option<String>,
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// One item as read by a crawl.
+#[derive(Debug, Clone)]
+pub struct ItemRecord {
+    pub url: String,
+    pub title: String,
+    pub date: Option<ItemDate>,
+    /// The detail page's guideline meta tags, when it was read.
+    pub meta: Option<BTreeMap<String, String>>,
+}
+
+/// Everything one run learnt about one column, saved in one transaction.
+#[derive(Debug, Clone)]
+pub struct ColumnCrawl {
+    pub column_id: String,
+    pub state: ColumnState,
+    pub detail: Option<String>,
+    pub pages: Vec<PageFetchRecord>,
+    pub items: Vec<ItemRecord>,
+    /// Validators of the first list page, stored only when the whole column was read.
+    pub first_page_validators: Option<(String, Validators)>,
+    /// The crawl read the column to its end (or to the first page with nothing new).
+    pub complete: bool,
+    pub finished_at: DateTime<Utc>,
+}
+
+/// What saving a column did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SavedColumn {
+    pub items_seen: usize,
+    pub items_new: usize,
+}
+
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn date_columns(
+    d: Option<&ItemDate>,
+) -> (Option<String>, Option<&'static str>, Option<&'static str>) {
+    match d {
+        None => (None, None, None),
+        Some(d) => (
+            Some(d.date.format("%Y-%m-%d").to_string()),
+            Some(match d.precision {
+                Precision::Day => "day",
+                Precision::Month => "month",
+            }),
+            Some(d.source.as_str()),
+        ),
+    }
+}
+
+/// A stored date replaces another only when its source is at least as trustworthy: what the
+/// list shows beats the detail page, which beats the URL.
+const RANK_NEW: &str = "(CASE excluded.date_source WHEN 'list' THEN 4 WHEN 'detail_meta' THEN 3 WHEN 'detail_text' THEN 2 WHEN 'url' THEN 1 ELSE 0 END)";
+const RANK_OLD: &str = "(CASE items.date_source WHEN 'list' THEN 4 WHEN 'detail_meta' THEN 3 WHEN 'detail_text' THEN 2 WHEN 'url' THEN 1 ELSE 0 END)";
+
+impl Store {
+    /// Records the configured departments and columns; columns no longer configured keep
+    /// their rows and items but are marked `in_config = 0`.
+    pub async fn sync_config(
+        &self,
+        targets: &Targets,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let now = ts(now);
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for d in &targets.departments {
+            sqlx::query(
+                "INSERT INTO departments (name, aliases, site) VALUES (?, ?, ?)
+                 ON CONFLICT(name) DO UPDATE SET aliases = excluded.aliases, site = excluded.site",
+            )
+            .bind(&d.name)
+            .bind(serde_json::to_string(&d.aliases).unwrap_or_else(|_| "[]".into()))
+            .bind(d.site.as_ref().map(|u| u.to_string()))
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE columns SET in_config = 0")
+            .execute(&mut *tx)
+            .await?;
+        for c in &targets.columns {
+            sqlx::query(
+                "INSERT INTO columns (id, department, name, url, profile, kind, categories, max_age_days, enabled, in_config, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+                 ON CONFLICT(id) DO UPDATE SET department = excluded.department, name = excluded.name,
+                   url = excluded.url, profile = excluded.profile, kind = excluded.kind,
+                   categories = excluded.categories, max_age_days = excluded.max_age_days,
+                   enabled = excluded.enabled, in_config = 1, updated_at = excluded.updated_at",
+            )
+            .bind(&c.id)
+            .bind(&c.department)
+            .bind(&c.name)
+            .bind(c.url.as_ref().map(|u| u.to_string()))
+            .bind(c.profile().map(|p| p.name.as_str()))
+            .bind(c.kind.as_str())
+            .bind(serde_json::to_string(&c.categories).unwrap_or_else(|_| "[]".into()))
+            .bind(i64::from(c.max_age_days))
+            .bind(c.enabled)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Starts a crawl run. Runs left `running` by a killed process are marked `interrupted`.
+    pub async fn begin_run(&self, full: bool, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
+            .execute(&mut *tx)
+            .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO crawl_runs (started_at, status, full) VALUES (?, 'running', ?) RETURNING id",
+        )
+        .bind(ts(now))
+        .bind(full)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Closes a run with its totals (computed from what was committed).
+    pub async fn finish_run(&self, run_id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE crawl_runs SET status = 'finished', finished_at = ?2,
+               columns   = (SELECT COUNT(*) FROM column_crawls WHERE run_id = ?1),
+               pages     = (SELECT COUNT(*) FROM page_fetches WHERE run_id = ?1),
+               new_items = (SELECT COALESCE(SUM(items_new), 0) FROM column_crawls WHERE run_id = ?1),
+               errors    = (SELECT COUNT(*) FROM column_crawls WHERE run_id = ?1
+                            AND state IN ('unreachable', 'blocked', 'extraction_failed'))
+             WHERE id = ?1",
+        )
+        .bind(run_id)
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The item URLs stored for a column.
+    pub async fn known_urls(&self, column_id: &str) -> Result<HashSet<String>, StoreError> {
+        let rows: Vec<(String,)> = sqlx::query_as("SELECT url FROM items WHERE column_id = ?")
+            .bind(column_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(|(u,)| u).collect())
+    }
+
+    /// Whether the column's last crawl stopped before its end.
+    pub async fn column_incomplete(&self, column_id: &str) -> Result<bool, StoreError> {
+        let v: Option<bool> =
+            sqlx::query_scalar("SELECT incomplete != 0 FROM columns WHERE id = ?")
+                .bind(column_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(v.unwrap_or(false))
+    }
+
+    /// Stored validators for a URL.
+    pub async fn validators(&self, url: &str) -> Result<Option<Validators>, StoreError> {
+        let row: Option<(Option<String>, Option<String>)> =
+            sqlx::query_as("SELECT etag, last_modified FROM http_cache WHERE url = ?")
+                .bind(url)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(etag, last_modified)| Validators {
+            etag,
+            last_modified,
+        }))
+    }
+
+    /// Saves one column's crawl in a single transaction.
+    pub async fn save_column(
+        &self,
+        run_id: i64,
+        crawl: &ColumnCrawl,
+    ) -> Result<SavedColumn, StoreError> {
+        let now = ts(crawl.finished_at);
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for p in &crawl.pages {
+            sqlx::query(
+                "INSERT INTO page_fetches (run_id, column_id, url, method, kind, status, bytes, duration_ms, attempts, encoding, error, fetched_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(run_id)
+            .bind(&crawl.column_id)
+            .bind(&p.url)
+            .bind(p.method)
+            .bind(p.kind)
+            .bind(p.status.map(i64::from))
+            .bind(p.bytes.map(|b| i64::try_from(b).unwrap_or(i64::MAX)))
+            .bind(i64::try_from(p.duration_ms).unwrap_or(i64::MAX))
+            .bind(i64::from(p.attempts))
+            .bind(p.encoding.as_deref())
+            .bind(p.error.as_deref())
+            .bind(ts(p.fetched_at))
+            .execute(&mut *tx)
+            .await?;
+        }
+        let upsert = format!(
+            "INSERT INTO items (column_id, url, title, published, date_precision, date_source, meta, first_seen, last_seen, first_run_id)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT(column_id, url) DO UPDATE SET
+               title = excluded.title,
+               last_seen = excluded.last_seen,
+               published = CASE WHEN excluded.published IS NOT NULL AND {RANK_NEW} >= {RANK_OLD} THEN excluded.published ELSE items.published END,
+               date_precision = CASE WHEN excluded.published IS NOT NULL AND {RANK_NEW} >= {RANK_OLD} THEN excluded.date_precision ELSE items.date_precision END,
+               date_source = CASE WHEN excluded.published IS NOT NULL AND {RANK_NEW} >= {RANK_OLD} THEN excluded.date_source ELSE items.date_source END,
+               meta = COALESCE(excluded.meta, items.meta)
+             RETURNING first_run_id"
+        );
+        let mut saved = SavedColumn::default();
+        let mut newest: Option<NaiveDate> = None;
+        for item in &crawl.items {
+            let (published, precision, source) = date_columns(item.date.as_ref());
+            let meta = item
+                .meta
+                .as_ref()
+                .and_then(|m| serde_json::to_string(m).ok());
+            let first_run: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(upsert.as_str()))
+                .bind(&crawl.column_id)
+                .bind(&item.url)
+                .bind(&item.title)
+                .bind(published)
+                .bind(precision)
+                .bind(source)
+                .bind(meta)
+                .bind(&now)
+                .bind(&now)
+                .bind(run_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            saved.items_seen += 1;
+            if first_run == Some(run_id) {
+                saved.items_new += 1;
+            }
+            if let Some(d) = item.date
+                && d.precision == Precision::Day
+            {
+                newest = newest.max(Some(d.date));
+            }
+        }
+        sqlx::query(
+            "INSERT INTO column_crawls (run_id, column_id, state, detail, pages, items_seen, items_new, newest_date, finished_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT(run_id, column_id) DO UPDATE SET state = excluded.state, detail = excluded.detail,
+               pages = excluded.pages, items_seen = excluded.items_seen, items_new = excluded.items_new,
+               newest_date = excluded.newest_date, finished_at = excluded.finished_at",
+        )
+        .bind(run_id)
+        .bind(&crawl.column_id)
+        .bind(crawl.state.as_str())
+        .bind(crawl.detail.as_deref())
+        .bind(i64::try_from(crawl.pages.iter().filter(|p| p.kind == "list").count()).unwrap_or(i64::MAX))
+        .bind(i64::try_from(saved.items_seen).unwrap_or(i64::MAX))
+        .bind(i64::try_from(saved.items_new).unwrap_or(i64::MAX))
+        .bind(newest.map(|d| d.format("%Y-%m-%d").to_string()))
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE columns SET incomplete = ? WHERE id = ?")
+            .bind(!crawl.complete)
+            .bind(&crawl.column_id)
+            .execute(&mut *tx)
+            .await?;
+        if let Some((url, v)) = &crawl.first_page_validators {
+            sqlx::query(
+                "INSERT INTO http_cache (url, etag, last_modified, updated_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
+                   updated_at = excluded.updated_at",
+            )
+            .bind(url)
+            .bind(v.etag.as_deref())
+            .bind(v.last_modified.as_deref())
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(saved)
+    }
+}

@@ -1,0 +1,300 @@
+//! The real binary: its commands, output shapes and exit codes.
+
+use std::process::Output;
+use std::sync::Arc;
+
+use assert_cmd::Command;
+use gkwatch::sim::{ServeOptions, SimServer, SimSite};
+use serde_json::Value;
+
+use crate::common::{fast_settings, repo, today};
+
+fn gkwatch() -> Command {
+    let mut cmd = Command::cargo_bin("gkwatch").expect("binary");
+    cmd.current_dir(repo());
+    cmd
+}
+
+/// Runs the binary off the async runtime's threads (the simulated site runs on them).
+async fn run(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("run gkwatch"))
+        .await
+        .expect("join")
+}
+
+fn json_lines(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+#[test]
+fn parse_date_reads_arguments_and_stdin() {
+    let out = gkwatch()
+        .args([
+            "parse-date",
+            "--today",
+            "2026-01-03",
+            "发布日期：2023年5月12日",
+            "12-30",
+            "二〇二三年五月",
+            "第12号",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let v = json_lines(&out);
+    assert_eq!(
+        v[0],
+        serde_json::json!({"text": "发布日期：2023年5月12日", "date": "2023-05-12", "precision": "day"})
+    );
+    assert_eq!(v[1]["date"], "2025-12-30");
+    assert_eq!(v[2]["date"], "2023-05");
+    assert_eq!(v[2]["precision"], "month");
+    assert_eq!(
+        v[3],
+        serde_json::json!({"text": "第12号", "date": null, "precision": null})
+    );
+
+    let out = gkwatch()
+        .args(["parse-date", "--url"])
+        .write_stdin(
+            "http://a.gov.cn/art/2024/3/15/art_1_2.html\nhttp://a.gov.cn/zwgk/202305/abc.html\n",
+        )
+        .output()
+        .expect("run");
+    let v = json_lines(&out);
+    assert_eq!(v[0]["date"], "2024-03-15");
+    assert_eq!(v[1]["date"], "2023-05");
+
+    let out = gkwatch()
+        .args(["parse-date", "--year-hint", "2021", "[05-12]"])
+        .output()
+        .expect("run");
+    assert_eq!(json_lines(&out)[0]["date"], "2021-05-12");
+}
+
+#[test]
+fn config_errors_exit_3_naming_file_and_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = dir.path().join("t.toml");
+    std::fs::write(
+        &t,
+        "[[department]]\nname = \"区财政局\"\n[[department.column]]\nid = \"a\"\nname = \"甲\"\nurl = \"http://x.gov.cn/\"\nprofile = \"nope\"\n",
+    )
+    .expect("write");
+    let out = gkwatch()
+        .args(["crawl", "--db"])
+        .arg(dir.path().join("x.db"))
+        .arg("--targets")
+        .arg(&t)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("t.toml") && err.contains("column[0] (a).profile"),
+        "{err}"
+    );
+    assert!(
+        !dir.path().join("x.db").exists(),
+        "nothing is created on a config error"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_reads_a_live_gbk_page_and_its_pagination() {
+    let site = Arc::new(SimSite::demo(today()));
+    let server = SimServer::start(site.clone(), ServeOptions::default())
+        .await
+        .expect("server");
+    let col = site.column("czj-yjs").expect("GBK TRS column");
+    let url = server.origin.join(&col.path).expect("url");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut cmd = gkwatch();
+    cmd.args([
+        "check",
+        "--format",
+        "json",
+        "--profile",
+        "trs_list",
+        "--today",
+        "2026-11-27",
+    ])
+    .arg(url.as_str())
+    .arg("--config")
+    .arg(fast_settings(dir.path()));
+    let out = run(cmd).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["encoding"], "GBK");
+    let items = v["items"].as_array().expect("items");
+    assert_eq!(items.len(), col.page_items(0).len());
+    assert_eq!(items[0]["title"], col.items[0].title.as_str());
+    assert_eq!(items[0]["date_source"], "list");
+    assert!(
+        items[0]["url"]
+            .as_str()
+            .expect("url")
+            .starts_with("http://127.0.0.1:")
+    );
+    assert_eq!(v["pagination"]["strategy"], "trs_create_page_html");
+    assert_eq!(v["pagination"]["total_pages"], 2);
+    assert!(
+        v["pagination"]["next_url"]
+            .as_str()
+            .expect("next")
+            .ends_with("/index_1.html")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawl_items_and_columns_through_the_binary() {
+    let site = Arc::new(SimSite::demo(today()));
+    let server = SimServer::start(site.clone(), ServeOptions::default())
+        .await
+        .expect("server");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let targets = dir.path().join("site.toml");
+    std::fs::write(&targets, site.targets_toml(&server.origin)).expect("write targets");
+    let db = dir.path().join("g.db");
+    let settings = fast_settings(dir.path());
+
+    let mut cmd = gkwatch();
+    cmd.arg("--db")
+        .arg(&db)
+        .arg("--targets")
+        .arg(&targets)
+        .arg("--config")
+        .arg(&settings);
+    cmd.args(["crawl", "--today", "2026-11-27"]);
+    let out = run(cmd).await;
+    // One column of the site answers 500: the run completes and says so.
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let expected = site.expected_items(&server.origin).len();
+    assert!(
+        stdout.contains(&format!("{expected} new items")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("1 errors"), "{stdout}");
+
+    let mut cmd = gkwatch();
+    cmd.arg("--db")
+        .arg(&db)
+        .args(["items", "--format", "csv", "--department", "区财政局"]);
+    let out = run(cmd).await;
+    let csv = String::from_utf8_lossy(&out.stdout);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("department,column_id,column,published,date_source,title,url,first_seen")
+    );
+    let czj: usize = ["czj-yjs", "czj-zfcg"]
+        .iter()
+        .map(|id| site.column(id).map_or(0, |c| c.items.len()))
+        .sum();
+    assert_eq!(lines.count(), czj);
+
+    let mut cmd = gkwatch();
+    cmd.arg("--db").arg(&db).args([
+        "items",
+        "--format",
+        "json",
+        "--column",
+        "mzj-shjz",
+        "--since",
+        "2026-11-01",
+    ]);
+    let out = run(cmd).await;
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rows = v.as_array().expect("array");
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter()
+            .all(|r| r["published"].as_str() >= Some("2026-11-01"))
+    );
+    assert!(rows.iter().all(|r| r["date_source"] == "url"));
+
+    let mut cmd = gkwatch();
+    cmd.arg("--db")
+        .arg(&db)
+        .args(["columns", "--format", "json"]);
+    let out = run(cmd).await;
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let cols = v.as_array().expect("array");
+    assert_eq!(cols.len(), site.columns().len());
+    let yjs = cols
+        .iter()
+        .find(|c| c["column_id"] == "czj-yjs")
+        .expect("czj-yjs");
+    assert_eq!(yjs["last_state"], "ok");
+    assert_eq!(
+        yjs["newest"].as_str(),
+        site.column("czj-yjs")
+            .and_then(|c| c.newest())
+            .map(|d| d.to_string())
+            .as_deref()
+    );
+    let failing = cols
+        .iter()
+        .find(|c| c["column_id"] == "jyj-xxgk")
+        .expect("jyj-xxgk");
+    assert_eq!(failing["last_state"], "unreachable");
+}
+
+#[test]
+fn demo_runs_end_to_end_and_protects_other_databases() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("demo.db");
+    let out = gkwatch()
+        .arg("--db")
+        .arg(&db)
+        .arg("demo")
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("✓ all"), "{stdout}");
+    assert!(stdout.contains("stale"), "{stdout}");
+    // Run again: the demo database is recreated, not appended to.
+    let again = gkwatch()
+        .arg("--db")
+        .arg(&db)
+        .arg("demo")
+        .output()
+        .expect("run");
+    assert!(again.status.success());
+
+    // A database that is not a demo database is never deleted by the demo.
+    let other = dir.path().join("prod.db");
+    let mut cmd = gkwatch();
+    cmd.arg("--db")
+        .arg(&other)
+        .args(["parse-date", "2023-01-01"]);
+    cmd.output().expect("run");
+    std::fs::write(&other, b"").expect("touch");
+    let out = gkwatch()
+        .arg("--db")
+        .arg(&other)
+        .arg("demo")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a demo database"));
+    assert!(other.exists());
+}

@@ -1,0 +1,167 @@
+//! The crawl pipeline end to end against the simulated site.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use gkwatch::store::{ColumnState, ItemFilter};
+
+use crate::common::Demo;
+
+type Row = (String, String, String, Option<String>, Option<String>);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawl_stores_every_item_exactly() {
+    let demo = Demo::start().await;
+    let summary = demo.crawl(true).await;
+
+    let expected: BTreeSet<Row> = demo
+        .site
+        .expected_items(&demo.server.origin)
+        .into_iter()
+        .map(|e| {
+            (
+                e.column_id,
+                e.url.to_string(),
+                e.title,
+                Some(e.date.format("%Y-%m-%d").to_string()),
+                Some(e.date_source.to_string()),
+            )
+        })
+        .collect();
+    let stored: Vec<Row> = demo
+        .store
+        .items(&ItemFilter::default())
+        .await
+        .expect("items")
+        .into_iter()
+        .map(|r| (r.column_id, r.url, r.title, r.published, r.date_source))
+        .collect();
+    let stored_set: BTreeSet<Row> = stored.iter().cloned().collect();
+    assert_eq!(stored.len(), stored_set.len(), "no item stored twice");
+    let missing: Vec<_> = expected.difference(&stored_set).take(5).collect();
+    let extra: Vec<_> = stored_set.difference(&expected).take(5).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:#?}\nextra {extra:#?}"
+    );
+
+    // Every template and encoding of the site took part, through its pagination.
+    let by_column: BTreeMap<&str, &gkwatch::pipeline::ColumnReport> = summary
+        .columns
+        .iter()
+        .map(|c| (c.column_id.as_str(), c))
+        .collect();
+    for (id, pages) in [
+        ("zfb-tzgg", 3),  // TRS, createPageHTML
+        ("czj-yjs", 2),   // TRS, GBK declared in a meta tag
+        ("czj-zfcg", 2),  // table, GBK declared in the header
+        ("sfj-gfxwj", 3), // table, 下一页 links
+        ("sfj-xzcf", 1),  // TRS, GBK declared nowhere
+        ("rsj-jycy", 3),  // Hanweb page + 2 data-proxy windows
+        ("mzj-shjz", 2),  // dates only in URLs
+    ] {
+        let c = by_column[id];
+        assert_eq!(c.state, ColumnState::Ok, "{id}");
+        assert_eq!(c.list_pages, pages, "{id} list pages");
+    }
+    assert!(
+        by_column["mzj-ylfw"].detail_pages > 0,
+        "undated items read their detail pages"
+    );
+    assert_eq!(by_column["jyj-zsxx"].state, ColumnState::Empty);
+    assert_eq!(by_column["jyj-xxgk"].state, ColumnState::Unreachable);
+    assert_eq!(summary.errors(), 1);
+    demo.store.integrity_check().await.expect("integrity");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routine_recrawl_of_an_unchanged_site_reads_only_first_pages() {
+    let demo = Demo::start().await;
+    let first = demo.crawl(false).await;
+    let stored = demo.store.item_count().await.expect("count");
+    assert_eq!(stored as usize, first.new_items());
+
+    demo.server.reset_stats();
+    let second = demo.crawl(false).await;
+    assert_eq!(second.new_items(), 0);
+    assert_eq!(demo.store.item_count().await.expect("count"), stored);
+    let stats = demo.server.stats();
+    for col in demo.site.columns() {
+        let pages = col.page_paths();
+        let later: u64 = pages
+            .iter()
+            .skip(1)
+            .map(|p| stats.by_path.get(p).copied().unwrap_or(0))
+            .sum();
+        assert_eq!(later, 0, "{}: later list pages were fetched again", col.id);
+        let first_page = stats.by_path.get(&pages[0]).copied().unwrap_or(0);
+        // The 500 column is retried; every other column costs exactly one request.
+        if col.id != "jyj-xxgk" {
+            assert_eq!(first_page, 1, "{}: first page requests", col.id);
+        }
+    }
+    assert!(
+        !stats.by_path.keys().any(|k| k.starts_with("POST ")),
+        "no Hanweb data-proxy call for an unchanged column"
+    );
+    assert!(stats.not_modified > 0, "validators were sent and honoured");
+    let unchanged = second
+        .columns
+        .iter()
+        .filter(|c| c.state == ColumnState::Unchanged)
+        .count();
+    assert!(unchanged >= 8, "{unchanged} columns answered 304");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_recrawl_reads_everything_and_duplicates_nothing() {
+    let demo = Demo::start().await;
+    let first = demo.crawl(true).await;
+    demo.server.reset_stats();
+    let second = demo.crawl(true).await;
+    assert_eq!(second.new_items(), 0);
+    assert_eq!(second.items_seen(), first.items_seen());
+    assert_eq!(
+        demo.store.item_count().await.expect("count") as usize,
+        first.items_seen()
+    );
+    assert_eq!(
+        demo.server.stats().not_modified,
+        0,
+        "--full sends no validators"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_department_or_column_only() {
+    let demo = Demo::start().await;
+    let opts = gkwatch::pipeline::CrawlOptions {
+        department: Some("洮北区财政局".into()), // an alias
+        ..crate::common::crawl_options(true)
+    };
+    let s = gkwatch::pipeline::crawl(
+        &demo.config.targets,
+        &demo.store,
+        &demo.fetcher,
+        &opts,
+        &|_| {},
+    )
+    .await
+    .expect("crawl");
+    let ids: BTreeSet<&str> = s.columns.iter().map(|c| c.column_id.as_str()).collect();
+    assert_eq!(ids, BTreeSet::from(["czj-yjs", "czj-zfcg"]));
+
+    let opts = gkwatch::pipeline::CrawlOptions {
+        column: Some("no-such-column".into()),
+        ..crate::common::crawl_options(true)
+    };
+    let err = gkwatch::pipeline::crawl(
+        &demo.config.targets,
+        &demo.store,
+        &demo.fetcher,
+        &opts,
+        &|_| {},
+    )
+    .await
+    .expect_err("unknown column");
+    assert!(err.to_string().contains("no-such-column"));
+}

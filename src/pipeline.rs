@@ -32,6 +32,15 @@ pub struct CrawlOptions {
     pub parallel_columns: usize,
     /// Detail pages read per column and run.
     pub detail_pages_per_column: usize,
+    /// Obey robots.txt where a department or column does not say otherwise.
+    pub respect_robots: bool,
+}
+
+impl CrawlOptions {
+    /// Whether robots.txt applies to `col`: its own or its department's choice, else ours.
+    pub fn obeys_robots(&self, col: &Column) -> bool {
+        col.respect_robots.unwrap_or(self.respect_robots)
+    }
 }
 
 /// A crawl could not run at all (a column's failure is data, not an error).
@@ -253,18 +262,23 @@ async fn crawl_column(
         ColumnKind::List(profile) => {
             crawl_list(col, profile, first_url, store, fetcher, opts).await
         }
-        ColumnKind::Page => Ok(crawl_page(col, first_url, fetcher).await),
+        ColumnKind::Page => Ok(crawl_page(col, first_url, fetcher, opts).await),
     }
 }
 
 /// A standing page is read whole: reachable and not blank is all that is asked of it.
-async fn crawl_page(col: &Column, url: &url::Url, fetcher: &Fetcher) -> ColumnCrawl {
+async fn crawl_page(
+    col: &Column,
+    url: &url::Url,
+    fetcher: &Fetcher,
+    opts: &CrawlOptions,
+) -> ColumnCrawl {
     let request = PageRequest::get(url.clone());
     let fetched = fetcher
         .fetch(FetchRequest {
             page: &request,
             validators: None,
-            respect_robots: col.respect_robots,
+            respect_robots: opts.obeys_robots(col),
         })
         .await;
     let record = page_record(&request, "list", &fetched);
@@ -336,7 +350,7 @@ async fn crawl_list(
             .fetch(FetchRequest {
                 page: &request,
                 validators: conditional,
-                respect_robots: col.respect_robots,
+                respect_robots: opts.obeys_robots(col),
             })
             .await;
         log.push(page_record(&request, "list", &fetched));
@@ -463,7 +477,7 @@ async fn read_details(
                 .fetch(FetchRequest {
                     page: &page,
                     validators: None,
-                    respect_robots: col.respect_robots,
+                    respect_robots: opts.obeys_robots(col),
                 })
                 .await;
             log.push(page_record(&page, "detail", &fetched));

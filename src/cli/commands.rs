@@ -55,6 +55,7 @@ pub(super) async fn crawl(g: &GlobalArgs, a: &CrawlArgs) -> anyhow::Result<Exit>
         today: a.today.unwrap_or_else(district_today),
         parallel_columns: settings.crawl.concurrency,
         detail_pages_per_column: settings.crawl.detail_pages_per_column,
+        respect_robots: settings.crawl.respect_robots,
     };
     let summary = run_crawl(&cfg.targets, &store, &fetcher, &opts).await?;
     print_crawl_summary(&summary);

@@ -52,6 +52,7 @@ pub(super) async fn run(g: &GlobalArgs, a: &DemoArgs) -> anyhow::Result<Exit> {
         today,
         parallel_columns: settings.concurrency,
         detail_pages_per_column: settings.detail_pages_per_column,
+        respect_robots: settings.respect_robots,
     };
     let summary = run_crawl(&cfg.targets, &store, &fetcher, &opts).await?;
     print_crawl_summary(&summary);

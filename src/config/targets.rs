@@ -51,7 +51,8 @@ pub struct Column {
     pub categories: Vec<String>,
     pub max_age_days: u32,
     pub enabled: bool,
-    pub respect_robots: bool,
+    /// The department's or column's own robots.txt choice; `None` follows the settings.
+    pub respect_robots: Option<bool>,
     /// The file that defines the column (for messages).
     pub file: PathBuf,
 }
@@ -144,7 +145,7 @@ pub(crate) fn load_targets(
                     }
                 },
             };
-            let dept_robots = dept.respect_robots.unwrap_or(true);
+            let dept_robots = dept.respect_robots;
             for (ci, raw) in dept.column.iter().enumerate() {
                 let ckey = format!("{dkey}.column[{ci}] ({})", raw.id);
                 if let Some(mut col) = compile_column(
@@ -206,7 +207,7 @@ fn compile_column(
     key: &str,
     department: &str,
     site: Option<&Url>,
-    dept_robots: bool,
+    dept_robots: Option<bool>,
     profiles: &Profiles,
     opts: &LoadOptions,
     p: &mut Problems,
@@ -306,7 +307,7 @@ fn compile_column(
         categories: raw.categories.clone(),
         max_age_days: raw.max_age_days,
         enabled: raw.enabled,
-        respect_robots: raw.respect_robots.unwrap_or(dept_robots),
+        respect_robots: raw.respect_robots.or(dept_robots),
         file: PathBuf::new(),
     })
 }

@@ -78,6 +78,7 @@ pub fn crawl_options(full: bool) -> CrawlOptions {
         today: today(),
         parallel_columns: 8,
         detail_pages_per_column: 100,
+        respect_robots: true,
     }
 }
 

@@ -165,3 +165,37 @@ async fn one_department_or_column_only() {
     .expect_err("unknown column");
     assert!(err.to_string().contains("no-such-column"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_disallowed_column_is_blocked_and_never_requested() {
+    let demo = Demo::start().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let targets = dir.path().join("t.toml");
+    std::fs::write(
+        &targets,
+        format!(
+            "[[department]]\nname = \"区档案馆\"\nsite = \"{}\"\n[[department.column]]\nid = \"dag-x\"\nname = \"内部\"\nurl = \"private/list.html\"\nprofile = \"trs_list\"\n",
+            demo.server.origin
+        ),
+    )
+    .expect("write");
+    let cfg = gkwatch::config::load(
+        &targets,
+        &crate::common::repo().join("selectors"),
+        &Default::default(),
+    )
+    .expect("config");
+    let s = gkwatch::pipeline::crawl(
+        &cfg.targets,
+        &demo.store,
+        &demo.fetcher,
+        &crate::common::crawl_options(false),
+        &|_| {},
+    )
+    .await
+    .expect("crawl");
+    assert_eq!(s.columns[0].state, ColumnState::Blocked);
+    let stats = demo.server.stats();
+    assert!(stats.by_path.contains_key("/robots.txt"));
+    assert!(!stats.by_path.keys().any(|p| p.starts_with("/private/")));
+}

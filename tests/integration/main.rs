@@ -6,4 +6,5 @@ mod common;
 mod config;
 mod crash;
 mod crawl;
+mod fetch;
 mod realworld;

@@ -1,0 +1,272 @@
+//! The fetcher against a real HTTP server on 127.0.0.1: retries, Retry-After, limits,
+//! robots.txt, conditional GET, compression and forms.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use gkwatch::config::CrawlSettings;
+use gkwatch::extract::PageRequest;
+use gkwatch::fetch::{FetchError, FetchRequest, Fetcher, Validators};
+use url::Url;
+
+async fn serve(router: Router) -> Url {
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Url::parse(&format!("http://{addr}/")).expect("url")
+}
+
+fn settings() -> CrawlSettings {
+    CrawlSettings {
+        contact: Some("gkb@example.gov.cn".into()),
+        min_delay_ms: 0,
+        backoff_ms: 20,
+        retries: 3,
+        max_body_bytes: 1024 * 1024,
+        timeout_secs: 5,
+        ..CrawlSettings::default()
+    }
+}
+
+fn site(robots: StatusCode) -> Router {
+    let flaky = Arc::new(AtomicU32::new(0));
+    let limited = Arc::new(AtomicU32::new(0));
+    Router::new()
+        .route(
+            "/robots.txt",
+            get(move || async move {
+                (robots, "User-agent: *\nDisallow: /private/\n").into_response()
+            }),
+        )
+        .route(
+            "/flaky",
+            get(move || {
+                let n = flaky.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if n < 2 {
+                        (StatusCode::SERVICE_UNAVAILABLE, "busy").into_response()
+                    } else {
+                        "<html><body>ok</body></html>".into_response()
+                    }
+                }
+            }),
+        )
+        .route(
+            "/limited",
+            get(move || {
+                let n = limited.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if n == 0 {
+                        (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], "slow down")
+                            .into_response()
+                    } else {
+                        "done".into_response()
+                    }
+                }
+            }),
+        )
+        .route("/missing", get(|| async { StatusCode::NOT_FOUND }))
+        .route("/big", get(|| async { "x".repeat(2 * 1024 * 1024) }))
+        .route("/loop", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/loop")]) }))
+        .route("/private/page", get(|| async { "secret" }))
+        .route(
+            "/etag",
+            get(|headers: HeaderMap| async move {
+                if headers.get(header::IF_NONE_MATCH).is_some_and(|v| v == "\"v1\"") {
+                    StatusCode::NOT_MODIFIED.into_response()
+                } else {
+                    ([(header::ETAG, "\"v1\"")], "<p>body</p>").into_response()
+                }
+            }),
+        )
+        .route(
+            "/gzip",
+            get(|| async {
+                let mut enc =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                enc.write_all("<p>区财政局 gzip 正文</p>".as_bytes()).expect("gzip");
+                let body = enc.finish().expect("gzip");
+                (
+                    [
+                        (header::CONTENT_ENCODING, "gzip"),
+                        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                    ],
+                    body,
+                )
+            }),
+        )
+        .route(
+            "/ua",
+            get(|headers: HeaderMap| async move {
+                headers
+                    .get(header::USER_AGENT)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string()
+            }),
+        )
+        .route("/form", post(|body: String| async move { body }))
+}
+
+async fn get_page(
+    fetcher: &Fetcher,
+    url: Url,
+) -> Result<gkwatch::fetch::Fetched, gkwatch::fetch::FetchFailure> {
+    let page = PageRequest::get(url);
+    fetcher
+        .fetch(FetchRequest {
+            page: &page,
+            validators: None,
+            respect_robots: true,
+        })
+        .await
+}
+
+fn text(f: &gkwatch::fetch::Fetched) -> &str {
+    f.body.as_ref().map(|b| b.text.as_str()).unwrap_or("")
+}
+
+#[tokio::test]
+async fn retries_transient_failures_and_honours_retry_after() {
+    let origin = serve(site(StatusCode::NOT_FOUND)).await;
+    let fetcher = Fetcher::new(&settings()).expect("fetcher");
+
+    let f = get_page(&fetcher, origin.join("flaky").expect("url"))
+        .await
+        .expect("third try");
+    assert_eq!(f.attempts, 3);
+    assert!(text(&f).contains("ok"));
+
+    let started = Instant::now();
+    let f = get_page(&fetcher, origin.join("limited").expect("url"))
+        .await
+        .expect("second try");
+    assert_eq!(f.attempts, 2);
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "Retry-After: 1 was honoured"
+    );
+
+    let e = get_page(&fetcher, origin.join("missing").expect("url"))
+        .await
+        .expect_err("404");
+    assert_eq!(e.attempts, 1, "a 404 is not retried");
+    assert_eq!(e.error.status(), Some(404));
+}
+
+#[tokio::test]
+async fn size_and_redirect_limits() {
+    let origin = serve(site(StatusCode::NOT_FOUND)).await;
+    let fetcher = Fetcher::new(&settings()).expect("fetcher");
+    let e = get_page(&fetcher, origin.join("big").expect("url"))
+        .await
+        .expect_err("too big");
+    assert!(matches!(e.error, FetchError::TooLarge { .. }), "{e}");
+    assert_eq!(e.attempts, 1);
+    let e = get_page(&fetcher, origin.join("loop").expect("url"))
+        .await
+        .expect_err("loop");
+    assert!(
+        matches!(e.error, FetchError::TooManyRedirects { .. }),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn robots_txt_rules_and_unavailability() {
+    let origin = serve(site(StatusCode::OK)).await;
+    let fetcher = Fetcher::new(&settings()).expect("fetcher");
+    let e = get_page(&fetcher, origin.join("private/page").expect("url"))
+        .await
+        .expect_err("disallowed");
+    assert!(
+        matches!(e.error, FetchError::RobotsDisallowed { .. }),
+        "{e}"
+    );
+    assert_eq!(e.attempts, 0, "nothing was requested");
+    get_page(&fetcher, origin.join("flaky").expect("url"))
+        .await
+        .expect("allowed page");
+
+    // robots.txt answering 5xx: the whole host is skipped for the run (RFC 9309).
+    let origin = serve(site(StatusCode::SERVICE_UNAVAILABLE)).await;
+    let e = get_page(&fetcher, origin.join("ua").expect("url"))
+        .await
+        .expect_err("host skipped");
+    assert!(
+        matches!(e.error, FetchError::RobotsDisallowed { .. }),
+        "{e}"
+    );
+
+    // robots.txt answering 404: no rules.
+    let origin = serve(site(StatusCode::NOT_FOUND)).await;
+    get_page(&fetcher, origin.join("private/page").expect("url"))
+        .await
+        .expect("allowed");
+}
+
+#[tokio::test]
+async fn conditional_get_gzip_user_agent_and_forms() {
+    let origin = serve(site(StatusCode::NOT_FOUND)).await;
+    let fetcher = Fetcher::new(&settings()).expect("fetcher");
+
+    let f = get_page(&fetcher, origin.join("etag").expect("url"))
+        .await
+        .expect("etag");
+    assert_eq!(f.validators.etag.as_deref(), Some("\"v1\""));
+    let page = PageRequest::get(origin.join("etag").expect("url"));
+    let v = Validators {
+        etag: Some("\"v1\"".into()),
+        last_modified: None,
+    };
+    let again = fetcher
+        .fetch(FetchRequest {
+            page: &page,
+            validators: Some(&v),
+            respect_robots: true,
+        })
+        .await
+        .expect("304");
+    assert!(again.not_modified() && again.body.is_none());
+
+    let f = get_page(&fetcher, origin.join("gzip").expect("url"))
+        .await
+        .expect("gzip");
+    assert_eq!(text(&f), "<p>区财政局 gzip 正文</p>");
+
+    let f = get_page(&fetcher, origin.join("ua").expect("url"))
+        .await
+        .expect("ua");
+    assert!(text(&f).starts_with("gkwatch/"), "{}", text(&f));
+    assert!(
+        text(&f).contains("contact: gkb@example.gov.cn"),
+        "{}",
+        text(&f)
+    );
+
+    let page = PageRequest {
+        url: origin.join("form?startrecord=1").expect("url"),
+        form: Some(vec![
+            ("columnid".into(), "4455".into()),
+            ("webname".into(), "区人社局".into()),
+        ]),
+    };
+    let f = fetcher
+        .fetch(FetchRequest {
+            page: &page,
+            validators: None,
+            respect_robots: true,
+        })
+        .await
+        .expect("post");
+    assert!(text(&f).contains("columnid=4455"), "{}", text(&f));
+}

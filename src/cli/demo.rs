@@ -149,9 +149,12 @@ pub(super) async fn run(g: &GlobalArgs, a: &DemoArgs) -> anyhow::Result<Exit> {
 /// Recreates the demo database, refusing to delete a file that is not one.
 async fn fresh_demo_store(path: &Path) -> anyhow::Result<Store> {
     if path.exists() {
-        let existing = Store::open(path)
-            .await
-            .with_context(|| format!("{} exists and is not a gkwatch database", path.display()))?;
+        let existing = Store::open(path).await.with_context(|| {
+            format!(
+                "{} exists and cannot be opened as a demo database",
+                path.display()
+            )
+        })?;
         let is_demo = existing.meta(DEMO_MARKER).await?.is_some();
         existing.close().await;
         if !is_demo {

@@ -4,10 +4,9 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use gkwatch::config::{self, ColumnKind, ConfigError, LoadOptions};
-use gkwatch::sim::SimSite;
+use gkwatch::config::{self, ConfigError, LoadOptions};
 
-use crate::common::{repo, today};
+use crate::common::repo;
 
 #[test]
 fn shipped_selectors_and_targets_load() {
@@ -59,46 +58,6 @@ fn shipped_selectors_and_targets_load() {
         "real columns stay disabled until their URLs are filled in"
     );
     assert!(!cfg.targets.files.iter().any(|f| f.ends_with("demo.toml")));
-}
-
-#[test]
-fn demo_targets_describe_the_simulated_site() {
-    let cfg = config::load(
-        &repo().join("targets/demo.toml"),
-        &repo().join("selectors"),
-        &LoadOptions::default(),
-    )
-    .expect("demo loads");
-    let site = SimSite::demo(today());
-    let from_config: BTreeSet<(String, String, String)> = cfg
-        .targets
-        .columns
-        .iter()
-        .map(|c| {
-            let profile = match &c.kind {
-                ColumnKind::List(p) => p.name.clone(),
-                ColumnKind::Page => "page".into(),
-            };
-            let path = c
-                .url
-                .as_ref()
-                .map(|u| u.path().to_string())
-                .unwrap_or_default();
-            (c.id.clone(), path, profile)
-        })
-        .collect();
-    let from_site: BTreeSet<(String, String, String)> = site
-        .columns()
-        .iter()
-        .map(|c| {
-            (
-                c.id.clone(),
-                c.path.clone(),
-                c.template.profile().to_string(),
-            )
-        })
-        .collect();
-    assert_eq!(from_config, from_site);
 }
 
 fn write(dir: &Path, name: &str, text: &str) {

@@ -12,10 +12,15 @@
 //! thin shell over it. [`sim`] is the simulated district site used by the demo, the tests and
 //! the benchmarks.
 
+pub mod calendar;
+pub mod catalog;
+pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod evaluate;
 pub mod extract;
 pub mod fetch;
 pub mod pipeline;
 pub mod sim;
 pub mod store;
+pub mod util;

@@ -10,11 +10,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
 use tokio::time::Instant;
 
+use crate::calendar::Calendar;
+use crate::catalog::Catalog;
+use crate::classify::{ColumnPrior, classify, fingerprint};
 use crate::config::{Column, ColumnKind, Targets};
+use crate::evaluate::{EvaluateOptions, Finding};
 use crate::extract::{self, ListItem, PageContext, PageRequest, Profile};
 use crate::fetch::{FetchError, FetchFailure, FetchRequest, Fetched, Fetcher};
 use crate::store::{
-    ColumnCrawl, ColumnState, ItemRecord, PageFetchRecord, SavedColumn, Store, StoreError,
+    ColumnCrawl, ColumnState, FindingsSync, ItemRecord, PageFetchRecord, SavedColumn, Store,
+    StoreError,
 };
 
 /// What to crawl, and how.
@@ -103,6 +108,7 @@ impl CrawlSummary {
 /// Crawls the selected columns into the store. `on_column` is called as each column is saved.
 pub async fn crawl(
     targets: &Targets,
+    catalog: &Catalog,
     store: &Store,
     fetcher: &Fetcher,
     opts: &CrawlOptions,
@@ -129,7 +135,7 @@ pub async fn crawl(
             .for_each_concurrent(parallel, |col| {
                 let done_tx = done_tx.clone();
                 async move {
-                    let crawl = crawl_column(col, store, fetcher, opts).await;
+                    let crawl = crawl_column(col, catalog, store, fetcher, opts).await;
                     // The saver only goes away after a store error, reported below.
                     let _ = done_tx.send((col, crawl)).await;
                 }
@@ -170,6 +176,61 @@ pub async fn crawl(
         run_id,
         columns: reports,
         elapsed: started.elapsed(),
+    })
+}
+
+/// The outcome of an evaluation.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    pub sync: FindingsSync,
+    /// Items reclassified because the catalog or the columns' categories changed.
+    pub reclassified: usize,
+}
+
+/// Brings stored classification up to date with the catalog, judges the stored facts and
+/// records the findings' history.
+pub async fn evaluate(
+    catalog: &Catalog,
+    store: &Store,
+    calendar: &Calendar,
+    opts: &EvaluateOptions,
+) -> Result<Evaluation, PipelineError> {
+    let columns = store.column_categories().await?;
+    let fp = fingerprint(
+        catalog,
+        columns
+            .iter()
+            .map(|c| (c.id.as_str(), c.categories.as_slice())),
+    );
+    let mut reclassified = 0;
+    if store.meta("classification").await?.as_deref() != Some(fp.as_str()) {
+        let priors: HashMap<&str, &[String]> = columns
+            .iter()
+            .map(|c| (c.id.as_str(), c.categories.as_slice()))
+            .collect();
+        let items = store.items_to_classify().await?;
+        let updates: Vec<(i64, Vec<crate::classify::Match>)> = items
+            .iter()
+            .map(|i| {
+                let prior = priors.get(i.column_id.as_str()).map(|cats| ColumnPrior {
+                    id: &i.column_id,
+                    categories: cats,
+                });
+                (i.id, classify(&i.title, prior, catalog).matched)
+            })
+            .collect();
+        reclassified = updates.len();
+        store.replace_categories(&updates, &fp).await?;
+        tracing::info!(items = reclassified, "reclassified stored items");
+    }
+    let facts = store.facts(opts.unreachable_after.max(1) + 1).await?;
+    let findings = crate::evaluate::evaluate(&facts, catalog, calendar, opts);
+    let sync = store.sync_findings(&findings, opts.today).await?;
+    Ok(Evaluation {
+        findings,
+        sync,
+        reclassified,
     })
 }
 
@@ -241,6 +302,7 @@ fn select_columns<'a>(
 /// Reads one column. Only store errors abort; fetch failures become the column's state.
 async fn crawl_column(
     col: &Column,
+    catalog: &Catalog,
     store: &Store,
     fetcher: &Fetcher,
     opts: &CrawlOptions,
@@ -260,7 +322,7 @@ async fn crawl_column(
     };
     match &col.kind {
         ColumnKind::List(profile) => {
-            crawl_list(col, profile, first_url, store, fetcher, opts).await
+            crawl_list(col, profile, first_url, catalog, store, fetcher, opts).await
         }
         ColumnKind::Page => Ok(crawl_page(col, first_url, fetcher, opts).await),
     }
@@ -316,6 +378,7 @@ async fn crawl_list(
     col: &Column,
     profile: &Profile,
     first_url: &url::Url,
+    catalog: &Catalog,
     store: &Store,
     fetcher: &Fetcher,
     opts: &CrawlOptions,
@@ -433,7 +496,14 @@ async fn crawl_list(
             profile.name, first_url
         ));
     }
-    let records = read_details(col, profile, fetcher, opts, &known, items, &mut log).await;
+    let mut records = read_details(col, profile, fetcher, opts, &known, items, &mut log).await;
+    let prior = ColumnPrior {
+        id: &col.id,
+        categories: &col.categories,
+    };
+    for r in &mut records {
+        r.categories = classify(&r.title, Some(prior), catalog).matched;
+    }
     Ok(ColumnCrawl {
         column_id: col.id.clone(),
         state,
@@ -466,6 +536,8 @@ async fn read_details(
             title: item.title.clone(),
             date: item.date,
             meta: None,
+            written: None,
+            categories: Vec::new(),
         };
         let wanted = profile.uses_detail_pages()
             && item.wants_detail_date()
@@ -496,6 +568,7 @@ async fn read_details(
                     record.date = Some(d);
                 }
                 record.meta = Some(found.meta).filter(|m| !m.is_empty());
+                record.written = found.written;
             }
         }
         records.push(record);

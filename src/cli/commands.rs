@@ -13,6 +13,7 @@ use super::{
     CheckArgs, CrawlArgs, Exit, FormatArgs, GlobalArgs, ItemsArgs, ParseDateArgs, TableJsonCsv,
     TableOrJson, district_today,
 };
+use crate::catalog::Catalog;
 use crate::config::{self, LoadOptions, load_settings};
 use crate::extract::{self, PageContext, PageRequest, YearHint, parse_date, parse_url_date};
 use crate::fetch::{self, FetchRequest, Fetcher};
@@ -41,6 +42,7 @@ pub(super) async fn crawl(g: &GlobalArgs, a: &CrawlArgs) -> anyhow::Result<Exit>
         .clone()
         .unwrap_or_else(|| PathBuf::from("targets"));
     let cfg = config::load(&targets_path, &g.selectors, &LoadOptions::default())?;
+    let catalog = config::load_catalog(&g.catalog)?;
     if settings.crawl.contact.is_none() {
         tracing::warn!(
             "crawl.contact is not set in the settings file: site operators cannot tell who is crawling"
@@ -57,7 +59,7 @@ pub(super) async fn crawl(g: &GlobalArgs, a: &CrawlArgs) -> anyhow::Result<Exit>
         detail_pages_per_column: settings.crawl.detail_pages_per_column,
         respect_robots: settings.crawl.respect_robots,
     };
-    let summary = run_crawl(&cfg.targets, &store, &fetcher, &opts).await?;
+    let summary = run_crawl(&cfg.targets, &catalog, &store, &fetcher, &opts).await?;
     print_crawl_summary(&summary);
     store.close().await;
     Ok(if summary.errors() > 0 {
@@ -70,6 +72,7 @@ pub(super) async fn crawl(g: &GlobalArgs, a: &CrawlArgs) -> anyhow::Result<Exit>
 /// Runs the pipeline with a progress bar on a terminal and plain lines otherwise.
 pub(super) async fn run_crawl(
     targets: &config::Targets,
+    catalog: &Catalog,
     store: &Store,
     fetcher: &Fetcher,
     opts: &CrawlOptions,
@@ -95,7 +98,7 @@ pub(super) async fn run_crawl(
         }
         None => eprintln!("{}", column_line(r)),
     };
-    let summary = pipeline::crawl(targets, store, fetcher, opts, &on_column).await;
+    let summary = pipeline::crawl(targets, catalog, store, fetcher, opts, &on_column).await;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

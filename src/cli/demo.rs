@@ -41,6 +41,7 @@ pub(super) async fn run(g: &GlobalArgs, a: &DemoArgs) -> anyhow::Result<Exit> {
             include_demo: true,
         },
     )?;
+    let catalog = config::load_catalog(&g.catalog)?;
     let store = fresh_demo_store(&db).await?;
     // Our own server on loopback: no need to be gentle, and robots.txt is still honoured.
     let settings = CrawlSettings::unthrottled();
@@ -54,7 +55,7 @@ pub(super) async fn run(g: &GlobalArgs, a: &DemoArgs) -> anyhow::Result<Exit> {
         detail_pages_per_column: settings.detail_pages_per_column,
         respect_robots: settings.respect_robots,
     };
-    let summary = run_crawl(&cfg.targets, &store, &fetcher, &opts).await?;
+    let summary = run_crawl(&cfg.targets, &catalog, &store, &fetcher, &opts).await?;
     print_crawl_summary(&summary);
 
     // Per column: what was found and how fresh it is.

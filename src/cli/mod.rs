@@ -3,6 +3,7 @@
 
 mod commands;
 mod demo;
+mod judge;
 mod output;
 
 use std::path::PathBuf;
@@ -35,6 +36,14 @@ pub struct GlobalArgs {
     /// Directory (or file) of selector profiles
     #[arg(long, global = true, value_name = "DIR", default_value = "selectors")]
     pub selectors: PathBuf,
+    /// Task catalog: the seed's tasks, categories and their title patterns
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        default_value = "targets/tasks.toml"
+    )]
+    pub catalog: PathBuf,
     /// Settings file [default: gkwatch.toml if present]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -55,6 +64,100 @@ pub enum Command {
     Columns(FormatArgs),
     /// Show how gkwatch reads date strings (or, with --url, the date in a URL)
     ParseDate(ParseDateArgs),
+    /// The district's 47 tasks, and per department whether each task's category was published this year
+    Tasks(TasksArgs),
+    /// Sort titles into the task categories (one JSON object per title)
+    Classify(ClassifyArgs),
+    /// Is DATE a working day, and which date is N working days later?
+    Calendar(CalendarArgs),
+    /// Recompute the findings from the stored items
+    Evaluate(EvaluateArgs),
+    /// List findings
+    Findings(FindingsArgs),
+    /// Why an item has its categories (I<id>), or what raised a finding (F<id>)
+    Explain(ExplainArgs),
+    /// Waive a finding: it stays on record, shown as waived
+    Waive(WaiveArgs),
+    /// A scorecard per department: columns, freshness, open findings, required categories
+    Departments(TasksArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TasksArgs {
+    /// Evaluation date [default: today in Asia/Shanghai]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// Apply this column's declared categories as a prior (as the crawl does)
+    #[arg(long, value_name = "ID")]
+    pub column: Option<String>,
+    /// Titles to classify; one per line on stdin when none is given
+    pub titles: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CalendarArgs {
+    /// The date to look up
+    #[arg(value_name = "YYYY-MM-DD")]
+    pub date: NaiveDate,
+    /// +N: also print the date N working days later
+    #[arg(value_name = "+N", allow_hyphen_values = true)]
+    pub plus: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Evaluation date [default: today in Asia/Shanghai]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
+}
+
+#[derive(Debug, Args)]
+pub struct FindingsArgs {
+    /// Department name or alias
+    #[arg(long, value_name = "NAME")]
+    pub department: Option<String>,
+    /// stale_column, blank_column, unreachable_column, selector_broken, missing_category, interpretation_missing, late_publication
+    #[arg(long, value_name = "KIND")]
+    pub kind: Option<String>,
+    /// open (includes waived), resolved, waived or all
+    #[arg(long, default_value = "open", value_parser = ["open", "resolved", "waived", "all"])]
+    pub status: String,
+    /// Only findings first seen on or after this date
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub since: Option<NaiveDate>,
+    /// Date waivers are judged against [default: today in Asia/Shanghai]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableJsonCsv,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// F<number> for a finding, I<number> for an item
+    pub id: String,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct WaiveArgs {
+    /// The finding, F<number>
+    pub id: String,
+    /// Why (kept with the finding, with who and when)
+    #[arg(long)]
+    pub note: String,
+    /// Waive until this date (inclusive) only
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub until: Option<NaiveDate>,
 }
 
 #[derive(Debug, Args)]
@@ -217,5 +320,13 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Items(a) => commands::items(g, a).await,
         Command::Columns(a) => commands::columns(g, a).await,
         Command::ParseDate(a) => commands::parse_dates(a),
+        Command::Tasks(a) => judge::tasks(g, a).await,
+        Command::Classify(a) => judge::classify_titles(g, a).await,
+        Command::Calendar(a) => judge::calendar(a),
+        Command::Evaluate(a) => judge::evaluate(g, a).await,
+        Command::Findings(a) => judge::findings(g, a).await,
+        Command::Explain(a) => judge::explain(g, a).await,
+        Command::Waive(a) => judge::waive(g, a).await,
+        Command::Departments(a) => judge::departments(g, a).await,
     }
 }

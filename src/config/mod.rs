@@ -3,6 +3,7 @@
 //!
 //! Every error names the file, the key and why; all problems are reported at once.
 
+mod catalog;
 mod error;
 mod profiles;
 mod raw;
@@ -11,6 +12,7 @@ mod targets;
 
 use std::path::{Path, PathBuf};
 
+pub use catalog::load_catalog;
 pub use error::{ConfigError, Problem};
 pub use profiles::{Profiles, load_profiles};
 pub use settings::{CrawlSettings, Settings, load_settings};

@@ -35,6 +35,10 @@ static META: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse("meta[name][content]").expect("static selector"));
 static BODY: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse("body").expect("static selector"));
+/// 成文日期 / 发文日期 and what follows, in the page text.
+static WRITTEN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:成文日期|成文时间|发文日期)\s*[:：]?\s*(.{6,24})").expect("static regex")
+});
 static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"<[^>]*>").expect("static regex"));
 
 /// What a detail page says about its article.
@@ -46,6 +50,8 @@ pub struct DetailPage {
     pub title: Option<String>,
     /// `PubDate`, else a labelled date in the page text.
     pub date: Option<ItemDate>,
+    /// 成文日期 (the date the document was signed), when the page states it.
+    pub written: Option<NaiveDate>,
 }
 
 impl DetailPage {
@@ -84,14 +90,28 @@ pub fn extract_detail(html: &str, today: NaiveDate) -> DetailPage {
         year: None,
         today: Some(today),
     };
+    let body_text = doc
+        .select(&BODY)
+        .next()
+        .map(visible_text)
+        .unwrap_or_default();
     let date = meta
         .get("PubDate")
         .and_then(|d| parse_date(d, hint))
         .map(|d| ItemDate::new(d, DateSource::DetailMeta))
         .or_else(|| {
-            let body = doc.select(&BODY).next()?;
-            find_labelled_date(&visible_text(body), hint)
-                .map(|d| ItemDate::new(d, DateSource::DetailText))
+            find_labelled_date(&body_text, hint).map(|d| ItemDate::new(d, DateSource::DetailText))
         });
-    DetailPage { meta, title, date }
+    let written = WRITTEN
+        .captures(&body_text)
+        .and_then(|c| c.get(1))
+        .and_then(|m| parse_date(m.as_str(), hint))
+        .filter(|d| d.precision == super::Precision::Day)
+        .map(|d| d.date);
+    DetailPage {
+        meta,
+        title,
+        date,
+        written,
+    }
 }

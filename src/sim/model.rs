@@ -296,15 +296,7 @@ impl SplitMix64 {
     }
 }
 
-/// FNV-1a, for seeding per-page variation from a path and for ETags.
-pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
+pub(crate) use crate::util::fnv1a;
 
 /// `date` minus `days`, clamped at the earliest date chrono knows rather than panicking on
 /// absurd benchmark sizes.

@@ -4,6 +4,7 @@
 //! A column's crawl result is written in one transaction: a crash loses at most the column in
 //! flight, and the next run completes it.
 
+mod findings;
 mod queries;
 mod records;
 
@@ -15,6 +16,9 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use findings::{
+    ColumnCategories, FindingFilter, FindingRow, FindingsSync, ItemDetail, ItemToClassify,
+};
 pub use queries::{ColumnOverview, ItemFilter, ItemRow, RunRow};
 pub use records::{ColumnCrawl, ColumnState, ItemRecord, PageFetchRecord, SavedColumn};
 

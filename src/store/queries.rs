@@ -19,6 +19,7 @@ pub struct ItemFilter {
 /// A stored item with its column and department.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ItemRow {
+    pub id: i64,
     pub department: String,
     pub column_id: String,
     pub column_name: String,
@@ -67,7 +68,7 @@ impl Store {
     /// Items matching `filter`, newest first.
     pub async fn items(&self, filter: &ItemFilter) -> Result<Vec<ItemRow>, StoreError> {
         let rows = sqlx::query_as::<_, ItemRow>(
-            "SELECT c.department, i.column_id, c.name AS column_name, i.title, i.url, i.published,
+            "SELECT i.id, c.department, i.column_id, c.name AS column_name, i.title, i.url, i.published,
                     i.date_precision, i.date_source, i.first_seen, i.last_seen
              FROM items i JOIN columns c ON c.id = i.column_id
              JOIN departments d ON d.name = c.department

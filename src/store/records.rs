@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Store, StoreError};
+use crate::classify::Match;
 use crate::config::Targets;
 use crate::extract::{ItemDate, Precision};
 use crate::fetch::Validators;
@@ -28,6 +29,20 @@ pub enum ColumnState {
 }
 
 impl ColumnState {
+    /// Parses a stored state.
+    pub fn parse(s: &str) -> Option<ColumnState> {
+        [
+            ColumnState::Ok,
+            ColumnState::Unchanged,
+            ColumnState::Empty,
+            ColumnState::Unreachable,
+            ColumnState::Blocked,
+            ColumnState::ExtractionFailed,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ColumnState::Ok => "ok",
@@ -72,6 +87,10 @@ pub struct ItemRecord {
     pub date: Option<ItemDate>,
     /// The detail page's guideline meta tags, when it was read.
     pub meta: Option<BTreeMap<String, String>>,
+    /// 成文日期 from the detail page, when it gives one.
+    pub written: Option<NaiveDate>,
+    /// Categories and why (replaces what was stored for the item).
+    pub categories: Vec<Match>,
 }
 
 /// Everything one run learnt about one column, saved in one transaction.
@@ -267,16 +286,17 @@ impl Store {
             .await?;
         }
         let upsert = format!(
-            "INSERT INTO items (column_id, url, title, published, date_precision, date_source, meta, first_seen, last_seen, first_run_id)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO items (column_id, url, title, published, date_precision, date_source, meta, first_seen, last_seen, first_run_id, written)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT(column_id, url) DO UPDATE SET
                title = excluded.title,
                last_seen = excluded.last_seen,
                published = CASE WHEN excluded.published IS NOT NULL AND {RANK_NEW} >= {RANK_OLD} THEN excluded.published ELSE items.published END,
                date_precision = CASE WHEN excluded.published IS NOT NULL AND {RANK_NEW} >= {RANK_OLD} THEN excluded.date_precision ELSE items.date_precision END,
                date_source = CASE WHEN excluded.published IS NOT NULL AND {RANK_NEW} >= {RANK_OLD} THEN excluded.date_source ELSE items.date_source END,
-               meta = COALESCE(excluded.meta, items.meta)
-             RETURNING first_run_id"
+               meta = COALESCE(excluded.meta, items.meta),
+               written = COALESCE(excluded.written, items.written)
+             RETURNING id, first_run_id"
         );
         let mut saved = SavedColumn::default();
         let mut newest: Option<NaiveDate> = None;
@@ -286,19 +306,22 @@ impl Store {
                 .meta
                 .as_ref()
                 .and_then(|m| serde_json::to_string(m).ok());
-            let first_run: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(upsert.as_str()))
-                .bind(&crawl.column_id)
-                .bind(&item.url)
-                .bind(&item.title)
-                .bind(published)
-                .bind(precision)
-                .bind(source)
-                .bind(meta)
-                .bind(&now)
-                .bind(&now)
-                .bind(run_id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let (item_id, first_run): (i64, Option<i64>) =
+                sqlx::query_as(sqlx::AssertSqlSafe(upsert.as_str()))
+                    .bind(&crawl.column_id)
+                    .bind(&item.url)
+                    .bind(&item.title)
+                    .bind(published)
+                    .bind(precision)
+                    .bind(source)
+                    .bind(meta)
+                    .bind(&now)
+                    .bind(&now)
+                    .bind(run_id)
+                    .bind(item.written.map(|d| d.format("%Y-%m-%d").to_string()))
+                    .fetch_one(&mut *tx)
+                    .await?;
+            write_categories(&mut tx, item_id, &item.categories).await?;
             saved.items_seen += 1;
             if first_run == Some(run_id) {
                 saved.items_new += 1;
@@ -348,4 +371,25 @@ impl Store {
         tx.commit().await?;
         Ok(saved)
     }
+}
+
+/// Replaces an item's categories.
+pub(super) async fn write_categories(
+    tx: &mut sqlx::SqliteConnection,
+    item_id: i64,
+    matches: &[Match],
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM item_categories WHERE item_id = ?")
+        .bind(item_id)
+        .execute(&mut *tx)
+        .await?;
+    for m in matches {
+        sqlx::query("INSERT INTO item_categories (item_id, category, pattern) VALUES (?, ?, ?)")
+            .bind(item_id)
+            .bind(&m.category)
+            .bind(&m.pattern)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
 }

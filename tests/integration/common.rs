@@ -24,6 +24,7 @@ pub struct Demo {
     pub site: Arc<SimSite>,
     pub server: SimServer,
     pub config: Config,
+    pub catalog: gkwatch::catalog::Catalog,
     pub store: Store,
     pub fetcher: Fetcher,
     pub _dir: tempfile::TempDir,
@@ -44,6 +45,7 @@ impl Demo {
             },
         )
         .expect("demo config loads");
+        let catalog = config::load_catalog(&repo().join("targets/tasks.toml")).expect("catalog");
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(&dir.path().join("t.db")).await.expect("store");
         let fetcher = Fetcher::new(&CrawlSettings::unthrottled()).expect("fetcher");
@@ -51,6 +53,7 @@ impl Demo {
             site,
             server,
             config,
+            catalog,
             store,
             fetcher,
             _dir: dir,
@@ -60,6 +63,7 @@ impl Demo {
     pub async fn crawl(&self, full: bool) -> CrawlSummary {
         pipeline::crawl(
             &self.config.targets,
+            &self.catalog,
             &self.store,
             &self.fetcher,
             &crawl_options(full),

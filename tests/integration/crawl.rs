@@ -140,6 +140,7 @@ async fn one_department_or_column_only() {
     };
     let s = gkwatch::pipeline::crawl(
         &demo.config.targets,
+        &demo.catalog,
         &demo.store,
         &demo.fetcher,
         &opts,
@@ -156,6 +157,7 @@ async fn one_department_or_column_only() {
     };
     let err = gkwatch::pipeline::crawl(
         &demo.config.targets,
+        &demo.catalog,
         &demo.store,
         &demo.fetcher,
         &opts,
@@ -187,6 +189,7 @@ async fn robots_disallowed_column_is_blocked_and_never_requested() {
     .expect("config");
     let s = gkwatch::pipeline::crawl(
         &cfg.targets,
+        &demo.catalog,
         &demo.store,
         &demo.fetcher,
         &crate::common::crawl_options(false),

@@ -1,0 +1,193 @@
+//! Column findings: stale, blank, unreachable, selector broken.
+
+use serde_json::json;
+
+use super::{
+    COLUMN_UPDATE_TASK, ColumnFacts, EvaluateOptions, Facts, Finding, FindingKind, Index, Severity,
+    column_label,
+};
+use crate::store::ColumnState;
+
+pub(super) fn judge(
+    facts: &Facts,
+    index: &Index<'_>,
+    opts: &EvaluateOptions,
+    out: &mut Vec<Finding>,
+) {
+    for col in facts
+        .columns
+        .iter()
+        .filter(|c| c.enabled && c.url.is_some())
+    {
+        let Some(latest) = col.crawls.first() else {
+            continue; // never crawled: nothing to say yet
+        };
+        if let Some(f) = unreachable(col, opts) {
+            out.push(f);
+            continue;
+        }
+        match latest.state {
+            ColumnState::ExtractionFailed => out.push(selector_broken(col)),
+            ColumnState::Ok | ColumnState::Unchanged | ColumnState::Empty => {
+                if col.item_count == 0 {
+                    // A page column that reads fine is what it should be.
+                    if latest.state == ColumnState::Empty || col.kind == "list" {
+                        out.push(blank(col));
+                    }
+                } else if col.kind == "list"
+                    && let Some(f) = stale(col, index, opts)
+                {
+                    out.push(f);
+                }
+            }
+            ColumnState::Unreachable | ColumnState::Blocked => {}
+        }
+    }
+}
+
+fn unreachable(col: &ColumnFacts, opts: &EvaluateOptions) -> Option<Finding> {
+    let n = opts.unreachable_after.max(1);
+    let failing: Vec<_> = col
+        .crawls
+        .iter()
+        .take_while(|c| matches!(c.state, ColumnState::Unreachable | ColumnState::Blocked))
+        .collect();
+    if failing.len() < n {
+        return None;
+    }
+    let last = failing.first()?;
+    let since = failing.last().map(|c| c.at.clone());
+    let reason = last.detail.clone().unwrap_or_default();
+    let blocked = last.state == ColumnState::Blocked;
+    Some(Finding {
+        key: format!("unreachable_column:{}", col.id),
+        kind: FindingKind::UnreachableColumn,
+        department: col.department.clone(),
+        column: Some(col.id.clone()),
+        task: Some(COLUMN_UPDATE_TASK),
+        severity: Severity::High,
+        message: format!(
+            "【{}】{}连续 {} 次采集失败（{}），请运维人员检查网址和网络：{}",
+            col.department,
+            column_label(col),
+            failing.len(),
+            if blocked {
+                "被 robots.txt 禁止"
+            } else {
+                "无法访问"
+            },
+            reason
+        ),
+        evidence: json!({
+            "url": col.url,
+            "consecutive_failures": failing.len(),
+            "since": since,
+            "last_state": last.state.as_str(),
+            "last_error": reason,
+        }),
+    })
+}
+
+fn selector_broken(col: &ColumnFacts) -> Finding {
+    let matched_before = col.crawls.iter().any(|c| c.items_seen > 0) || col.item_count > 0;
+    let detail = col
+        .crawls
+        .first()
+        .and_then(|c| c.detail.clone())
+        .unwrap_or_default();
+    Finding {
+        key: format!("selector_broken:{}", col.id),
+        kind: FindingKind::SelectorBroken,
+        department: col.department.clone(),
+        column: Some(col.id.clone()),
+        task: None,
+        severity: Severity::High,
+        message: if matched_before {
+            format!(
+                "【{}】{}页面可以打开，但采集规则已匹配不到条目（此前可以），可能是网站改版，请运维人员用 gkwatch check 调整选择器。此问题不计入部门考核。",
+                col.department,
+                column_label(col)
+            )
+        } else {
+            format!(
+                "【{}】{}页面可以打开，但配置的采集规则从未匹配到条目，请运维人员用 gkwatch check 检查选择器。此问题不计入部门考核。",
+                col.department,
+                column_label(col)
+            )
+        },
+        evidence: json!({
+            "url": col.url,
+            "matched_before": matched_before,
+            "stored_items": col.item_count,
+            "detail": detail,
+        }),
+    }
+}
+
+fn blank(col: &ColumnFacts) -> Finding {
+    Finding {
+        key: format!("blank_column:{}", col.id),
+        kind: FindingKind::BlankColumn,
+        department: col.department.clone(),
+        column: Some(col.id.clone()),
+        task: Some(COLUMN_UPDATE_TASK),
+        severity: Severity::High,
+        message: format!(
+            "【{}】{}为空白栏目：页面可以正常访问，但没有发布任何信息。",
+            col.department,
+            column_label(col)
+        ),
+        evidence: json!({
+            "url": col.url,
+            "crawls": col.crawls.len(),
+        }),
+    }
+}
+
+fn stale(col: &ColumnFacts, index: &Index<'_>, opts: &EvaluateOptions) -> Option<Finding> {
+    // Items dated in the future do not make a column fresh.
+    let newest = index
+        .items(&col.id)
+        .iter()
+        .filter_map(|i| i.published_latest().map(|d| (d, *i)))
+        .filter(|(d, _)| *d <= opts.today)
+        .max_by_key(|(d, i)| (*d, i.id))?;
+    let (date, item) = newest;
+    let age = (opts.today - date).num_days();
+    let limit = i64::from(col.max_age_days);
+    if age <= limit {
+        return None;
+    }
+    let severity = if age > 2 * limit {
+        Severity::High
+    } else {
+        Severity::Medium
+    };
+    Some(Finding {
+        key: format!("stale_column:{}", col.id),
+        kind: FindingKind::StaleColumn,
+        department: col.department.clone(),
+        column: Some(col.id.clone()),
+        task: Some(COLUMN_UPDATE_TASK),
+        severity,
+        message: format!(
+            "【{}】{}已 {} 天未更新，超过 {} 天的更新要求（逾期 {} 天）。最新一条：《{}》（{}）。",
+            col.department,
+            column_label(col),
+            age,
+            limit,
+            age - limit,
+            item.title,
+            date
+        ),
+        evidence: json!({
+            "url": col.url,
+            "newest_date": date.to_string(),
+            "newest_title": item.title,
+            "newest_url": item.url,
+            "days_since_update": age,
+            "max_age_days": limit,
+            "days_overdue": age - limit,
+        }),
+    })
+}

@@ -1,0 +1,233 @@
+//! Policy findings: a 规范性文件 without its 政策解读 within 3 working days, and items
+//! published more than 20 working days after their 成文日期.
+
+use chrono::{Datelike, NaiveDate};
+use serde_json::json;
+
+use super::{EvaluateOptions, Facts, Finding, FindingKind, ItemFacts, Severity};
+use crate::calendar::Calendar;
+use crate::catalog::Catalog;
+use crate::extract::Precision;
+
+const POLICY: &str = "normative_docs";
+const INTERPRETATION: &str = "policy_interpretation";
+
+/// The name a policy is known by: the text inside its first 《》, else the title without
+/// 关于印发… 的通知.
+pub(crate) fn policy_subject(title: &str) -> String {
+    if let Some(start) = title.find('《')
+        && let Some(len) = title[start..].find('》')
+    {
+        return title[start + '《'.len_utf8()..start + len]
+            .trim()
+            .to_string();
+    }
+    let mut t = title.trim();
+    for prefix in ["关于印发", "关于发布", "关于"] {
+        if let Some(rest) = t.strip_prefix(prefix) {
+            t = rest;
+            break;
+        }
+    }
+    for suffix in ["的通知", "的决定", "的公告", "的意见"] {
+        if let Some(rest) = t.strip_suffix(suffix) {
+            t = rest;
+            break;
+        }
+    }
+    t.trim().to_string()
+}
+
+/// Whether a policy document asks for a 解读: a rule being made or changed, not a clean-up
+/// list, a repeal or a catalogue.
+pub(crate) fn needs_interpretation(title: &str) -> bool {
+    const RULE: &[&str] = &[
+        "办法", "规定", "意见", "细则", "措施", "方案", "规则", "规划", "政策", "条例", "决定",
+    ];
+    const NOT: &[&str] = &["废止", "清理", "目录", "有效性", "失效", "征求意见", "解读"];
+    RULE.iter().any(|w| title.contains(w)) && !NOT.iter().any(|w| title.contains(w))
+}
+
+/// Whether `interpretation` explains the policy called `subject`.
+pub(crate) fn interprets(interpretation: &str, subject: &str) -> bool {
+    if subject.chars().count() < 4 {
+        return false;
+    }
+    let named = policy_subject(interpretation);
+    named == subject || interpretation.contains(subject)
+}
+
+fn has(item: &ItemFacts, category: &str) -> bool {
+    item.categories.iter().any(|c| c == category)
+}
+
+fn day_date(item: &ItemFacts) -> Option<NaiveDate> {
+    item.published
+        .filter(|_| item.precision != Some(Precision::Month))
+}
+
+pub(super) fn judge(
+    facts: &Facts,
+    catalog: &Catalog,
+    calendar: &Calendar,
+    opts: &EvaluateOptions,
+    out: &mut Vec<Finding>,
+) {
+    interpretation_missing(facts, catalog, calendar, opts, out);
+    late_publication(facts, catalog, calendar, opts, out);
+}
+
+fn interpretation_missing(
+    facts: &Facts,
+    catalog: &Catalog,
+    calendar: &Calendar,
+    opts: &EvaluateOptions,
+    out: &mut Vec<Finding>,
+) {
+    let interpretations: Vec<&ItemFacts> = facts
+        .items
+        .iter()
+        .filter(|i| has(i, INTERPRETATION))
+        .collect();
+    // The task list is yearly: policies of this year and the last are checked, not history.
+    let Some(since) = NaiveDate::from_ymd_opt(opts.today.year() - 1, 1, 1) else {
+        return;
+    };
+    for policy in facts
+        .items
+        .iter()
+        .filter(|i| has(i, POLICY) && !has(i, INTERPRETATION))
+    {
+        let Some(published) = day_date(policy) else {
+            continue;
+        };
+        if published < since || published > opts.today || !needs_interpretation(&policy.title) {
+            continue;
+        }
+        let deadline = calendar.add_working_days(published, opts.interpretation_days);
+        if deadline.value >= opts.today {
+            continue; // still within its time
+        }
+        let subject = policy_subject(&policy.title);
+        let mut matching: Vec<&ItemFacts> = interpretations
+            .iter()
+            .filter(|i| interprets(&i.title, &subject))
+            .copied()
+            .collect();
+        matching.sort_by_key(|i| i.published);
+        if matching
+            .iter()
+            .any(|i| i.published.is_some_and(|d| d <= deadline.value))
+        {
+            continue;
+        }
+        let late = matching.first().and_then(|i| i.published.map(|d| (d, *i)));
+        let estimated = if deadline.estimated {
+            "（节假日数据未覆盖该年份，按周一至周五估算）"
+        } else {
+            ""
+        };
+        let message = match late {
+            Some((d, interp)) => format!(
+                "【{}】《{}》（{} 发布）的政策解读《{}》于 {} 才发布，晚于 {} 个工作日的要求（应不晚于 {}）{}。",
+                policy.department,
+                policy.title,
+                published,
+                interp.title,
+                d,
+                opts.interpretation_days,
+                deadline.value,
+                estimated
+            ),
+            None => format!(
+                "【{}】《{}》（{} 发布）未见配套政策解读，应在 {} 个工作日内（{} 前）发布{}。",
+                policy.department,
+                policy.title,
+                published,
+                opts.interpretation_days,
+                deadline.value,
+                estimated
+            ),
+        };
+        out.push(Finding {
+            key: format!("interpretation_missing:{}", policy.url),
+            kind: FindingKind::InterpretationMissing,
+            department: policy.department.clone(),
+            column: Some(policy.column_id.clone()),
+            task: catalog.task_for(INTERPRETATION).map(|t| t.number),
+            severity: if late.is_some() {
+                Severity::Low
+            } else {
+                Severity::Medium
+            },
+            message,
+            evidence: json!({
+                "policy_title": policy.title,
+                "policy_url": policy.url,
+                "policy_published": published.to_string(),
+                "subject": subject,
+                "deadline": deadline.value.to_string(),
+                "calendar_estimated": deadline.estimated,
+                "interpretation": late.map(|(d, i)| json!({"title": i.title, "url": i.url, "published": d.to_string()})),
+            }),
+        });
+    }
+}
+
+fn late_publication(
+    facts: &Facts,
+    catalog: &Catalog,
+    calendar: &Calendar,
+    opts: &EvaluateOptions,
+    out: &mut Vec<Finding>,
+) {
+    let Some(since) = NaiveDate::from_ymd_opt(opts.today.year() - 1, 1, 1) else {
+        return;
+    };
+    for item in &facts.items {
+        let (Some(written), Some(published)) = (item.written, day_date(item)) else {
+            continue;
+        };
+        if published < since || written > published {
+            continue;
+        }
+        let days = calendar.working_days_between(written, published);
+        if days.value <= opts.publication_days {
+            continue;
+        }
+        out.push(Finding {
+            key: format!("late_publication:{}", item.url),
+            kind: FindingKind::LatePublication,
+            department: item.department.clone(),
+            column: Some(item.column_id.clone()),
+            task: item
+                .categories
+                .iter()
+                .find_map(|c| catalog.task_for(c))
+                .map(|t| t.number),
+            severity: Severity::Low,
+            message: format!(
+                "【{}】《{}》成文于 {}，{} 才公开，间隔 {} 个工作日，超过 {} 个工作日的要求{}。",
+                item.department,
+                item.title,
+                written,
+                published,
+                days.value,
+                opts.publication_days,
+                if days.estimated {
+                    "（节假日数据未覆盖该年份，按周一至周五估算）"
+                } else {
+                    ""
+                }
+            ),
+            evidence: json!({
+                "title": item.title,
+                "url": item.url,
+                "written": written.to_string(),
+                "published": published.to_string(),
+                "working_days": days.value,
+                "calendar_estimated": days.estimated,
+            }),
+        });
+    }
+}

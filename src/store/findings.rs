@@ -1,0 +1,504 @@
+//! Findings and what evaluation reads: facts, classification upkeep, the findings' history,
+//! waivers.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+
+use super::records::{ts, write_categories};
+use super::{ColumnState, Store, StoreError};
+use crate::classify::Match;
+use crate::evaluate::{
+    ColumnFacts, CrawlFact, DepartmentFacts, Facts, Finding, FindingKind, ItemFacts,
+};
+use crate::extract::Precision;
+
+/// An item to (re)classify.
+#[derive(Debug, Clone)]
+pub struct ItemToClassify {
+    pub id: i64,
+    pub column_id: String,
+    pub title: String,
+}
+
+/// A column's declared categories, for classification priors.
+#[derive(Debug, Clone)]
+pub struct ColumnCategories {
+    pub id: String,
+    pub categories: Vec<String>,
+}
+
+/// What syncing an evaluation changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FindingsSync {
+    pub opened: usize,
+    pub still_open: usize,
+    pub resolved: usize,
+}
+
+/// Which findings to list.
+#[derive(Debug, Clone, Default)]
+pub struct FindingFilter {
+    pub department: Option<String>,
+    pub kind: Option<FindingKind>,
+    /// `open`, `resolved`, `waived` or `all` (default open, which includes waived).
+    pub status: Option<String>,
+    /// First seen on or after.
+    pub since: Option<NaiveDate>,
+}
+
+/// A stored finding.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct FindingRow {
+    pub id: i64,
+    pub key: String,
+    pub kind: String,
+    pub department: String,
+    pub column_id: Option<String>,
+    pub task: Option<i64>,
+    pub severity: String,
+    pub audience: String,
+    pub message: String,
+    #[sqlx(json)]
+    pub evidence: serde_json::Value,
+    pub first_seen: String,
+    pub last_seen: String,
+    pub resolved_at: Option<String>,
+    pub waived_at: Option<String>,
+    pub waived_by: Option<String>,
+    pub waive_note: Option<String>,
+    pub waived_until: Option<String>,
+    /// open | waived | resolved, as of the evaluation date asked for.
+    #[sqlx(default)]
+    pub status: String,
+}
+
+impl FindingRow {
+    fn with_status(mut self, today: NaiveDate) -> FindingRow {
+        let today = today.format("%Y-%m-%d").to_string();
+        self.status = if self.resolved_at.is_some() {
+            "resolved"
+        } else if self.waived_at.is_some()
+            && self
+                .waived_until
+                .as_deref()
+                .is_none_or(|u| u >= today.as_str())
+        {
+            "waived"
+        } else {
+            "open"
+        }
+        .to_string();
+        self
+    }
+}
+
+/// An item with its categories, for `explain`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemDetail {
+    pub id: i64,
+    pub department: String,
+    pub column_id: String,
+    pub column_name: String,
+    pub title: String,
+    pub url: String,
+    pub published: Option<String>,
+    pub date_precision: Option<String>,
+    pub date_source: Option<String>,
+    pub written: Option<String>,
+    pub first_seen: String,
+    pub categories: Vec<Match>,
+}
+
+fn ymd(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn parse_day(s: Option<String>) -> Option<NaiveDate> {
+    s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+}
+
+impl Store {
+    /// Every item's id, column and title, for reclassification.
+    pub async fn items_to_classify(&self) -> Result<Vec<ItemToClassify>, StoreError> {
+        let rows: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT id, column_id, title FROM items ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, column_id, title)| ItemToClassify {
+                id,
+                column_id,
+                title,
+            })
+            .collect())
+    }
+
+    /// Every column's declared categories.
+    pub async fn column_categories(&self) -> Result<Vec<ColumnCategories>, StoreError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, categories FROM columns ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, cats)| ColumnCategories {
+                id,
+                categories: serde_json::from_str(&cats).unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// Replaces the categories of many items in one transaction and records the
+    /// classification's fingerprint.
+    pub async fn replace_categories(
+        &self,
+        items: &[(i64, Vec<Match>)],
+        fingerprint: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for (id, matches) in items {
+            write_categories(&mut tx, *id, matches).await?;
+        }
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ('classification', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(fingerprint)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Departments, configured columns with their latest `recent` crawls, and items with their
+    /// categories: all evaluation needs.
+    pub async fn facts(&self, recent: usize) -> Result<Facts, StoreError> {
+        let departments: Vec<(String, String)> =
+            sqlx::query_as("SELECT name, aliases FROM departments ORDER BY name")
+                .fetch_all(&self.pool)
+                .await?;
+        let departments = departments
+            .into_iter()
+            .map(|(name, aliases)| DepartmentFacts {
+                name,
+                aliases: serde_json::from_str(&aliases).unwrap_or_default(),
+            })
+            .collect();
+
+        type ColumnRow = (
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            String,
+            i64,
+            bool,
+            i64,
+        );
+        let rows: Vec<ColumnRow> = sqlx::query_as(
+            "SELECT c.id, c.department, c.name, c.kind, c.url, c.categories, c.max_age_days, c.enabled != 0,
+                    (SELECT COUNT(*) FROM items i WHERE i.column_id = c.id)
+             FROM columns c WHERE c.in_config = 1 ORDER BY c.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let crawl_rows: Vec<(String, String, Option<String>, String, i64)> = sqlx::query_as(
+            "SELECT column_id, state, detail, finished_at, items_seen FROM (
+               SELECT column_id, state, detail, finished_at, items_seen,
+                      ROW_NUMBER() OVER (PARTITION BY column_id ORDER BY run_id DESC) AS n
+               FROM column_crawls) WHERE n <= ? ORDER BY column_id, n",
+        )
+        .bind(i64::try_from(recent).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        let mut crawls: HashMap<String, Vec<CrawlFact>> = HashMap::new();
+        for (column, state, detail, at, seen) in crawl_rows {
+            let Some(state) = ColumnState::parse(&state) else {
+                return Err(StoreError::Corrupt(format!(
+                    "unknown column state {state:?}"
+                )));
+            };
+            crawls.entry(column).or_default().push(CrawlFact {
+                state,
+                detail,
+                at,
+                items_seen: u64::try_from(seen).unwrap_or(0),
+            });
+        }
+        let columns = rows
+            .into_iter()
+            .map(
+                |(id, department, name, kind, url, categories, max_age, enabled, count)| {
+                    ColumnFacts {
+                        crawls: crawls.remove(&id).unwrap_or_default(),
+                        id,
+                        department,
+                        name,
+                        kind,
+                        url,
+                        categories: serde_json::from_str(&categories).unwrap_or_default(),
+                        max_age_days: u32::try_from(max_age).unwrap_or(14),
+                        enabled,
+                        item_count: u64::try_from(count).unwrap_or(0),
+                    }
+                },
+            )
+            .collect();
+
+        let cats: Vec<(i64, String)> =
+            sqlx::query_as("SELECT item_id, category FROM item_categories ORDER BY item_id")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut by_item: HashMap<i64, Vec<String>> = HashMap::new();
+        for (id, c) in cats {
+            by_item.entry(id).or_default().push(c);
+        }
+        type ItemRowT = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let item_rows: Vec<ItemRowT> = sqlx::query_as(
+            "SELECT i.id, i.column_id, c.department, i.title, i.url, i.published, i.date_precision, i.written
+             FROM items i JOIN columns c ON c.id = i.column_id WHERE c.in_config = 1 ORDER BY i.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let items = item_rows
+            .into_iter()
+            .map(
+                |(id, column_id, department, title, url, published, precision, written)| {
+                    ItemFacts {
+                        categories: by_item.remove(&id).unwrap_or_default(),
+                        id,
+                        column_id,
+                        department,
+                        title,
+                        url,
+                        published: parse_day(published),
+                        precision: match precision.as_deref() {
+                            Some("month") => Some(Precision::Month),
+                            Some("day") => Some(Precision::Day),
+                            _ => None,
+                        },
+                        written: parse_day(written),
+                    }
+                },
+            )
+            .collect();
+        Ok(Facts {
+            departments,
+            columns,
+            items,
+        })
+    }
+
+    /// Records an evaluation made on `today`: new conditions open findings, known ones are
+    /// refreshed, cleared ones resolve.
+    pub async fn sync_findings(
+        &self,
+        findings: &[Finding],
+        today: NaiveDate,
+    ) -> Result<FindingsSync, StoreError> {
+        let day = ymd(today);
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let open: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, key FROM findings WHERE resolved_at IS NULL")
+                .fetch_all(&mut *tx)
+                .await?;
+        let open: HashMap<String, i64> = open.into_iter().map(|(id, k)| (k, id)).collect();
+        let mut sync = FindingsSync::default();
+        let mut current = HashSet::new();
+        for f in findings {
+            current.insert(f.key.as_str());
+            let evidence = serde_json::to_string(&f.evidence).unwrap_or_else(|_| "{}".into());
+            match open.get(&f.key) {
+                Some(id) => {
+                    sqlx::query(
+                        "UPDATE findings SET severity = ?, message = ?, evidence = ?, task = ?,
+                           last_seen = MAX(last_seen, ?) WHERE id = ?",
+                    )
+                    .bind(f.severity.as_str())
+                    .bind(&f.message)
+                    .bind(&evidence)
+                    .bind(f.task.map(i64::from))
+                    .bind(&day)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                    sync.still_open += 1;
+                }
+                None => {
+                    sqlx::query(
+                        "INSERT INTO findings (key, kind, department, column_id, task, severity, audience, message, evidence, first_seen, last_seen)
+                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    )
+                    .bind(&f.key)
+                    .bind(f.kind.as_str())
+                    .bind(&f.department)
+                    .bind(f.column.as_deref())
+                    .bind(f.task.map(i64::from))
+                    .bind(f.severity.as_str())
+                    .bind(match f.kind.audience() {
+                        crate::evaluate::Audience::Department => "department",
+                        crate::evaluate::Audience::Operator => "operator",
+                    })
+                    .bind(&f.message)
+                    .bind(&evidence)
+                    .bind(&day)
+                    .bind(&day)
+                    .execute(&mut *tx)
+                    .await?;
+                    sync.opened += 1;
+                }
+            }
+        }
+        for (key, id) in &open {
+            if !current.contains(key.as_str()) {
+                sqlx::query("UPDATE findings SET resolved_at = ? WHERE id = ?")
+                    .bind(&day)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                sync.resolved += 1;
+            }
+        }
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ('last_evaluation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(&day)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(sync)
+    }
+
+    /// Findings matching `filter`, newest first; status as of `today`.
+    pub async fn findings(
+        &self,
+        filter: &FindingFilter,
+        today: NaiveDate,
+    ) -> Result<Vec<FindingRow>, StoreError> {
+        let rows = sqlx::query_as::<_, FindingRow>(
+            "SELECT f.*, '' AS status FROM findings f
+             LEFT JOIN departments d ON d.name = f.department
+             WHERE (?1 IS NULL OR f.department = ?1
+                    OR EXISTS (SELECT 1 FROM json_each(d.aliases) WHERE value = ?1))
+               AND (?2 IS NULL OR f.kind = ?2)
+               AND (?3 IS NULL OR f.first_seen >= ?3)
+             ORDER BY f.resolved_at IS NOT NULL, f.department, f.kind, f.id",
+        )
+        .bind(filter.department.as_deref())
+        .bind(filter.kind.map(FindingKind::as_str))
+        .bind(filter.since.map(ymd))
+        .fetch_all(&self.pool)
+        .await?;
+        let status = filter.status.as_deref().unwrap_or("open");
+        Ok(rows
+            .into_iter()
+            .map(|r| r.with_status(today))
+            .filter(|r| match status {
+                "all" => true,
+                // Open includes waived ones: they are still unresolved, only silenced.
+                "open" => r.status != "resolved",
+                s => r.status == s,
+            })
+            .collect())
+    }
+
+    /// One finding by id.
+    pub async fn finding(
+        &self,
+        id: i64,
+        today: NaiveDate,
+    ) -> Result<Option<FindingRow>, StoreError> {
+        let row =
+            sqlx::query_as::<_, FindingRow>("SELECT *, '' AS status FROM findings WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|r| r.with_status(today)))
+    }
+
+    /// Waives an unresolved finding. Returns false when there is no such unresolved finding.
+    pub async fn waive(
+        &self,
+        id: i64,
+        note: &str,
+        until: Option<NaiveDate>,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE findings SET waived_at = ?, waived_by = ?, waive_note = ?, waived_until = ?
+             WHERE id = ? AND resolved_at IS NULL",
+        )
+        .bind(ts(now))
+        .bind(by)
+        .bind(note)
+        .bind(until.map(ymd))
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// One item with its categories.
+    pub async fn item(&self, id: i64) -> Result<Option<ItemDetail>, StoreError> {
+        type Row = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            String,
+        );
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT i.id, c.department, i.column_id, c.name, i.title, i.url, i.published, i.date_precision,
+                    i.date_source, i.written, i.first_seen
+             FROM items i JOIN columns c ON c.id = i.column_id WHERE i.id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let cats: Vec<(String, String)> = sqlx::query_as(
+            "SELECT category, pattern FROM item_categories WHERE item_id = ? ORDER BY rowid",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(Some(ItemDetail {
+            id: r.0,
+            department: r.1,
+            column_id: r.2,
+            column_name: r.3,
+            title: r.4,
+            url: r.5,
+            published: r.6,
+            date_precision: r.7,
+            date_source: r.8,
+            written: r.9,
+            first_seen: r.10,
+            categories: cats
+                .into_iter()
+                .map(|(category, pattern)| Match { category, pattern })
+                .collect(),
+        }))
+    }
+}

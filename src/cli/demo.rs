@@ -9,9 +9,11 @@ use anyhow::{Context, bail};
 use super::commands::{print_crawl_summary, run_crawl};
 use super::output::table;
 use super::{DemoArgs, Exit, GlobalArgs, district_today};
+use crate::calendar::Calendar;
 use crate::config::{self, CrawlSettings, LoadOptions};
+use crate::evaluate::EvaluateOptions;
 use crate::fetch::Fetcher;
-use crate::pipeline::CrawlOptions;
+use crate::pipeline::{self, CrawlOptions};
 use crate::sim::{ServeOptions, SimServer, SimSite};
 use crate::store::{ItemFilter, Store};
 
@@ -58,7 +60,22 @@ pub(super) async fn run(g: &GlobalArgs, a: &DemoArgs) -> anyhow::Result<Exit> {
     let summary = run_crawl(&cfg.targets, &catalog, &store, &fetcher, &opts).await?;
     print_crawl_summary(&summary);
 
-    // Per column: what was found and how fresh it is.
+    // Judge what was stored, as `gkwatch evaluate` does.
+    let evaluation = pipeline::evaluate(
+        &catalog,
+        &store,
+        Calendar::china(),
+        &EvaluateOptions::new(today),
+    )
+    .await?;
+    let mut by_column: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for f in &evaluation.findings {
+        if let Some(c) = &f.column {
+            by_column.entry(c).or_default().push(f.kind.label());
+        }
+    }
+
+    // Per column: what was found, how fresh it is, and what is wrong with it.
     let mut t = table(&[
         "department",
         "column",
@@ -67,7 +84,7 @@ pub(super) async fn run(g: &GlobalArgs, a: &DemoArgs) -> anyhow::Result<Exit> {
         "newest",
         "days",
         "limit",
-        "",
+        "findings",
     ]);
     let limits: BTreeMap<&str, u32> = cfg
         .targets
@@ -76,26 +93,31 @@ pub(super) async fn run(g: &GlobalArgs, a: &DemoArgs) -> anyhow::Result<Exit> {
         .map(|c| (c.id.as_str(), c.max_age_days))
         .collect();
     for c in &summary.columns {
-        let limit = limits.get(c.column_id.as_str()).copied().unwrap_or(14);
-        let days = c.newest.map(|n| (today - n).num_days());
-        let flag = match (c.state.is_success(), days) {
-            (false, _) => "✗ not read",
-            (true, Some(d)) if d > i64::from(limit) => "⚠ stale",
-            (true, None) => "⚠ empty",
-            _ => "",
-        };
         t.add_row(vec![
             c.department.clone(),
             c.name.clone(),
             c.state.as_str().to_string(),
             c.saved.items_seen.to_string(),
             c.newest.map_or("-".into(), |d| d.to_string()),
-            days.map_or("-".into(), |d| d.to_string()),
-            limit.to_string(),
-            flag.to_string(),
+            c.newest
+                .map_or("-".into(), |n| (today - n).num_days().to_string()),
+            limits
+                .get(c.column_id.as_str())
+                .map_or("-".into(), |l| l.to_string()),
+            by_column
+                .get(c.column_id.as_str())
+                .map_or(String::new(), |k| k.join("、")),
         ]);
     }
     println!("{t}");
+    println!(
+        "{} findings on {today} (a column that fails is reported after {} failed crawls in a row, so one demo run shows none):",
+        evaluation.findings.len(),
+        EvaluateOptions::new(today).unreachable_after
+    );
+    for f in &evaluation.findings {
+        println!("  · {}", f.message);
+    }
 
     // The simulated site knows exactly what it serves: check the crawl against it.
     let stored = store.items(&ItemFilter::default()).await?;

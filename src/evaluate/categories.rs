@@ -139,7 +139,7 @@ pub(super) fn judge(
             let due_text = if w.due == w.end {
                 String::new()
             } else {
-                format!("，应于 {} 前发布", w.due)
+                format!("，最迟 {} 发布", w.due)
             };
             out.push(Finding {
                 key: format!("missing_category:{}:{}:{}", dept.name, cat_id, w.label),

@@ -38,14 +38,11 @@ pub(crate) fn policy_subject(title: &str) -> String {
     t.trim().to_string()
 }
 
-/// Whether a policy document asks for a 解读: a rule being made or changed, not a clean-up
-/// list, a repeal or a catalogue.
+/// Whether a policy document asks for a 解读: any 规范性文件 made or changed, not a repeal,
+/// a clean-up list or a catalogue.
 pub(crate) fn needs_interpretation(title: &str) -> bool {
-    const RULE: &[&str] = &[
-        "办法", "规定", "意见", "细则", "措施", "方案", "规则", "规划", "政策", "条例", "决定",
-    ];
     const NOT: &[&str] = &["废止", "清理", "目录", "有效性", "失效", "征求意见", "解读"];
-    RULE.iter().any(|w| title.contains(w)) && !NOT.iter().any(|w| title.contains(w))
+    !NOT.iter().any(|w| title.contains(w))
 }
 
 /// Whether `interpretation` explains the policy called `subject`.
@@ -109,8 +106,10 @@ fn interpretation_missing(
             continue; // still within its time
         }
         let subject = policy_subject(&policy.title);
+        // An interpretation published before the policy explains an earlier version of it.
         let mut matching: Vec<&ItemFacts> = interpretations
             .iter()
+            .filter(|i| i.published.is_some_and(|d| d >= published))
             .filter(|i| interprets(&i.title, &subject))
             .copied()
             .collect();
@@ -129,7 +128,7 @@ fn interpretation_missing(
         };
         let message = match late {
             Some((d, interp)) => format!(
-                "【{}】《{}》（{} 发布）的政策解读《{}》于 {} 才发布，晚于 {} 个工作日的要求（应不晚于 {}）{}。",
+                "【{}】《{}》（{} 发布）的政策解读《{}》于 {} 才发布，超过 {} 个工作日的要求（最迟 {}）{}。",
                 policy.department,
                 policy.title,
                 published,
@@ -140,7 +139,7 @@ fn interpretation_missing(
                 estimated
             ),
             None => format!(
-                "【{}】《{}》（{} 发布）未见配套政策解读，应在 {} 个工作日内（{} 前）发布{}。",
+                "【{}】《{}》（{} 发布）未见配套政策解读，应在 {} 个工作日内（最迟 {}）发布{}。",
                 policy.department,
                 policy.title,
                 published,

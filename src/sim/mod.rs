@@ -42,7 +42,7 @@ mod titles;
 mod tests;
 
 pub use model::{
-    Behaviour, DISTRICT, ExpectedItem, GbkMode, HANWEB_FIRST_RECORDS, HANWEB_PER_PAGE,
+    Behaviour, DISTRICT, DemoState, ExpectedItem, GbkMode, HANWEB_FIRST_RECORDS, HANWEB_PER_PAGE,
     HANWEB_PROXY_PATH, HanwebIds, SimColumn, SimDepartment, SimItem, SimSite, Template,
 };
 pub use render::SimPage;

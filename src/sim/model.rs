@@ -129,6 +129,20 @@ pub struct SimItem {
     pub doc_no: Option<String>,
 }
 
+/// The demo district over time: as first crawled, after one department redesigned its site,
+/// and after every department caught up. Tests swap the served state with
+/// [`crate::sim::SimServer::replace_site`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoState {
+    /// Two columns behind, one blank, one failing, one policy without its 解读.
+    Initial,
+    /// As `Initial`, but 区司法局's 行政处罚 list uses markup no shipped profile reads.
+    Redesigned,
+    /// Everything in order: the stale columns published, the blank one filled, the failing
+    /// one answers, the policy has its 解读.
+    Fixed,
+}
+
 /// A disclosure column of a department.
 #[derive(Debug, Clone)]
 pub struct SimColumn {
@@ -160,6 +174,8 @@ pub struct SimColumn {
     pub hanweb: Option<HanwebIds>,
     /// Whether the first list page carries a commented-out old item that is not an item.
     pub comment_trap: bool,
+    /// The department redesigned its list pages: new markup the shipped profiles do not know.
+    pub redesigned: bool,
     pub(crate) kind: TitleKind,
 }
 
@@ -259,6 +275,7 @@ pub(crate) enum Route {
 /// the same inputs give byte-identical pages.
 #[derive(Debug)]
 pub struct SimSite {
+    pub(crate) uninterpreted: Option<String>,
     pub(crate) today: NaiveDate,
     pub(crate) seed: u64,
     pub(crate) departments: Vec<SimDepartment>,
@@ -336,6 +353,8 @@ struct ColumnSpec {
 }
 
 struct Builder {
+    /// Path of the policy the demo leaves without its 政策解读.
+    uninterpreted: Option<String>,
     today: NaiveDate,
     seed: u64,
     rng: SplitMix64,
@@ -347,6 +366,7 @@ struct Builder {
 impl Builder {
     fn new(today: NaiveDate, seed: u64, first_doc: u64) -> Self {
         Builder {
+            uninterpreted: None,
             today,
             seed,
             rng: SplitMix64::new(seed),
@@ -397,7 +417,6 @@ impl Builder {
         // Oldest first, so document ids and numbers grow with time as on a real site.
         for date in dates.iter().rev().copied() {
             self.next_doc += 1 + self.rng.below(9);
-            let doc_id = self.next_doc;
             let seq = per_year.entry(date.year()).or_insert(0);
             *seq += 1;
             let ctx = TitleCtx {
@@ -422,47 +441,17 @@ impl Builder {
                 title = format!("{base}（{}）", cn_num(k));
                 k += 1;
             }
-            let time =
-                NaiveTime::from_hms_opt(rng.range(8, 17) as u32, (rng.below(12) * 5) as u32, 0)
-                    .unwrap_or_default();
-            let (y, m, dd) = (date.year(), date.month(), date.day());
-            let (path, href) = match spec.template {
-                Template::Trs => {
-                    let rel = format!("{y:04}{m:02}/t{y:04}{m:02}{dd:02}_{doc_id}.html");
-                    (format!("{dir}{rel}"), format!("./{rel}"))
-                }
-                Template::UrlDate => {
-                    let p = format!("{dir}{y:04}{m:02}/t{y:04}{m:02}{dd:02}_{doc_id}.html");
-                    (p.clone(), p)
-                }
-                Template::DetailMeta => {
-                    let p = format!("{dir}{y:04}{m:02}/abc{doc_id}.html");
-                    (p.clone(), p)
-                }
-                Template::Table => {
-                    let p = format!("{dir}content_{doc_id}.html");
-                    (p.clone(), p)
-                }
-                Template::Hanweb => {
-                    let colid = spec.hanweb.map(|h| h.column_id).unwrap_or_default();
-                    let p = format!("/art/{y}/{m}/{dd}/art_{colid}_{doc_id}.html");
-                    (p.clone(), p)
-                }
-            };
-            let list_text = match spec.template {
-                Template::Trs | Template::Hanweb => truncated(&title),
-                _ => title.clone(),
-            };
-            items.push(SimItem {
-                title,
-                list_text,
+            let doc_id = self.next_doc;
+            items.push(make_item(
+                spec.template,
+                &dir,
+                spec.hanweb,
                 date,
-                time,
-                doc_id,
-                path,
-                href,
+                title,
                 doc_no,
-            });
+                doc_id,
+                &mut rng,
+            ));
         }
         items.reverse();
         self.columns.push(SimColumn {
@@ -485,9 +474,116 @@ impl Builder {
             items,
             hanweb: spec.hanweb,
             comment_trap: spec.comment_trap,
+            redesigned: false,
             kind: spec.kind,
         });
         self.columns.len() - 1
+    }
+
+    /// Adds items (date, title, document number) to a column, keeping it newest first.
+    fn add_items(&mut self, column: usize, new: Vec<(NaiveDate, String, Option<String>)>) {
+        let mut rng = SplitMix64::new(self.rng.next_u64());
+        let mut made = Vec::with_capacity(new.len());
+        for (date, title, doc_no) in new {
+            self.next_doc += 1 + self.rng.below(9);
+            let Some(col) = self.columns.get(column) else {
+                return;
+            };
+            made.push(make_item(
+                col.template,
+                col.dir(),
+                col.hanweb,
+                date,
+                title,
+                doc_no,
+                self.next_doc,
+                &mut rng,
+            ));
+        }
+        if let Some(col) = self.columns.get_mut(column) {
+            col.items.extend(made);
+            // Stable: items of one day keep the order they were added in.
+            col.items.sort_by_key(|i| std::cmp::Reverse(i.date));
+        }
+    }
+
+    /// Items of a column's own kind, newer than anything it holds: the department caught up.
+    fn catch_up(&mut self, column: usize, count: usize, newest_age: u64) {
+        let Some(col) = self.columns.get(column) else {
+            return;
+        };
+        let kind = col.kind;
+        let seen: HashSet<String> = col.items.iter().map(|i| i.title.clone()).collect();
+        let dept = self
+            .departments
+            .iter()
+            .find(|d| d.name == col.department)
+            .cloned();
+        let Some(dept) = dept else {
+            return;
+        };
+        let dept_full = dept.full_name();
+        let mut rng = SplitMix64::new(self.rng.next_u64());
+        let mut new = Vec::new();
+        for i in 0..count {
+            let date = days_before(self.today, newest_age + 2 * i as u64);
+            let ctx = TitleCtx {
+                year: date.year(),
+                month: date.month(),
+                seq: 90 + i as u32,
+                dept_full: &dept_full,
+                abbr: &dept.abbr,
+            };
+            let (mut title, mut doc_no) = make_title(kind, &ctx, &mut rng);
+            for _ in 0..12 {
+                if !seen.contains(&title) {
+                    break;
+                }
+                (title, doc_no) = make_title(kind, &ctx, &mut rng);
+            }
+            if seen.contains(&title) {
+                title = format!("{title}（续）");
+            }
+            new.push((date, title, doc_no));
+        }
+        self.add_items(column, new);
+    }
+
+    /// Gives every policy of `policies` that is not a repeal its 政策解读 in `interpretations`,
+    /// published the same day, except `omit` (an index into `policies`' items) which is left
+    /// without one. The interpretations replace whatever `interpretations` held.
+    fn link_interpretations(
+        &mut self,
+        policies: usize,
+        interpretations: usize,
+        omit: Option<usize>,
+    ) {
+        let Some(pcol) = self.columns.get(policies) else {
+            return;
+        };
+        let mut new = Vec::new();
+        let mut seen = HashSet::new();
+        for (i, p) in pcol.items.iter().enumerate() {
+            if Some(i) == omit || !needs_interpretation(&p.title) {
+                continue;
+            }
+            // A policy revised later gets a second 解读: the forms keep titles unique.
+            let subject = policy_subject(&p.title);
+            let title = [
+                format!("关于《{subject}》的政策解读"),
+                format!("一图读懂《{subject}》"),
+                format!("《{subject}》解读问答"),
+            ]
+            .into_iter()
+            .find(|t| !seen.contains(t))
+            .unwrap_or_else(|| format!("关于《{subject}》的政策解读（{}）", cn_num(i + 2)));
+            seen.insert(title.clone());
+            new.push((p.date, title, None));
+        }
+        if let Some(icol) = self.columns.get_mut(interpretations) {
+            icol.items.clear();
+        }
+        self.add_items(interpretations, new);
     }
 
     /// Replaces an item's title (demo edge cases), keeping the list text rule of the template.
@@ -527,6 +623,7 @@ impl Builder {
             }
         }
         SimSite {
+            uninterpreted: self.uninterpreted,
             today: self.today,
             seed: self.seed,
             departments: self.departments,
@@ -534,6 +631,73 @@ impl Builder {
             routes,
             hanweb_by_id,
         }
+    }
+}
+
+/// Whether the demo's design gives a policy a 政策解读: every one but a repeal.
+pub(crate) fn needs_interpretation(title: &str) -> bool {
+    !title.contains("废止")
+}
+
+/// What a policy is called: the name inside its 《》, else its whole title.
+pub(crate) fn policy_subject(title: &str) -> String {
+    match (title.find('《'), title.find('》')) {
+        (Some(a), Some(b)) if a < b => title[a + '《'.len_utf8()..b].to_owned(),
+        _ => title.to_owned(),
+    }
+}
+
+/// One article of a column: its path and list link follow the column's template.
+#[allow(clippy::too_many_arguments)]
+fn make_item(
+    template: Template,
+    dir: &str,
+    hanweb: Option<HanwebIds>,
+    date: NaiveDate,
+    title: String,
+    doc_no: Option<String>,
+    doc_id: u64,
+    rng: &mut SplitMix64,
+) -> SimItem {
+    let time = NaiveTime::from_hms_opt(rng.range(8, 17) as u32, (rng.below(12) * 5) as u32, 0)
+        .unwrap_or_default();
+    let (y, m, dd) = (date.year(), date.month(), date.day());
+    let (path, href) = match template {
+        Template::Trs => {
+            let rel = format!("{y:04}{m:02}/t{y:04}{m:02}{dd:02}_{doc_id}.html");
+            (format!("{dir}{rel}"), format!("./{rel}"))
+        }
+        Template::UrlDate => {
+            let p = format!("{dir}{y:04}{m:02}/t{y:04}{m:02}{dd:02}_{doc_id}.html");
+            (p.clone(), p)
+        }
+        Template::DetailMeta => {
+            let p = format!("{dir}{y:04}{m:02}/abc{doc_id}.html");
+            (p.clone(), p)
+        }
+        Template::Table => {
+            let p = format!("{dir}content_{doc_id}.html");
+            (p.clone(), p)
+        }
+        Template::Hanweb => {
+            let colid = hanweb.map(|h| h.column_id).unwrap_or_default();
+            let p = format!("/art/{y}/{m}/{dd}/art_{colid}_{doc_id}.html");
+            (p.clone(), p)
+        }
+    };
+    let list_text = match template {
+        Template::Trs | Template::Hanweb => truncated(&title),
+        _ => title.clone(),
+    };
+    SimItem {
+        title,
+        list_text,
+        date,
+        time,
+        doc_id,
+        path,
+        href,
+        doc_no,
     }
 }
 
@@ -651,6 +815,11 @@ impl SimSite {
     /// The demo district: six departments, twelve columns covering every template, encoding
     /// declaration and failure mode, dated relative to `today`.
     pub fn demo(today: NaiveDate) -> SimSite {
+        SimSite::demo_in(today, DemoState::Initial)
+    }
+
+    /// The demo district in one of its states (see [`DemoState`]).
+    pub fn demo_in(today: NaiveDate, state: DemoState) -> SimSite {
         use GbkMode as G;
         use Template as T;
         use TitleKind as K;
@@ -684,7 +853,7 @@ impl SimSite {
             K::Notice,
             7,
         ));
-        b.column(ColumnSpec {
+        let zcjd = b.column(ColumnSpec {
             comment_trap: true,
             ..spec(
                 "zfb-zcjd",
@@ -699,7 +868,7 @@ impl SimSite {
                 14,
             )
         });
-        b.column(spec(
+        let yjs = b.column(spec(
             "czj-yjs",
             "财政预决算",
             czj,
@@ -723,7 +892,7 @@ impl SimSite {
             K::Procurement,
             7,
         ));
-        b.column(spec(
+        let gfxwj = b.column(spec(
             "sfj-gfxwj",
             "行政规范性文件",
             sfj,
@@ -735,7 +904,7 @@ impl SimSite {
             K::NormativeDoc,
             30,
         ));
-        b.column(spec(
+        let xzcf = b.column(spec(
             "sfj-xzcf",
             "行政处罚",
             sfj,
@@ -765,7 +934,7 @@ impl SimSite {
                 7,
             )
         });
-        b.column(ColumnSpec {
+        let xzxk = b.column(ColumnSpec {
             hanweb: Some(HanwebIds {
                 column_id: 4456,
                 unit_id: 20481,
@@ -807,7 +976,7 @@ impl SimSite {
             K::ElderlyCare,
             30,
         ));
-        b.column(ColumnSpec {
+        let zsxx = b.column(ColumnSpec {
             behaviour: Behaviour::Blank,
             ..spec(
                 "jyj-zsxx",
@@ -822,7 +991,7 @@ impl SimSite {
                 30,
             )
         });
-        b.column(ColumnSpec {
+        let xxgk = b.column(ColumnSpec {
             behaviour: Behaviour::ServerError,
             ..spec(
                 "jyj-xxgk",
@@ -861,6 +1030,95 @@ impl SimSite {
             .and_then(|c| c.items.iter_mut().skip(21).find(|i| i.list_text == i.title))
         {
             it.list_text = format!("\u{3000}\u{3000}{} \u{3000}", it.list_text);
+        }
+
+        // Every 规范性文件 of 区司法局 gets its 政策解读 the same day, except one: the newest
+        // whose three working days are long over.
+        let omit = (state != DemoState::Fixed)
+            .then(|| {
+                b.columns.get(gfxwj).and_then(|c| {
+                    c.items.iter().position(|i| {
+                        needs_interpretation(&i.title) && i.date <= days_before(today, 10)
+                    })
+                })
+            })
+            .flatten();
+        b.uninterpreted = omit.and_then(|i| {
+            b.columns
+                .get(gfxwj)
+                .and_then(|c| c.items.get(i))
+                .map(|it| it.path.clone())
+        });
+        b.link_interpretations(gfxwj, zcjd, omit);
+
+        // The yearly duties 区政府办 leads (tasks 40, 43, 45, 46 and last year's 年度报告) are
+        // met; this year's 年度报告 is not, nor is 区司法局's share of the training (task 43).
+        let y = today.year();
+        let on = |year: i32, m: u32, d: u32| NaiveDate::from_ymd_opt(year, m, d);
+        let mut duties = vec![
+            (
+                on(y - 1, 1, 25),
+                format!("洮北区{}年政府信息公开工作年度报告", y - 2),
+            ),
+            (
+                on(y - 1, 4, 10),
+                format!("洮北区{}年政务公开工作要点", y - 1),
+            ),
+            (
+                on(y - 1, 6, 18),
+                format!("关于举办{}年全区政务公开业务培训班的通知", y - 1),
+            ),
+            (
+                on(y - 1, 9, 20),
+                format!("关于举办{}年“政府开放日”活动的公告", y - 1),
+            ),
+            (
+                on(y - 1, 12, 15),
+                format!("关于{}年度全区政务公开工作考评结果的通报", y - 1),
+            ),
+            (
+                on(y, 6, 18),
+                format!("关于举办{y}年全区政务公开业务培训班的通知"),
+            ),
+        ];
+        if state == DemoState::Fixed {
+            duties.push((
+                on(y, 1, 25),
+                format!("洮北区{}年政府信息公开工作年度报告", y - 1),
+            ));
+        }
+        let duties = duties
+            .into_iter()
+            .filter_map(|(d, t)| d.filter(|d| *d <= today).map(|d| (d, t, None)))
+            .collect();
+        b.add_items(tzgg, duties);
+        match state {
+            DemoState::Initial => {}
+            DemoState::Redesigned => {
+                if let Some(c) = b.columns.get_mut(xzcf) {
+                    c.redesigned = true;
+                }
+            }
+            DemoState::Fixed => {
+                // The stale columns publish again, the blank one fills, the failing one
+                // answers.
+                b.catch_up(yjs, 2, 1);
+                b.catch_up(xzxk, 2, 2);
+                b.add_items(
+                    gfxwj,
+                    vec![(
+                        days_before(today, 1),
+                        format!("关于举办{y}年全区司法行政系统政务公开培训班的通知"),
+                        None,
+                    )],
+                );
+                for (col, n, age) in [(zsxx, 5, 3), (xxgk, 2, 20)] {
+                    if let Some(c) = b.columns.get_mut(col) {
+                        c.behaviour = Behaviour::Normal;
+                    }
+                    b.catch_up(col, n, age);
+                }
+            }
         }
         b.finish()
     }
@@ -956,6 +1214,15 @@ impl SimSite {
             }
         }
         b.finish()
+    }
+
+    /// The policy the demo deliberately leaves without its 政策解读 (none once fixed).
+    pub fn uninterpreted_policy(&self) -> Option<&SimItem> {
+        let path = self.uninterpreted.as_deref()?;
+        self.columns
+            .iter()
+            .flat_map(|c| c.items.iter())
+            .find(|i| i.path == path)
     }
 
     /// Every column, in targets-file order.

@@ -649,11 +649,20 @@ impl SimSite {
 }
 
 fn trs_list(main: &mut String, col: &SimColumn, page: usize) {
-    main.push_str("<div class=\"list_base\"><ul class=\"xxgk_list\">\n");
+    // A redesign renames every class and moves the date: the old profile matches nothing.
+    let (open, date_tag) = if col.redesigned {
+        ("<div class=\"news-box\"><ul class=\"news\">\n", "em")
+    } else {
+        (
+            "<div class=\"list_base\"><ul class=\"xxgk_list\">\n",
+            "span",
+        )
+    };
+    main.push_str(open);
     for (i, it) in col.page_items(page).iter().enumerate() {
         let _ = writeln!(
             main,
-            "<li><a href=\"{}\" target=\"_blank\" title=\"{}\">{}</a><span class=\"date\">{}</span></li>",
+            "<li><a href=\"{}\" target=\"_blank\" title=\"{}\">{}</a><{date_tag} class=\"date\">{}</{date_tag}></li>",
             esc(&it.href),
             esc(&it.title),
             esc(&it.list_text),

@@ -44,12 +44,16 @@ pub struct SimStats {
 }
 
 struct Shared {
-    site: Arc<SimSite>,
+    site: std::sync::RwLock<Arc<SimSite>>,
     opts: ServeOptions,
     stats: Mutex<SimStats>,
 }
 
 impl Shared {
+    fn site(&self) -> Arc<SimSite> {
+        Arc::clone(&self.site.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
     /// Counters stay usable even if a handler panicked while holding the lock.
     fn stats(&self) -> MutexGuard<'_, SimStats> {
         self.stats.lock().unwrap_or_else(PoisonError::into_inner)
@@ -81,7 +85,7 @@ impl SimServer {
         let addr = listener.local_addr()?;
         let origin = Url::parse(&format!("http://{addr}/")).map_err(std::io::Error::other)?;
         let shared = Arc::new(Shared {
-            site,
+            site: std::sync::RwLock::new(site),
             opts,
             stats: Mutex::new(SimStats::default()),
         });
@@ -113,8 +117,18 @@ impl SimServer {
     }
 
     /// The site being served.
-    pub fn site(&self) -> &Arc<SimSite> {
-        &self.shared.site
+    pub fn site(&self) -> Arc<SimSite> {
+        self.shared.site()
+    }
+
+    /// Serves another model from now on, at the same address (the site changed: a redesign,
+    /// new items). Requests in flight finish with the old one.
+    pub fn replace_site(&self, site: Arc<SimSite>) {
+        *self
+            .shared
+            .site
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = site;
     }
 
     /// Stops accepting connections and waits (a few seconds at most) for open ones to finish.
@@ -169,7 +183,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     if !shared.opts.latency.is_zero() {
         tokio::time::sleep(shared.opts.latency).await;
     }
-    let site = &shared.site;
+    let site = shared.site();
     let page = match parts.method {
         Method::GET | Method::HEAD if path == HANWEB_PROXY_PATH => {
             site.dataproxy(&form_params(query.as_bytes()))

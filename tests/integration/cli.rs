@@ -270,7 +270,8 @@ fn demo_runs_end_to_end_and_protects_other_databases() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("✓ all"), "{stdout}");
-    assert!(stdout.contains("stale"), "{stdout}");
+    assert!(stdout.contains("栏目更新不及时"), "{stdout}");
+    assert!(stdout.contains("findings on "), "{stdout}");
     // Run again: the demo database is recreated, not appended to.
     let again = gkwatch()
         .arg("--db")

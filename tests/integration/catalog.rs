@@ -1,0 +1,137 @@
+//! The task catalog and the classifier measured on real, hand-labelled titles.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use gkwatch::classify::classify;
+use gkwatch::config::{self, CATEGORY_IDS};
+
+use crate::common::repo;
+
+fn catalog() -> gkwatch::catalog::Catalog {
+    config::load_catalog(&repo().join("targets/tasks.toml")).expect("targets/tasks.toml loads")
+}
+
+/// The category ids of `../shared/categories.md` when it is there, else our own list.
+fn shared_category_ids() -> Vec<String> {
+    let path = repo().join("../shared/categories.md");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        eprintln!(
+            "note: {} not found; checking against CATEGORY_IDS",
+            path.display()
+        );
+        return CATEGORY_IDS.iter().map(|s| s.to_string()).collect();
+    };
+    text.lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(" |").next())
+        .map(str::trim)
+        .filter(|id| {
+            *id != "id" && !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_catalog_holds_all_47_tasks_and_uses_every_category() {
+    let c = catalog();
+    assert_eq!(c.tasks.len(), 47);
+    assert_eq!(
+        c.tasks.iter().map(|t| t.number).collect::<Vec<_>>(),
+        (1..=47).collect::<Vec<_>>()
+    );
+    let shared = shared_category_ids();
+    assert_eq!(shared.len(), 37, "categories.md lists 37 ids: {shared:?}");
+    let used: BTreeSet<&str> = c
+        .tasks
+        .iter()
+        .filter_map(|t| t.category.as_deref())
+        .collect();
+    for id in &shared {
+        assert!(used.contains(id.as_str()), "no task has category {id}");
+        assert!(c.category(id).is_some(), "category {id} has no entry");
+    }
+    for t in &c.tasks {
+        assert!(
+            !t.summary.is_empty() && !t.units_text.is_empty(),
+            "task {}",
+            t.number
+        );
+        assert!(
+            ["一", "二", "三", "四", "五"].contains(&t.section.as_str()),
+            "task {}",
+            t.number
+        );
+    }
+    // Spot checks against the seed.
+    let task = |n: u32| &c.tasks[n as usize - 1];
+    assert_eq!(task(2).lead, ["区财政局"]);
+    assert_eq!(task(11).category.as_deref(), Some("annual_report"));
+    assert!(task(36).deadline_text.contains("14天"));
+    assert!(matches!(
+        task(6).deadline,
+        gkwatch::catalog::Deadline::WithinWorkingDays { days: 7, .. }
+    ));
+    assert!(matches!(
+        task(28).deadline,
+        gkwatch::catalog::Deadline::WithinWorkingDays { days: 3, .. }
+    ));
+}
+
+#[test]
+fn classifier_precision_and_recall_on_real_titles() {
+    let c = catalog();
+    let text = std::fs::read_to_string(repo().join("tests/data/classify_titles.tsv"))
+        .expect("labelled titles");
+    // category → (true positives, false positives, false negatives)
+    let mut per: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new();
+    let mut titles = 0;
+    for line in text.lines().skip(1) {
+        let mut cols = line.split('\t');
+        let (Some(title), Some(labels)) = (cols.next(), cols.next()) else {
+            panic!("malformed line: {line}");
+        };
+        titles += 1;
+        let truth: BTreeSet<&str> = labels.split(' ').filter(|l| *l != "-").collect();
+        let got = classify(title, None, &c);
+        let got: BTreeSet<&str> = got.categories.iter().map(String::as_str).collect();
+        for id in truth.union(&got) {
+            let e = per.entry(id.to_string()).or_default();
+            match (truth.contains(id), got.contains(id)) {
+                (true, true) => e.0 += 1,
+                (false, true) => e.1 += 1,
+                (true, false) => e.2 += 1,
+                (false, false) => {}
+            }
+        }
+    }
+    let ratio = |a: u32, b: u32| {
+        if a + b == 0 {
+            1.0
+        } else {
+            f64::from(a) / f64::from(a + b)
+        }
+    };
+    eprintln!("classifier on {titles} labelled real titles (tests/data/classify_titles.tsv):");
+    eprintln!(
+        "  {:26} {:>4} {:>9} {:>7}",
+        "category", "n", "precision", "recall"
+    );
+    let (mut tp, mut fp, mut fn_) = (0, 0, 0);
+    for (id, (t, f, n)) in &per {
+        eprintln!(
+            "  {id:26} {:>4} {:>9.3} {:>7.3}",
+            t + n,
+            ratio(*t, *f),
+            ratio(*t, *n)
+        );
+        tp += t;
+        fp += f;
+        fn_ += n;
+    }
+    let (p, r) = (ratio(tp, fp), ratio(tp, fn_));
+    eprintln!("  overall (micro): precision {p:.3}, recall {r:.3}");
+    assert!(titles >= 400, "at least 400 labelled titles");
+    assert!(p >= 0.90, "precision {p:.3} below 0.90");
+    assert!(r >= 0.85, "recall {r:.3} below 0.85");
+}

@@ -1,0 +1,115 @@
+//! Findings on the simulated site: exactly what the demo district was built to contain, stable
+//! on re-evaluation, a redesign raising an operator finding, and everything resolving once the
+//! site is fixed.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use gkwatch::calendar::Calendar;
+use gkwatch::evaluate::EvaluateOptions;
+use gkwatch::pipeline;
+use gkwatch::sim::{DemoState, SimSite};
+use gkwatch::store::FindingFilter;
+
+use crate::common::{Demo, today};
+
+/// Missing categories the demo district has by design: departments owing a periodic category
+/// (they lead its task, or keep a column for it) that their watched columns do not show.
+const MISSING: &[&str] = &[
+    "missing_category:区政府办:annual_report:2026年",
+    "missing_category:区司法局:training:2026年",
+];
+
+async fn evaluate(demo: &Demo) -> (BTreeSet<String>, gkwatch::store::FindingsSync) {
+    let e = pipeline::evaluate(
+        &demo.catalog,
+        &demo.store,
+        Calendar::china(),
+        &EvaluateOptions::new(today()),
+    )
+    .await
+    .expect("evaluate");
+    (e.findings.iter().map(|f| f.key.clone()).collect(), e.sync)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_district_has_exactly_its_designed_findings() {
+    let demo = Demo::start().await;
+    // Three routine crawls: the failing column only counts as unreachable after three.
+    for _ in 0..3 {
+        demo.crawl(false).await;
+    }
+    let (got, first) = evaluate(&demo).await;
+    let site = demo.server.site();
+    let policy = site
+        .uninterpreted_policy()
+        .expect("the demo leaves one policy uninterpreted");
+    let mut expected: BTreeSet<String> = [
+        "stale_column:czj-yjs".to_string(),
+        "stale_column:rsj-xzxk".into(),
+        "blank_column:jyj-zsxx".into(),
+        "unreachable_column:jyj-xxgk".into(),
+        format!("interpretation_missing:{}", demo.server.url(&policy.path)),
+    ]
+    .into_iter()
+    .collect();
+    expected.extend(MISSING.iter().map(|s| s.to_string()));
+    assert_eq!(got, expected);
+    assert_eq!(first.opened, expected.len());
+
+    // Re-evaluating the same facts changes nothing.
+    let (again, sync) = evaluate(&demo).await;
+    assert_eq!(again, expected);
+    assert_eq!(
+        (sync.opened, sync.resolved, sync.still_open),
+        (0, 0, expected.len())
+    );
+    let rows = demo
+        .store
+        .findings(&FindingFilter::default(), today())
+        .await
+        .expect("findings");
+    assert_eq!(rows.len(), expected.len(), "no duplicate rows");
+
+    // 区司法局 redesigns its 行政处罚 list: an operator finding, not a stale column.
+    demo.server
+        .replace_site(Arc::new(SimSite::demo_in(today(), DemoState::Redesigned)));
+    demo.crawl(false).await;
+    let (got, _) = evaluate(&demo).await;
+    let mut with_broken = expected.clone();
+    with_broken.insert("selector_broken:sfj-xzcf".into());
+    assert_eq!(got, with_broken);
+
+    // Every department catches up and the site is repaired: all findings resolve. A routine
+    // crawl sees what is new at the top of each list; the 年度报告 was put in with an earlier
+    // date, deep in its list, which only a full crawl reads.
+    demo.server
+        .replace_site(Arc::new(SimSite::demo_in(today(), DemoState::Fixed)));
+    demo.crawl(false).await;
+    let (got, _) = evaluate(&demo).await;
+    assert_eq!(
+        got,
+        BTreeSet::from(["missing_category:区政府办:annual_report:2026年".to_string()])
+    );
+    demo.crawl(true).await;
+    let (got, sync) = evaluate(&demo).await;
+    assert!(got.is_empty(), "still open: {got:?}");
+    assert_eq!(sync.resolved, 1);
+    let resolved = demo
+        .store
+        .findings(
+            &FindingFilter {
+                status: Some("resolved".into()),
+                ..Default::default()
+            },
+            today(),
+        )
+        .await
+        .expect("findings");
+    assert_eq!(resolved.len(), with_broken.len());
+    assert!(
+        resolved
+            .iter()
+            .all(|r| r.resolved_at.as_deref() == Some("2026-11-27"))
+    );
+}

@@ -1,0 +1,261 @@
+//! The judgement: catalog, classifier, calendar and findings, through the real binary.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+use crate::common::repo;
+
+fn gkwatch() -> Command {
+    let mut cmd = Command::cargo_bin("gkwatch").expect("binary");
+    cmd.current_dir(repo());
+    cmd
+}
+
+fn json_lines(out: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
+}
+
+#[test]
+fn calendar_answers_by_when_must_this_be_published() {
+    let out = gkwatch()
+        .args(["calendar", "2023-09-25", "+20", "--format", "json"])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    assert_eq!(
+        json_lines(&out.stdout)[0],
+        serde_json::json!({"date": "2023-09-25", "working_day": true, "name": null, "plus": 20, "result": "2023-10-27", "estimated": false})
+    );
+    let out = gkwatch()
+        .args(["calendar", "2023-10-07", "--format", "json"])
+        .output()
+        .expect("run");
+    let v = &json_lines(&out.stdout)[0];
+    assert_eq!(v["working_day"], true);
+    assert!(v["name"].as_str().expect("name").contains("国庆节"));
+    assert_eq!(v["plus"], Value::Null);
+    assert_eq!(v["result"], Value::Null);
+    let out = gkwatch()
+        .args(["calendar", "2024-02-12"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("holiday (春节)"), "{text}");
+    let out = gkwatch()
+        .args(["calendar", "2023-10-02", "x5"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+}
+
+#[test]
+fn classify_prints_categories_and_the_patterns_that_matched() {
+    let out = gkwatch()
+        .args([
+            "classify",
+            "关于《洮北区促进中小企业发展若干措施》的政策解读",
+            "区长调研春耕生产工作",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json_lines(&out.stdout);
+    assert_eq!(
+        v[0]["title"],
+        "关于《洮北区促进中小企业发展若干措施》的政策解读"
+    );
+    let cats: Vec<&str> = v[0]["categories"]
+        .as_array()
+        .expect("categories")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(cats.contains(&"policy_interpretation"), "{cats:?}");
+    let matched = v[0]["matched"].as_array().expect("matched");
+    assert_eq!(matched.len(), cats.len());
+    assert!(
+        matched
+            .iter()
+            .all(|m| m["category"].is_string() && m["pattern"].is_string())
+    );
+    // Ordinary news gets no category.
+    assert_eq!(v[1]["categories"], serde_json::json!([]));
+    assert_eq!(v[1]["matched"], serde_json::json!([]));
+
+    let out = gkwatch()
+        .arg("classify")
+        .write_stdin("2023年洮北区政府信息公开工作年度报告\n\n")
+        .output()
+        .expect("run");
+    let v = json_lines(&out.stdout);
+    assert_eq!(v.len(), 1, "blank lines are skipped");
+    assert_eq!(v[0]["categories"], serde_json::json!(["annual_report"]));
+}
+
+#[test]
+fn findings_waive_explain_and_scorecards_through_the_binary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("demo.db");
+    let run = |args: &[&str]| {
+        let out = gkwatch()
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    run(&["demo", "--today", "2026-11-27"]);
+    let out = run(&["evaluate", "--today", "2026-11-27"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("0 new"),
+        "demo already evaluated"
+    );
+
+    let out = run(&["findings", "--format", "json", "--today", "2026-11-27"]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let list = v.as_array().expect("array");
+    assert_eq!(list.len(), 6);
+    for f in list {
+        for key in [
+            "id",
+            "kind",
+            "status",
+            "department",
+            "column",
+            "task",
+            "severity",
+            "first_seen",
+            "last_seen",
+            "resolved_at",
+            "message",
+            "evidence",
+        ] {
+            assert!(f.get(key).is_some(), "finding without {key}: {f}");
+        }
+        assert!(f["id"].as_str().expect("id").starts_with('F'));
+        assert_eq!(f["status"], "open");
+        assert_eq!(f["first_seen"], "2026-11-27");
+    }
+    let stale = list
+        .iter()
+        .find(|f| f["kind"] == "stale_column" && f["column"] == "czj-yjs")
+        .expect("czj-yjs is stale");
+    assert_eq!(stale["department"], "区财政局");
+    assert_eq!(stale["task"], 36);
+    assert_eq!(stale["evidence"]["days_since_update"], 40);
+    let id = stale["id"].as_str().expect("id").to_string();
+
+    let out = run(&[
+        "findings",
+        "--kind",
+        "stale_column",
+        "--department",
+        "洮北区财政局",
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        v.as_array().map(Vec::len),
+        Some(1),
+        "filter by alias and kind"
+    );
+
+    run(&[
+        "waive",
+        &id,
+        "--note",
+        "预决算栏目年底集中更新",
+        "--until",
+        "2026-12-31",
+    ]);
+    let out = run(&[
+        "findings",
+        "--status",
+        "waived",
+        "--format",
+        "json",
+        "--today",
+        "2026-11-27",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v[0]["id"], id.as_str());
+    assert_eq!(v[0]["waiver"]["note"], "预决算栏目年底集中更新");
+    assert_eq!(v[0]["waiver"]["until"], "2026-12-31");
+    // Past its date the waiver lapses and the finding is open again.
+    let out = run(&[
+        "findings",
+        "--status",
+        "waived",
+        "--format",
+        "json",
+        "--today",
+        "2027-01-05",
+    ]);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&out.stdout).expect("json"),
+        serde_json::json!([])
+    );
+
+    let out = run(&["explain", &id]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("栏目已 40 天未更新") && text.contains("newest_url"),
+        "{text}"
+    );
+    assert!(text.contains("task:       36"), "{text}");
+
+    let out = run(&[
+        "items", "--column", "zfb-zcjd", "--format", "json", "--limit", "1",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let item_id = format!("I{}", v[0]["id"]);
+    let out = run(&["explain", &item_id, "--format", "json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let cats = v["categories"].as_array().expect("categories");
+    assert!(
+        cats.iter()
+            .any(|m| m["category"] == "policy_interpretation"),
+        "{v}"
+    );
+
+    let out = run(&["departments", "--format", "json", "--today", "2026-11-27"]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let czj = v
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|d| d["department"] == "区财政局")
+        .expect("区财政局");
+    assert_eq!(czj["columns"], 2);
+    assert_eq!(
+        czj["stale"], 0,
+        "the waived stale finding does not count against it"
+    );
+
+    let out = run(&["tasks", "--format", "json", "--today", "2026-11-27"]);
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let tasks = v.as_array().expect("array");
+    assert_eq!(tasks.len(), 47);
+    assert_eq!(
+        tasks[1]["published_this_year"]["区财政局"], true,
+        "budget_final"
+    );
+    assert_eq!(
+        tasks[10]["published_this_year"]["区政府办"], false,
+        "annual report"
+    );
+}

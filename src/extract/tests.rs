@@ -432,7 +432,8 @@ fn detail_meta_and_text_dates() {
         (ymd(2023, 5, 12), DateSource::DetailMeta)
     );
 
-    let text_only = r#"<html><body><div class="info">来源：区民政局　发布时间：2023-05-13 10:00　浏览次数：12</div></body></html>"#;
+    assert_eq!(d.written, None);
+    let text_only = r#"<html><body><table class="xxgk-info"><tr><td>成文日期：</td><td>2023年04月28日</td></tr></table><div class="info">来源：区民政局　发布时间：2023-05-13 10:00　浏览次数：12</div></body></html>"#;
     let d = extract_detail(text_only, today());
     let date = d.date.expect("date");
     assert_eq!(

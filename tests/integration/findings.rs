@@ -113,3 +113,73 @@ async fn the_demo_district_has_exactly_its_designed_findings() {
             .all(|r| r.resolved_at.as_deref() == Some("2026-11-27"))
     );
 }
+
+#[tokio::test]
+async fn a_finding_resolves_and_reopens_as_a_new_one() {
+    use gkwatch::evaluate::{Finding, FindingKind, Severity};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = gkwatch::store::Store::open(&dir.path().join("f.db"))
+        .await
+        .expect("store");
+    let finding = Finding {
+        key: "stale_column:czj-yjs".into(),
+        kind: FindingKind::StaleColumn,
+        department: "区财政局".into(),
+        column: Some("czj-yjs".into()),
+        task: Some(36),
+        severity: Severity::Medium,
+        message: "【区财政局】…".into(),
+        evidence: serde_json::json!({"days_since_update": 20}),
+    };
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).expect("date");
+    let all = FindingFilter {
+        status: Some("all".into()),
+        ..Default::default()
+    };
+    store
+        .sync_findings(std::slice::from_ref(&finding), day(1))
+        .await
+        .expect("sync");
+    store
+        .sync_findings(std::slice::from_ref(&finding), day(2))
+        .await
+        .expect("sync");
+    let rows = store.findings(&all, day(2)).await.expect("rows");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].first_seen.as_str(), rows[0].last_seen.as_str()),
+        ("2026-11-01", "2026-11-02")
+    );
+    let first_id = rows[0].id;
+
+    let sync = store.sync_findings(&[], day(3)).await.expect("sync");
+    assert_eq!(sync.resolved, 1);
+    let rows = store.findings(&all, day(3)).await.expect("rows");
+    assert_eq!(rows[0].status, "resolved");
+    assert_eq!(rows[0].resolved_at.as_deref(), Some("2026-11-03"));
+
+    let sync = store
+        .sync_findings(std::slice::from_ref(&finding), day(9))
+        .await
+        .expect("sync");
+    assert_eq!(sync.opened, 1);
+    let rows = store.findings(&all, day(9)).await.expect("rows");
+    assert_eq!(
+        rows.len(),
+        2,
+        "the old finding stays resolved, a new one opens"
+    );
+    let reopened = rows
+        .iter()
+        .find(|r| r.resolved_at.is_none())
+        .expect("open one");
+    assert_ne!(reopened.id, first_id);
+    assert_eq!(reopened.first_seen, "2026-11-09");
+    // A resolved finding cannot be waived.
+    assert!(
+        !store
+            .waive(first_id, "n/a", None, "test", chrono::Utc::now())
+            .await
+            .expect("waive")
+    );
+}

@@ -19,7 +19,7 @@ use crate::calendar::Calendar;
 use crate::catalog::Catalog;
 use crate::classify::{ColumnPrior, classify};
 use crate::config;
-use crate::evaluate::{EvaluateOptions, FindingKind};
+use crate::evaluate::{EvaluateOptions, Facts, FindingKind};
 use crate::pipeline;
 use crate::store::{FindingFilter, FindingRow};
 
@@ -346,6 +346,24 @@ pub(super) async fn waive(g: &GlobalArgs, a: &WaiveArgs) -> anyhow::Result<Exit>
     Ok(Exit::Ok)
 }
 
+/// The (department, category) pairs with an item published between 1 January and `today`.
+fn published_this_year(facts: &Facts, today: NaiveDate) -> BTreeSet<(&str, &str)> {
+    let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1);
+    facts
+        .items
+        .iter()
+        .filter(|i| {
+            i.published
+                .is_some_and(|d| Some(d) >= year_start && d <= today)
+        })
+        .flat_map(|i| {
+            i.categories
+                .iter()
+                .map(|c| (i.department.as_str(), c.as_str()))
+        })
+        .collect()
+}
+
 /// One department's scorecard.
 #[derive(Debug, Serialize)]
 struct Scorecard {
@@ -365,7 +383,7 @@ pub(super) async fn departments(g: &GlobalArgs, a: &TasksArgs) -> anyhow::Result
     let today = a.today.unwrap_or_else(district_today);
     let facts = store.facts(1).await?;
     let open = store.findings(&FindingFilter::default(), today).await?;
-    let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).context("date")?;
+    let published = published_this_year(&facts, today);
     let mut cards = Vec::new();
     for dept in &facts.departments {
         let cols: Vec<_> = facts
@@ -396,11 +414,10 @@ pub(super) async fn departments(g: &GlobalArgs, a: &TasksArgs) -> anyhow::Result
                     .flat_map(|c| c.categories.iter().map(String::as_str)),
             )
             .collect();
-        let present: BTreeSet<&str> = facts
-            .items
+        let present: BTreeSet<&str> = published
             .iter()
-            .filter(|i| i.department == dept.name && i.published.is_some_and(|d| d >= year_start))
-            .flat_map(|i| i.categories.iter().map(String::as_str))
+            .filter(|(d, _)| *d == dept.name)
+            .map(|(_, c)| *c)
             .collect();
         cards.push(Scorecard {
             department: dept.name.clone(),
@@ -465,16 +482,9 @@ pub(super) async fn tasks(g: &GlobalArgs, a: &TasksArgs) -> anyhow::Result<Exit>
     let published: Option<Published> = match open_existing_store(g).await {
         Ok(store) => {
             let facts = store.facts(1).await?;
-            let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).context("date")?;
-            let seen = facts
-                .items
-                .iter()
-                .filter(|i| i.published.is_some_and(|d| d >= year_start && d <= today))
-                .flat_map(|i| {
-                    i.categories
-                        .iter()
-                        .map(|c| (i.department.clone(), c.clone()))
-                })
+            let seen = published_this_year(&facts, today)
+                .into_iter()
+                .map(|(d, c)| (d.to_string(), c.to_string()))
                 .collect();
             let depts = facts.departments.iter().map(|d| d.name.clone()).collect();
             store.close().await;

@@ -15,7 +15,7 @@ fn catalog() -> gkwatch::catalog::Catalog {
 fn shared_category_ids() -> Vec<String> {
     let path = repo().join("../shared/categories.md");
     let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!(
+        report!(
             "note: {} not found; checking against CATEGORY_IDS",
             path.display()
         );
@@ -112,14 +112,17 @@ fn classifier_precision_and_recall_on_real_titles() {
             f64::from(a) / f64::from(a + b)
         }
     };
-    eprintln!("classifier on {titles} labelled real titles (tests/data/classify_titles.tsv):");
-    eprintln!(
+    report!("classifier on {titles} labelled real titles (tests/data/classify_titles.tsv):");
+    report!(
         "  {:26} {:>4} {:>9} {:>7}",
-        "category", "n", "precision", "recall"
+        "category",
+        "n",
+        "precision",
+        "recall"
     );
     let (mut tp, mut fp, mut fn_) = (0, 0, 0);
     for (id, (t, f, n)) in &per {
-        eprintln!(
+        report!(
             "  {id:26} {:>4} {:>9.3} {:>7.3}",
             t + n,
             ratio(*t, *f),
@@ -130,7 +133,7 @@ fn classifier_precision_and_recall_on_real_titles() {
         fn_ += n;
     }
     let (p, r) = (ratio(tp, fp), ratio(tp, fn_));
-    eprintln!("  overall (micro): precision {p:.3}, recall {r:.3}");
+    report!("  overall (micro): precision {p:.3}, recall {r:.3}");
     assert!(titles >= 400, "at least 400 labelled titles");
     assert!(p >= 0.90, "precision {p:.3} below 0.90");
     assert!(r >= 0.85, "recall {r:.3} below 0.85");

@@ -1,6 +1,16 @@
 //! Integration tests: the library and the real binary against the simulated district site,
 //! served over real HTTP on 127.0.0.1. One test binary, one module per area.
 
+/// Prints to the terminal even when the test harness captures output: measured scores and
+/// skip notices must be seen in a normal `cargo test` run.
+#[macro_export]
+macro_rules! report {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 mod catalog;
 mod cli;
 mod common;

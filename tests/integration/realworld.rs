@@ -6,6 +6,7 @@
 //! through the library's detail extractor.
 
 use std::collections::HashSet;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -18,7 +19,7 @@ fn corpus() -> Option<PathBuf> {
     if dir.join("MANIFEST.md").is_file() {
         Some(dir)
     } else {
-        eprintln!(
+        report!(
             "SKIPPED: real-world corpus not found at {} (it lives outside the repository)",
             dir.display()
         );
@@ -130,10 +131,10 @@ fn list_extraction_matches_annotations() {
         let ok = expected.iter().filter(|e| got_set.contains(e)).count();
         let extra = got_items.iter().filter(|g| !exp_set.contains(g)).count();
         for miss in expected.iter().filter(|e| !got_set.contains(e)).take(3) {
-            eprintln!("  {name}: missed {miss:?}");
+            report!("  {name}: missed {miss:?}");
         }
         for x in got_items.iter().filter(|g| !exp_set.contains(g)).take(3) {
-            eprintln!("  {name}: unexpected {x:?}");
+            report!("  {name}: unexpected {x:?}");
         }
         report.push(format!(
             "{name:45} {profile:12} expected {:3} extracted {:3} right {:3} wrong {:3}",
@@ -153,11 +154,11 @@ fn list_extraction_matches_annotations() {
     } else {
         (extracted_total - wrong_extra) as f64 / extracted_total as f64
     };
-    eprintln!("real-world list extraction (title, URL and date all right):");
+    report!("real-world list extraction (title, URL and date all right):");
     for line in &report {
-        eprintln!("  {line}");
+        report!("  {line}");
     }
-    eprintln!(
+    report!(
         "  score: {matched}/{expected_total} expected items right ({:.1}%), precision {:.1}% ({wrong_extra} wrong of {extracted_total})",
         recall * 100.0,
         precision * 100.0
@@ -223,7 +224,7 @@ fn detail_extraction_matches_annotations() {
             if want == got {
                 passed += 1;
             } else {
-                eprintln!("  {name}: meta {key}: expected {want:?}, got {got:?}");
+                report!("  {name}: meta {key}: expected {want:?}, got {got:?}");
             }
         }
         // The date a crawler should take: PubDate when present, else the visible date.
@@ -236,11 +237,11 @@ fn detail_extraction_matches_annotations() {
         if want_date == got_date {
             passed += 1;
         } else {
-            eprintln!("  {name}: date: expected {want_date:?}, got {got_date:?}");
+            report!("  {name}: date: expected {want_date:?}, got {got_date:?}");
         }
     }
     let score = passed as f64 / checks.max(1) as f64;
-    eprintln!(
+    report!(
         "real-world detail extraction: {passed}/{checks} checks right ({:.1}%)",
         score * 100.0
     );

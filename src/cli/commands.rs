@@ -1,7 +1,7 @@
 //! The everyday commands: crawl, check, items, columns, parse-date.
 
 use std::io::{BufRead, IsTerminal};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, bail};
 use serde::Serialize;
@@ -10,45 +10,28 @@ use url::Url;
 
 use super::output::{print_json, print_json_line, table, write_csv};
 use super::{
-    CheckArgs, CrawlArgs, Exit, FormatArgs, GlobalArgs, ItemsArgs, ParseDateArgs, TableJsonCsv,
+    CheckArgs, CrawlArgs, Ctx, Exit, FormatArgs, ItemsArgs, ParseDateArgs, TableJsonCsv,
     TableOrJson, district_today,
 };
 use crate::catalog::Catalog;
-use crate::config::{self, LoadOptions, load_settings};
+use crate::config::{self, LoadOptions};
 use crate::extract::{self, PageContext, PageRequest, YearHint, parse_date, parse_url_date};
 use crate::fetch::{self, FetchRequest, Fetcher};
 use crate::pipeline::{self, ColumnReport, CrawlOptions, CrawlSummary};
 use crate::store::{ItemFilter, Store};
 
-pub(super) fn db_path(g: &GlobalArgs) -> PathBuf {
-    g.db.clone().unwrap_or_else(|| PathBuf::from("gkwatch.db"))
-}
-
-pub(super) async fn open_existing_store(g: &GlobalArgs) -> anyhow::Result<Store> {
-    let path = db_path(g);
-    if !path.exists() {
-        bail!(
-            "no database at {} (run `gkwatch crawl` first, or pass --db)",
-            path.display()
-        );
-    }
-    Ok(Store::open(&path).await?)
-}
-
-pub(super) async fn crawl(g: &GlobalArgs, a: &CrawlArgs) -> anyhow::Result<Exit> {
-    let settings = load_settings(g.config.as_deref())?;
-    let targets_path = g
-        .targets
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("targets"));
-    let cfg = config::load(&targets_path, &g.selectors, &LoadOptions::default())?;
-    let catalog = config::load_catalog(&g.catalog)?;
+pub(super) async fn crawl(g: &Ctx, a: &CrawlArgs) -> anyhow::Result<Exit> {
+    let settings = &g.settings;
+    let cfg = config::load(&g.targets, &g.selectors, &LoadOptions::default())?;
+    let catalog = g.load_catalog()?;
     if settings.crawl.contact.is_none() {
         tracing::warn!(
             "crawl.contact is not set in the settings file: site operators cannot tell who is crawling"
         );
     }
-    let store = Store::open(&db_path(g)).await?;
+    // One crawl at a time per database, whether started here or by the daemon.
+    let _lock = crate::daemon::DbLock::acquire(&g.db)?;
+    let store = Store::open(&g.db).await?;
     let fetcher = Fetcher::new(&settings.crawl)?;
     let opts = CrawlOptions {
         full: a.full,
@@ -164,7 +147,7 @@ struct CheckPagination {
     next_url: Option<String>,
 }
 
-pub(super) async fn check(g: &GlobalArgs, a: &CheckArgs) -> anyhow::Result<Exit> {
+pub(super) async fn check(g: &Ctx, a: &CheckArgs) -> anyhow::Result<Exit> {
     let profiles = config::load_profiles(&g.selectors)?;
     let Some(profile) = profiles.get(&a.profile) else {
         let known: Vec<&str> = profiles.names().collect();
@@ -178,7 +161,7 @@ pub(super) async fn check(g: &GlobalArgs, a: &CheckArgs) -> anyhow::Result<Exit>
     let (decoded, page_url) = if a.source.starts_with("http://") || a.source.starts_with("https://")
     {
         let url = Url::parse(&a.source).with_context(|| format!("bad URL {:?}", a.source))?;
-        let settings = load_settings(g.config.as_deref())?;
+        let settings = &g.settings;
         let fetcher = Fetcher::new(&settings.crawl)?;
         let page = PageRequest::get(url.clone());
         let fetched = fetcher
@@ -276,8 +259,8 @@ fn default_base(path: &Path) -> anyhow::Result<Url> {
         .context("file name does not make a URL")
 }
 
-pub(super) async fn items(g: &GlobalArgs, a: &ItemsArgs) -> anyhow::Result<Exit> {
-    let store = open_existing_store(g).await?;
+pub(super) async fn items(g: &Ctx, a: &ItemsArgs) -> anyhow::Result<Exit> {
+    let store = g.open_existing_store().await?;
     let rows = store
         .items(&ItemFilter {
             department: a.department.clone(),
@@ -343,8 +326,8 @@ fn display_date(published: Option<&str>, precision: Option<&str>) -> String {
     }
 }
 
-pub(super) async fn columns(g: &GlobalArgs, a: &FormatArgs) -> anyhow::Result<Exit> {
-    let store = open_existing_store(g).await?;
+pub(super) async fn columns(g: &Ctx, a: &FormatArgs) -> anyhow::Result<Exit> {
+    let store = g.open_existing_store().await?;
     let rows = store.columns_overview().await?;
     match a.format {
         TableOrJson::Json => print_json(&rows)?,

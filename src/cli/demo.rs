@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 
 use super::commands::{print_crawl_summary, run_crawl};
 use super::output::table;
-use super::{DemoArgs, Exit, GlobalArgs, district_today};
+use super::{Ctx, DemoArgs, Exit, district_today};
 use crate::calendar::Calendar;
 use crate::config::{self, CrawlSettings, LoadOptions};
 use crate::evaluate::EvaluateOptions;
@@ -19,15 +19,19 @@ use crate::store::{ItemFilter, Store};
 
 const DEMO_MARKER: &str = "demo_database";
 
-pub(super) async fn run(g: &GlobalArgs, a: &DemoArgs) -> anyhow::Result<Exit> {
+pub(super) async fn run(g: &Ctx, a: &DemoArgs) -> anyhow::Result<Exit> {
     let today = a.today.unwrap_or_else(district_today);
+    // The demo never uses the settings file's database or targets: only explicit flags.
     let targets_path = g
+        .args
         .targets
         .clone()
         .unwrap_or_else(|| PathBuf::from("targets/demo.toml"));
-    let db =
-        g.db.clone()
-            .unwrap_or_else(|| PathBuf::from("gkwatch-demo.db"));
+    let db = g
+        .args
+        .db
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("gkwatch-demo.db"));
 
     let site = Arc::new(SimSite::demo(today));
     let server = SimServer::start(site.clone(), ServeOptions::default())
@@ -43,7 +47,7 @@ pub(super) async fn run(g: &GlobalArgs, a: &DemoArgs) -> anyhow::Result<Exit> {
             include_demo: true,
         },
     )?;
-    let catalog = config::load_catalog(&g.catalog)?;
+    let catalog = g.load_catalog()?;
     let store = fresh_demo_store(&db).await?;
     // Our own server on loopback: no need to be gentle, and robots.txt is still honoured.
     let settings = CrawlSettings::unthrottled();

@@ -9,11 +9,10 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use serde_json::json;
 
-use super::commands::open_existing_store;
 use super::output::{print_json, print_json_line, table, write_csv};
 use super::{
-    CalendarArgs, ClassifyArgs, EvaluateArgs, Exit, ExplainArgs, FindingsArgs, GlobalArgs,
-    TableJsonCsv, TableOrJson, TasksArgs, WaiveArgs, district_today,
+    CalendarArgs, ClassifyArgs, Ctx, EvaluateArgs, Exit, ExplainArgs, FindingsArgs, TableJsonCsv,
+    TableOrJson, TasksArgs, WaiveArgs, district_today,
 };
 use crate::calendar::Calendar;
 use crate::catalog::Catalog;
@@ -23,13 +22,13 @@ use crate::evaluate::{EvaluateOptions, Facts, FindingKind};
 use crate::pipeline;
 use crate::store::{FindingFilter, FindingRow};
 
-fn load_catalog(g: &GlobalArgs) -> anyhow::Result<Catalog> {
-    Ok(config::load_catalog(&g.catalog)?)
+fn load_catalog(g: &Ctx) -> anyhow::Result<Catalog> {
+    Ok(g.load_catalog()?)
 }
 
-pub(super) async fn evaluate(g: &GlobalArgs, a: &EvaluateArgs) -> anyhow::Result<Exit> {
+pub(super) async fn evaluate(g: &Ctx, a: &EvaluateArgs) -> anyhow::Result<Exit> {
     let catalog = load_catalog(g)?;
-    let store = open_existing_store(g).await?;
+    let store = g.open_existing_store().await?;
     let today = a.today.unwrap_or_else(district_today);
     let result = pipeline::evaluate(
         &catalog,
@@ -109,7 +108,7 @@ fn finding_out(r: &FindingRow) -> FindingOut<'_> {
     }
 }
 
-pub(super) async fn findings(g: &GlobalArgs, a: &FindingsArgs) -> anyhow::Result<Exit> {
+pub(super) async fn findings(g: &Ctx, a: &FindingsArgs) -> anyhow::Result<Exit> {
     let kind = match &a.kind {
         Some(k) => Some(FindingKind::parse(k).with_context(|| {
             let kinds: Vec<&str> = FindingKind::ALL.iter().map(|k| k.as_str()).collect();
@@ -117,7 +116,7 @@ pub(super) async fn findings(g: &GlobalArgs, a: &FindingsArgs) -> anyhow::Result
         })?),
         None => None,
     };
-    let store = open_existing_store(g).await?;
+    let store = g.open_existing_store().await?;
     let today = a.today.unwrap_or_else(district_today);
     let rows = store
         .findings(
@@ -217,8 +216,8 @@ fn parse_target(s: &str) -> anyhow::Result<Target> {
     }
 }
 
-pub(super) async fn explain(g: &GlobalArgs, a: &ExplainArgs) -> anyhow::Result<Exit> {
-    let store = open_existing_store(g).await?;
+pub(super) async fn explain(g: &Ctx, a: &ExplainArgs) -> anyhow::Result<Exit> {
+    let store = g.open_existing_store().await?;
     let today = district_today();
     match parse_target(&a.id)? {
         Target::Finding(id) => {
@@ -320,14 +319,14 @@ pub(super) async fn explain(g: &GlobalArgs, a: &ExplainArgs) -> anyhow::Result<E
     Ok(Exit::Ok)
 }
 
-pub(super) async fn waive(g: &GlobalArgs, a: &WaiveArgs) -> anyhow::Result<Exit> {
+pub(super) async fn waive(g: &Ctx, a: &WaiveArgs) -> anyhow::Result<Exit> {
     let Target::Finding(id) = parse_target(&a.id)? else {
         bail!("only findings (F<number>) can be waived");
     };
     if a.note.trim().is_empty() {
         bail!("--note must say why the finding is waived");
     }
-    let store = open_existing_store(g).await?;
+    let store = g.open_existing_store().await?;
     let by = std::env::var("GKWATCH_USER")
         .or_else(|_| std::env::var("USER"))
         .unwrap_or_else(|_| "unknown".into());
@@ -377,9 +376,9 @@ struct Scorecard {
     required_present: usize,
 }
 
-pub(super) async fn departments(g: &GlobalArgs, a: &TasksArgs) -> anyhow::Result<Exit> {
+pub(super) async fn departments(g: &Ctx, a: &TasksArgs) -> anyhow::Result<Exit> {
     let catalog = load_catalog(g)?;
-    let store = open_existing_store(g).await?;
+    let store = g.open_existing_store().await?;
     let today = a.today.unwrap_or_else(district_today);
     let facts = store.facts(1).await?;
     let open = store.findings(&FindingFilter::default(), today).await?;
@@ -473,13 +472,13 @@ pub(super) async fn departments(g: &GlobalArgs, a: &TasksArgs) -> anyhow::Result
     Ok(Exit::Ok)
 }
 
-pub(super) async fn tasks(g: &GlobalArgs, a: &TasksArgs) -> anyhow::Result<Exit> {
+pub(super) async fn tasks(g: &Ctx, a: &TasksArgs) -> anyhow::Result<Exit> {
     let catalog = load_catalog(g)?;
     let today = a.today.unwrap_or_else(district_today);
     // Publication status needs a database; without one the catalog alone is printed.
     // Departments, and the (department, category) pairs published this year.
     type Published = (Vec<String>, BTreeSet<(String, String)>);
-    let published: Option<Published> = match open_existing_store(g).await {
+    let published: Option<Published> = match g.open_existing_store().await {
         Ok(store) => {
             let facts = store.facts(1).await?;
             let seen = published_this_year(&facts, today)
@@ -556,13 +555,13 @@ pub(super) async fn tasks(g: &GlobalArgs, a: &TasksArgs) -> anyhow::Result<Exit>
     Ok(Exit::Ok)
 }
 
-pub(super) async fn classify_titles(g: &GlobalArgs, a: &ClassifyArgs) -> anyhow::Result<Exit> {
+pub(super) async fn classify_titles(g: &Ctx, a: &ClassifyArgs) -> anyhow::Result<Exit> {
     let catalog = load_catalog(g)?;
     let declared: Vec<String> = match &a.column {
         Some(id) => {
-            let targets = g.targets.clone().unwrap_or_else(|| "targets".into());
+            let targets = &g.targets;
             let cfg = config::load(
-                &targets,
+                targets,
                 &g.selectors,
                 &config::LoadOptions {
                     include_demo: true,

@@ -5,6 +5,7 @@ mod commands;
 mod demo;
 mod judge;
 mod output;
+mod service;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,17 +34,12 @@ pub struct GlobalArgs {
     /// Targets: a directory of *.toml (demo files skipped) or one file [default: targets; targets/demo.toml for `demo`]
     #[arg(long, global = true, value_name = "PATH")]
     pub targets: Option<PathBuf>,
-    /// Directory (or file) of selector profiles
-    #[arg(long, global = true, value_name = "DIR", default_value = "selectors")]
-    pub selectors: PathBuf,
-    /// Task catalog: the seed's tasks, categories and their title patterns
-    #[arg(
-        long,
-        global = true,
-        value_name = "FILE",
-        default_value = "targets/tasks.toml"
-    )]
-    pub catalog: PathBuf,
+    /// Directory (or file) of selector profiles [default: selectors]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub selectors: Option<PathBuf>,
+    /// Task catalog: the seed's tasks, categories and their title patterns [default: targets/tasks.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
     /// Settings file [default: gkwatch.toml if present]
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -80,6 +76,56 @@ pub enum Command {
     Waive(WaiveArgs),
     /// A scorecard per department: columns, freshness, open findings, required categories
     Departments(TasksArgs),
+    /// Run unattended: crawl, evaluate and report on the settings' schedules until SIGTERM
+    Daemon,
+    /// The last crawl, the last report (to whom, delivered or pending), the next scheduled times
+    Status(StatusArgs),
+    /// The weekly report: preview it as HTML, or render, store and send it now
+    Report(ReportArgs),
+    /// Messages of the weekly reports: pending, sent, held, with their last error
+    Outbox(OutboxArgs),
+    /// Print the annotated example settings file (gkwatch.toml)
+    ExampleConfig,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableOrJson,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Write the office's report as HTML to FILE (nothing is sent or stored)
+    #[arg(long, value_name = "FILE.html")]
+    pub preview: Option<PathBuf>,
+    /// With --preview: also write the plain-text version
+    #[arg(long, value_name = "FILE.txt")]
+    pub text: Option<PathBuf>,
+    /// With --preview: the copy this department receives instead of the office's
+    #[arg(long, value_name = "NAME")]
+    pub department: Option<String>,
+    /// Evaluate, store the week's messages in the outbox and send them now
+    #[arg(long)]
+    pub send_now: bool,
+    /// Report the week (Monday–Sunday) holding this date [default: last week]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub week: Option<NaiveDate>,
+    /// Evaluation date [default: today in Asia/Shanghai]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
+}
+
+#[derive(Debug, Args)]
+pub struct OutboxArgs {
+    /// Make a held message pending again (after checking it did not arrive)
+    #[arg(long, value_name = "ID")]
+    pub release: Option<i64>,
+    /// Show at most this many messages
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableOrJson,
 }
 
 #[derive(Debug, Args)]
@@ -275,7 +321,7 @@ pub fn district_today() -> NaiveDate {
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    init_tracing(matches!(cli.command, Command::Daemon));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -301,32 +347,95 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_tracing() {
+/// Log lines on stderr, filtered by `RUST_LOG`: warnings for commands, info for the daemon;
+/// plain (no colour codes) unless stderr is a terminal, as journald wants them.
+fn init_tracing(daemon: bool) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let default = if daemon { "gkwatch=info,warn" } else { "warn" };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(service::ansi())
         .with_target(false)
         .try_init();
 }
 
+/// Where things are and how to work, resolved once: a command-line flag wins over the settings
+/// file, which wins over the built-in default.
+pub(crate) struct Ctx {
+    pub args: GlobalArgs,
+    pub settings: crate::config::Settings,
+    pub db: PathBuf,
+    pub targets: PathBuf,
+    pub selectors: PathBuf,
+    pub catalog: PathBuf,
+}
+
+impl Ctx {
+    fn new(args: GlobalArgs) -> Result<Ctx, ConfigError> {
+        let settings = crate::config::load_settings(args.config.as_deref())?;
+        let pick = |flag: &Option<PathBuf>, file: &Option<PathBuf>, default: &str| {
+            flag.clone()
+                .or_else(|| file.clone())
+                .unwrap_or_else(|| PathBuf::from(default))
+        };
+        Ok(Ctx {
+            db: pick(&args.db, &settings.database, "gkwatch.db"),
+            targets: pick(&args.targets, &settings.targets, "targets"),
+            selectors: pick(&args.selectors, &settings.selectors, "selectors"),
+            catalog: pick(&args.catalog, &settings.catalog, "targets/tasks.toml"),
+            settings,
+            args,
+        })
+    }
+
+    /// Opens the database, which must exist already (read commands do not create one).
+    pub async fn open_existing_store(&self) -> anyhow::Result<crate::store::Store> {
+        if !self.db.exists() {
+            anyhow::bail!(
+                "no database at {} (run `gkwatch crawl` first, or pass --db)",
+                self.db.display()
+            );
+        }
+        Ok(crate::store::Store::open(&self.db).await?)
+    }
+
+    pub fn load_catalog(&self) -> Result<crate::catalog::Catalog, ConfigError> {
+        crate::config::load_catalog(&self.catalog)
+    }
+}
+
 async fn run(cli: Cli) -> anyhow::Result<Exit> {
-    let g = &cli.global;
+    // Commands that need no configuration work even where a settings file is broken.
+    match &cli.command {
+        Command::ParseDate(a) => return commands::parse_dates(a),
+        Command::Calendar(a) => return judge::calendar(a),
+        _ => {}
+    }
+    let ctx = Ctx::new(cli.global)?;
+    let g = &ctx;
     match &cli.command {
         Command::Demo(a) => demo::run(g, a).await,
         Command::Crawl(a) => commands::crawl(g, a).await,
         Command::Check(a) => commands::check(g, a).await,
         Command::Items(a) => commands::items(g, a).await,
         Command::Columns(a) => commands::columns(g, a).await,
-        Command::ParseDate(a) => commands::parse_dates(a),
+        Command::ParseDate(_) | Command::Calendar(_) => Ok(Exit::Ok),
         Command::Tasks(a) => judge::tasks(g, a).await,
         Command::Classify(a) => judge::classify_titles(g, a).await,
-        Command::Calendar(a) => judge::calendar(a),
         Command::Evaluate(a) => judge::evaluate(g, a).await,
         Command::Findings(a) => judge::findings(g, a).await,
         Command::Explain(a) => judge::explain(g, a).await,
         Command::Waive(a) => judge::waive(g, a).await,
         Command::Departments(a) => judge::departments(g, a).await,
+        Command::Daemon => service::run_daemon(g).await,
+        Command::Status(a) => service::status(g, a).await,
+        Command::Report(a) => service::report(g, a).await,
+        Command::Outbox(a) => service::outbox(g, a).await,
+        Command::ExampleConfig => {
+            print!("{}", service::EXAMPLE_CONFIG);
+            Ok(Exit::Ok)
+        }
     }
 }

@@ -7,6 +7,7 @@ mod catalog;
 mod error;
 mod profiles;
 mod raw;
+mod schedule;
 mod settings;
 mod targets;
 
@@ -15,7 +16,10 @@ use std::path::{Path, PathBuf};
 pub use catalog::load_catalog;
 pub use error::{ConfigError, Problem};
 pub use profiles::{Profiles, load_profiles};
-pub use settings::{CrawlSettings, Settings, load_settings};
+pub use schedule::CronSchedule;
+pub use settings::{
+    CrawlSettings, Recipients, Schedules, Settings, SmtpSecurity, SmtpSettings, load_settings,
+};
 pub use targets::{Column, ColumnKind, Department, Targets};
 
 /// The disclosure categories (ids from the district's task list; see README.md).

@@ -1,18 +1,197 @@
-//! The settings file (`gkwatch.toml`): how politely and how fast to crawl.
+//! The settings file (`gkwatch.toml`): where things are, when to crawl and report, how
+//! politely to crawl, how to send mail and to whom. The annotated example is
+//! `src/deploy/gkwatch.example.toml` (`gkwatch example-config` prints it).
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::error::{ConfigError, Problems, parse_toml};
+use super::schedule::CronSchedule;
 
-/// The whole settings file.
+/// The settings file as written.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Settings {
+struct RawSettings {
+    database: Option<PathBuf>,
+    targets: Option<PathBuf>,
+    selectors: Option<PathBuf>,
+    catalog: Option<PathBuf>,
+    timezone: Option<String>,
     #[serde(default)]
+    schedule: RawSchedule,
+    #[serde(default)]
+    crawl: CrawlSettings,
+    smtp: Option<RawSmtp>,
+    #[serde(default)]
+    recipients: Recipients,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawSchedule {
+    crawl: String,
+    /// The crawl that falls on this schedule reads every page (items inserted deep in a list
+    /// are only seen that way); empty string: never.
+    full_crawl: String,
+    report: String,
+}
+
+impl Default for RawSchedule {
+    fn default() -> Self {
+        RawSchedule {
+            crawl: "30 2 * * *".into(),
+            full_crawl: "30 2 * * 0".into(),
+            report: "0 8 * * 1".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSmtp {
+    host: String,
+    #[serde(default)]
+    port: Option<u16>,
+    #[serde(default = "default_security")]
+    security: String,
+    #[serde(default)]
+    user: Option<String>,
+    /// Refused: a password never lives in a tracked file.
+    #[serde(default)]
+    password: Option<toml::Value>,
+    #[serde(default)]
+    password_env: Option<String>,
+    #[serde(default)]
+    password_file: Option<PathBuf>,
+    from: String,
+    #[serde(default)]
+    ca_file: Option<PathBuf>,
+    #[serde(default = "default_smtp_timeout")]
+    timeout_secs: u64,
+}
+
+fn default_security() -> String {
+    "starttls".into()
+}
+fn default_smtp_timeout() -> u64 {
+    30
+}
+
+/// How the connection to the mail server is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS, which is required (port 587).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// No encryption: only for a relay on the same machine.
+    None,
+}
+
+/// The mail server, with the password's source (resolved when mail is sent).
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub user: Option<String>,
+    pub password_env: Option<String>,
+    pub password_file: Option<PathBuf>,
+    pub from: String,
+    pub ca_file: Option<PathBuf>,
+    pub timeout: Duration,
+    /// The settings file, for messages.
+    file: PathBuf,
+}
+
+impl SmtpSettings {
+    /// The password from its environment variable or file; `None` when no user is set.
+    pub fn password(&self) -> Result<Option<String>, ConfigError> {
+        let problem = |key: &str, message: String| {
+            ConfigError::Invalid(vec![super::Problem {
+                file: self.file.clone(),
+                line: None,
+                key: key.into(),
+                message,
+            }])
+        };
+        if self.user.is_none() {
+            return Ok(None);
+        }
+        if let Some(var) = &self.password_env {
+            return match std::env::var(var) {
+                Ok(v) if !v.is_empty() => Ok(Some(v)),
+                _ => Err(problem(
+                    "smtp.password_env",
+                    format!("the environment variable {var} is not set"),
+                )),
+            };
+        }
+        if let Some(path) = &self.password_file {
+            return std::fs::read_to_string(path)
+                .map(|s| Some(s.trim_end_matches(['\r', '\n']).to_string()))
+                .map_err(|e| {
+                    problem(
+                        "smtp.password_file",
+                        format!("cannot read {}: {e}", path.display()),
+                    )
+                });
+        }
+        Err(problem(
+            "smtp.user",
+            "a user is set but neither password_env nor password_file says where its password is"
+                .into(),
+        ))
+    }
+}
+
+/// Who receives the weekly report.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipients {
+    /// The disclosure office: the whole report.
+    #[serde(default)]
+    pub office: Vec<String>,
+    /// Per department (as named in the targets): its own section.
+    #[serde(default)]
+    pub departments: BTreeMap<String, Vec<String>>,
+}
+
+/// When the daemon works.
+#[derive(Debug, Clone)]
+pub struct Schedules {
+    pub crawl: CronSchedule,
+    pub full_crawl: Option<CronSchedule>,
+    pub report: CronSchedule,
+}
+
+/// The settings, compiled.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Paths given by the file (relative ones resolved against its directory).
+    pub database: Option<PathBuf>,
+    pub targets: Option<PathBuf>,
+    pub selectors: Option<PathBuf>,
+    pub catalog: Option<PathBuf>,
+    pub timezone: Tz,
+    pub schedule: Schedules,
     pub crawl: CrawlSettings,
+    pub smtp: Option<SmtpSettings>,
+    pub recipients: Recipients,
+    /// The file read, if any.
+    pub file: Option<PathBuf>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        // Built-in values, covered by a test: not input that can be wrong at run time.
+        compile(RawSettings::default(), None).expect("the built-in default settings compile")
+    }
 }
 
 /// Crawl politeness and limits. Defaults suit a government site on the public internet.
@@ -136,11 +315,132 @@ pub fn load_settings(path: Option<&Path>) -> Result<Settings, ConfigError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let settings: Settings = parse_toml(path, &text)?;
-    let mut p = Problems::new(path);
-    settings.crawl.validate(&mut p);
+    let raw: RawSettings = parse_toml(path, &text)?;
+    compile(raw, Some(path))
+}
+
+fn compile(raw: RawSettings, file: Option<&Path>) -> Result<Settings, ConfigError> {
+    let file_path = file.map(Path::to_path_buf).unwrap_or_default();
+    let mut p = Problems::new(&file_path);
+    raw.crawl.validate(&mut p);
+    let base = file
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let resolve =
+        |path: Option<PathBuf>| path.map(|x| if x.is_absolute() { x } else { base.join(x) });
+    let timezone = match raw
+        .timezone
+        .as_deref()
+        .unwrap_or("Asia/Shanghai")
+        .parse::<Tz>()
+    {
+        Ok(tz) => Some(tz),
+        Err(_) => {
+            p.push(
+                "timezone",
+                format!(
+                    "{:?} is not an IANA time zone (e.g. Asia/Shanghai)",
+                    raw.timezone.unwrap_or_default()
+                ),
+            );
+            None
+        }
+    };
+    let mut cron = |key: &str, line: &str| match CronSchedule::parse(line) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            p.push(key, e);
+            None
+        }
+    };
+    let crawl = cron("schedule.crawl", &raw.schedule.crawl);
+    let report = cron("schedule.report", &raw.schedule.report);
+    let full_crawl = match raw.schedule.full_crawl.trim() {
+        "" => Some(None),
+        line => cron("schedule.full_crawl", line).map(Some),
+    };
+    let smtp = raw.smtp.map(|s| {
+        if s.password.is_some() {
+            p.push(
+                "smtp.password",
+                "passwords are never read from the settings file: set password_env (an environment variable) or password_file",
+            );
+        }
+        if s.password_env.is_some() && s.password_file.is_some() {
+            p.push("smtp.password_env", "set password_env or password_file, not both");
+        }
+        let security = match s.security.as_str() {
+            "starttls" => SmtpSecurity::Starttls,
+            "tls" => SmtpSecurity::Tls,
+            "none" => SmtpSecurity::None,
+            other => {
+                p.push(
+                    "smtp.security",
+                    format!("{other:?} is not starttls, tls or none"),
+                );
+                SmtpSecurity::Starttls
+            }
+        };
+        if !s.from.contains('@') {
+            p.push("smtp.from", format!("{:?} is not an email address", s.from));
+        }
+        SmtpSettings {
+            host: s.host,
+            port: s.port.unwrap_or(match security {
+                SmtpSecurity::Starttls => 587,
+                SmtpSecurity::Tls => 465,
+                SmtpSecurity::None => 25,
+            }),
+            security,
+            user: s.user,
+            password_env: s.password_env,
+            password_file: resolve(s.password_file),
+            from: s.from,
+            ca_file: resolve(s.ca_file),
+            timeout: Duration::from_secs(s.timeout_secs),
+            file: file_path.clone(),
+        }
+    });
+    for (i, addr) in raw.recipients.office.iter().enumerate() {
+        if !addr.contains('@') {
+            p.push(
+                format!("recipients.office[{i}]"),
+                format!("{addr:?} is not an email address"),
+            );
+        }
+    }
+    for (dept, addrs) in &raw.recipients.departments {
+        for (i, addr) in addrs.iter().enumerate() {
+            if !addr.contains('@') {
+                p.push(
+                    format!("recipients.departments.{dept}[{i}]"),
+                    format!("{addr:?} is not an email address"),
+                );
+            }
+        }
+    }
     if !p.list.is_empty() {
         return Err(ConfigError::Invalid(p.list));
     }
-    Ok(settings)
+    match (timezone, crawl, report, full_crawl) {
+        (Some(timezone), Some(crawl), Some(report), Some(full_crawl)) => Ok(Settings {
+            database: resolve(raw.database),
+            targets: resolve(raw.targets),
+            selectors: resolve(raw.selectors),
+            catalog: resolve(raw.catalog),
+            timezone,
+            schedule: Schedules {
+                crawl,
+                full_crawl,
+                report,
+            },
+            crawl: raw.crawl,
+            smtp,
+            recipients: raw.recipients,
+            file: file.map(Path::to_path_buf),
+        }),
+        // Every None above pushed a problem.
+        _ => Err(ConfigError::Invalid(p.list)),
+    }
 }

@@ -7,6 +7,7 @@
 mod findings;
 mod queries;
 mod records;
+mod reports;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -21,6 +22,7 @@ pub use findings::{
 };
 pub use queries::{ColumnOverview, ItemFilter, ItemRow, RunRow};
 pub use records::{ColumnCrawl, ColumnState, ItemRecord, PageFetchRecord, SavedColumn};
+pub use reports::{DueMessage, NewMessage, OutboxRow, ReportRow, ScheduleRow};
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]

@@ -17,6 +17,7 @@ mod common;
 mod config;
 mod crash;
 mod crawl;
+mod daemon;
 mod fetch;
 mod findings;
 mod judge;

@@ -1,4 +1,5 @@
-//! The crawl pipeline: the one place that knows every stage. For each enabled column it
+//! The pipeline: the one place that knows every stage. This file crawls; [`judge`] evaluates
+//! what was stored; [`weekly`] prepares and delivers the weekly report. For each enabled column it
 //! fetches the list pages (following pagination, stopping early when nothing is new), extracts
 //! the items, reads detail pages for undated new items, and saves the column in one
 //! transaction.
@@ -10,17 +11,20 @@ use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
 use tokio::time::Instant;
 
-use crate::calendar::Calendar;
 use crate::catalog::Catalog;
-use crate::classify::{ColumnPrior, classify, fingerprint};
+use crate::classify::{ColumnPrior, classify};
 use crate::config::{Column, ColumnKind, Targets};
-use crate::evaluate::{EvaluateOptions, Finding};
 use crate::extract::{self, ListItem, PageContext, PageRequest, Profile};
 use crate::fetch::{FetchError, FetchFailure, FetchRequest, Fetched, Fetcher};
 use crate::store::{
-    ColumnCrawl, ColumnState, FindingsSync, ItemRecord, PageFetchRecord, SavedColumn, Store,
-    StoreError,
+    ColumnCrawl, ColumnState, ItemRecord, PageFetchRecord, SavedColumn, Store, StoreError,
 };
+
+mod judge;
+mod weekly;
+
+pub use judge::{Evaluation, evaluate};
+pub use weekly::{Delivery, PreparedReport, ReportError, deliver_due, prepare_report};
 
 /// What to crawl, and how.
 #[derive(Debug, Clone)]
@@ -176,61 +180,6 @@ pub async fn crawl(
         run_id,
         columns: reports,
         elapsed: started.elapsed(),
-    })
-}
-
-/// The outcome of an evaluation.
-#[derive(Debug, Clone)]
-pub struct Evaluation {
-    pub findings: Vec<Finding>,
-    pub sync: FindingsSync,
-    /// Items reclassified because the catalog or the columns' categories changed.
-    pub reclassified: usize,
-}
-
-/// Brings stored classification up to date with the catalog, judges the stored facts and
-/// records the findings' history.
-pub async fn evaluate(
-    catalog: &Catalog,
-    store: &Store,
-    calendar: &Calendar,
-    opts: &EvaluateOptions,
-) -> Result<Evaluation, PipelineError> {
-    let columns = store.column_categories().await?;
-    let fp = fingerprint(
-        catalog,
-        columns
-            .iter()
-            .map(|c| (c.id.as_str(), c.categories.as_slice())),
-    );
-    let mut reclassified = 0;
-    if store.meta("classification").await?.as_deref() != Some(fp.as_str()) {
-        let priors: HashMap<&str, &[String]> = columns
-            .iter()
-            .map(|c| (c.id.as_str(), c.categories.as_slice()))
-            .collect();
-        let items = store.items_to_classify().await?;
-        let updates: Vec<(i64, Vec<crate::classify::Match>)> = items
-            .iter()
-            .map(|i| {
-                let prior = priors.get(i.column_id.as_str()).map(|cats| ColumnPrior {
-                    id: &i.column_id,
-                    categories: cats,
-                });
-                (i.id, classify(&i.title, prior, catalog).matched)
-            })
-            .collect();
-        reclassified = updates.len();
-        store.replace_categories(&updates, &fp).await?;
-        tracing::info!(items = reclassified, "reclassified stored items");
-    }
-    let facts = store.facts(opts.unreachable_after.max(1) + 1).await?;
-    let findings = crate::evaluate::evaluate(&facts, catalog, calendar, opts);
-    let sync = store.sync_findings(&findings, opts.today).await?;
-    Ok(Evaluation {
-        findings,
-        sync,
-        reclassified,
     })
 }
 

@@ -1,0 +1,387 @@
+//! The daemon: crawls, evaluates and reports on its schedules, unattended, for months.
+//!
+//! One loop, one job at a time (so never two crawls at once): sleep until the earliest due
+//! job, run it, record when it is next due in the database (so a restart catches up: a missed
+//! crawl runs once, a missed report is sent once), and stop cleanly on SIGTERM or SIGINT —
+//! whatever is in flight is dropped, and since every column and every outbox message is its
+//! own transaction, the database stays consistent.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use crate::calendar::Calendar;
+use crate::catalog::Catalog;
+use crate::config::{CronSchedule, Settings, Targets};
+use crate::evaluate::EvaluateOptions;
+use crate::fetch::Fetcher;
+use crate::pipeline::{self, CrawlOptions, deliver_due, prepare_report};
+use crate::report::mail::Mailer;
+use crate::report::model::Week;
+use crate::store::{Store, StoreError};
+
+/// Job names in the `schedule` table.
+pub const CRAWL: &str = "crawl";
+pub const REPORT: &str = "report";
+
+/// What the daemon needs, loaded and opened.
+pub struct Daemon {
+    pub settings: Settings,
+    pub targets: Targets,
+    pub catalog: Catalog,
+    pub store: Store,
+    pub fetcher: Fetcher,
+    /// `None` when no SMTP server is configured: reports wait in the outbox.
+    pub mailer: Option<Mailer>,
+    pub district: String,
+}
+
+/// The daemon could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error(
+        "another gkwatch process (daemon or crawl) is using {db}: the lock {lock} is held{holder}"
+    )]
+    Locked {
+        db: PathBuf,
+        lock: PathBuf,
+        holder: String,
+    },
+    #[error("cannot create the lock file {path}: {source}")]
+    LockFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("schedule {0:?} has no next time")]
+    NoNextTime(String),
+}
+
+/// An exclusive lock on a database, held until dropped: one daemon (or manual crawl) per
+/// database.
+#[derive(Debug)]
+pub struct DbLock {
+    _file: File,
+}
+
+impl DbLock {
+    /// Takes the lock `DB.lock` next to the database, or says who holds it.
+    pub fn acquire(db: &Path) -> Result<DbLock, DaemonError> {
+        let lock = PathBuf::from(format!("{}.lock", db.display()));
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(&lock)
+            .map_err(|source| DaemonError::LockFile {
+                path: lock.clone(),
+                source,
+            })?;
+        match file.try_lock() {
+            Ok(()) => {
+                // The pid is for people reading the file; the lock itself is the flock.
+                let _ = file.set_len(0);
+                let _ = writeln!(file, "{}", std::process::id());
+                Ok(DbLock { _file: file })
+            }
+            Err(_) => {
+                let holder = std::fs::read_to_string(&lock)
+                    .ok()
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .map(|pid| format!(" by process {pid}"))
+                    .unwrap_or_default();
+                Err(DaemonError::Locked {
+                    db: db.to_path_buf(),
+                    lock,
+                    holder,
+                })
+            }
+        }
+    }
+}
+
+/// Where "now" comes from and how to wait for a time: the system clock, or a test's.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+    /// Completes at `t` (at once if `t` has passed).
+    fn sleep_until(
+        &self,
+        t: DateTime<Utc>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    fn sleep_until(
+        &self,
+        t: DateTime<Utc>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        let wait = (t - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+        Box::pin(tokio::time::sleep(wait))
+    }
+}
+
+/// A clock for tests: time stands still while work runs and jumps to whatever the daemon
+/// sleeps until, so days of schedule pass in moments.
+#[derive(Debug)]
+pub struct ManualClock {
+    now: tokio::sync::watch::Sender<DateTime<Utc>>,
+}
+
+impl ManualClock {
+    pub fn new(start: DateTime<Utc>) -> ManualClock {
+        ManualClock {
+            now: tokio::sync::watch::Sender::new(start),
+        }
+    }
+
+    /// Moves the clock to `t` (never backwards).
+    pub fn set(&self, t: DateTime<Utc>) {
+        self.now.send_if_modified(|now| {
+            let later = t > *now;
+            if later {
+                *now = t;
+            }
+            later
+        });
+    }
+
+    /// Completes once the clock reaches `t`: a test's shutdown condition.
+    pub async fn reached(&self, t: DateTime<Utc>) {
+        let mut rx = self.now.subscribe();
+        let _ = rx.wait_for(|now| *now >= t).await;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.now.borrow()
+    }
+
+    fn sleep_until(
+        &self,
+        t: DateTime<Utc>,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        self.set(t);
+        Box::pin(tokio::task::yield_now())
+    }
+}
+
+/// The local date of an instant in the district.
+pub fn local_date(t: DateTime<Utc>, tz: Tz) -> NaiveDate {
+    t.with_timezone(&tz).date_naive()
+}
+
+/// When `job` is next due: the stored time if any (possibly in the past: a missed run), else
+/// the schedule's next time after `now`.
+async fn next_due(
+    store: &Store,
+    job: &str,
+    schedule: &CronSchedule,
+    tz: Tz,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, DaemonError> {
+    if let Some(row) = store.schedule(job).await?
+        && let Ok(t) = DateTime::parse_from_rfc3339(&row.next_due)
+    {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let t = schedule
+        .next_after(now, tz)
+        .ok_or_else(|| DaemonError::NoNextTime(schedule.source().to_string()))?;
+    store.set_next_due(job, t).await?;
+    Ok(t)
+}
+
+/// Whether the crawl slot at `slot` is also a full-crawl slot.
+pub fn is_full_slot(full: Option<&CronSchedule>, slot: DateTime<Utc>, tz: Tz) -> bool {
+    full.and_then(|f| f.next_after(slot - chrono::Duration::seconds(1), tz))
+        .is_some_and(|t| t == slot)
+}
+
+/// Runs until `shutdown` completes.
+pub async fn run(
+    d: &Daemon,
+    clock: &dyn Clock,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), DaemonError> {
+    let tz = d.settings.timezone;
+    let held = d.store.hold_interrupted_sends().await?;
+    if held > 0 {
+        tracing::warn!(
+            held,
+            "messages whose sending was interrupted are held (see `gkwatch outbox`)"
+        );
+    }
+    tokio::pin!(shutdown);
+    loop {
+        let now = clock.now();
+        let crawl_due = next_due(&d.store, CRAWL, &d.settings.schedule.crawl, tz, now).await?;
+        let report_due = next_due(&d.store, REPORT, &d.settings.schedule.report, tz, now).await?;
+        let delivery_due = match (&d.mailer, d.store.next_delivery().await?) {
+            (Some(_), Some(t)) => DateTime::parse_from_rfc3339(&t)
+                .ok()
+                .map(|t| t.with_timezone(&Utc)),
+            _ => None,
+        };
+        let next = [Some(crawl_due), Some(report_due), delivery_due]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(crawl_due);
+        if next > now {
+            tracing::debug!(next = %next, "sleeping until the next job");
+            tokio::select! {
+                // Shutdown first: a test clock's sleep is ready at once.
+                biased;
+                () = &mut shutdown => break,
+                () = clock.sleep_until(next) => continue,
+            }
+        }
+        if crawl_due <= now {
+            let full = is_full_slot(d.settings.schedule.full_crawl.as_ref(), crawl_due, tz);
+            tracing::info!(slot = %crawl_due, full, "crawl due");
+            let started = clock.now();
+            let job = crawl_and_evaluate(d, local_date(started, tz), full);
+            let result = tokio::select! {
+                r = job => r,
+                () = &mut shutdown => {
+                    tracing::info!("stopping: the crawl in flight is abandoned; committed columns stay");
+                    break;
+                }
+            };
+            let finished = clock.now();
+            // Missed slots collapse into this one run: the next is after now.
+            let next = d
+                .settings
+                .schedule
+                .crawl
+                .next_after(finished, tz)
+                .ok_or_else(|| {
+                    DaemonError::NoNextTime(d.settings.schedule.crawl.source().into())
+                })?;
+            d.store.set_next_due(CRAWL, next).await?;
+            d.store
+                .record_job(CRAWL, started, finished, &result)
+                .await?;
+            continue;
+        }
+        if report_due <= now {
+            let started = clock.now();
+            let week = Week::before(local_date(report_due, tz));
+            let result = if d.store.has_report(week.monday).await? {
+                format!("week of {} already reported", week.monday)
+            } else {
+                match prepare_report(
+                    &d.store,
+                    &d.catalog,
+                    Calendar::china(),
+                    &d.settings.recipients,
+                    &d.district,
+                    week,
+                    local_date(started, tz),
+                    started,
+                )
+                .await
+                {
+                    Ok(p) => format!(
+                        "week of {}: {} messages in the outbox",
+                        p.week.monday, p.messages
+                    ),
+                    Err(e) => {
+                        tracing::error!(error = %e, "weekly report failed");
+                        format!("failed: {e}")
+                    }
+                }
+            };
+            let next = d
+                .settings
+                .schedule
+                .report
+                .next_after(clock.now(), tz)
+                .ok_or_else(|| {
+                    DaemonError::NoNextTime(d.settings.schedule.report.source().into())
+                })?;
+            d.store.set_next_due(REPORT, next).await?;
+            d.store
+                .record_job(REPORT, started, clock.now(), &result)
+                .await?;
+            continue;
+        }
+        if let Some(mailer) = &d.mailer {
+            let job = deliver_due(&d.store, mailer, clock.now());
+            tokio::select! {
+                r = job => { r?; }
+                () = &mut shutdown => break,
+            }
+        }
+    }
+    tracing::info!("daemon stopped");
+    Ok(())
+}
+
+/// One crawl of every enabled column, then an evaluation; a summary line for the schedule.
+async fn crawl_and_evaluate(d: &Daemon, today: NaiveDate, full: bool) -> String {
+    let opts = CrawlOptions {
+        full,
+        department: None,
+        column: None,
+        today,
+        parallel_columns: d.settings.crawl.concurrency,
+        detail_pages_per_column: d.settings.crawl.detail_pages_per_column,
+        respect_robots: d.settings.crawl.respect_robots,
+    };
+    let crawl = pipeline::crawl(&d.targets, &d.catalog, &d.store, &d.fetcher, &opts, &|_| {}).await;
+    let summary = match crawl {
+        Ok(s) => {
+            tracing::info!(
+                run = s.run_id,
+                columns = s.columns.len(),
+                pages = s.pages(),
+                new = s.new_items(),
+                errors = s.errors(),
+                "crawl finished"
+            );
+            format!(
+                "{} columns, {} pages, {} new items, {} errors",
+                s.columns.len(),
+                s.pages(),
+                s.new_items(),
+                s.errors()
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "crawl failed");
+            return format!("crawl failed: {e}");
+        }
+    };
+    match pipeline::evaluate(
+        &d.catalog,
+        &d.store,
+        Calendar::china(),
+        &EvaluateOptions::new(today),
+    )
+    .await
+    {
+        Ok(e) => format!("{summary}; {} open findings", e.findings.len()),
+        Err(e) => {
+            tracing::error!(error = %e, "evaluation failed");
+            format!("{summary}; evaluation failed: {e}")
+        }
+    }
+}

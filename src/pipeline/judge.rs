@@ -1,0 +1,66 @@
+//! Evaluation: classification kept current, facts judged, findings recorded.
+
+use std::collections::HashMap;
+
+use crate::calendar::Calendar;
+use crate::catalog::Catalog;
+use crate::classify::{ColumnPrior, Match, classify, fingerprint};
+use crate::evaluate::{EvaluateOptions, Finding};
+use crate::store::{FindingsSync, Store};
+
+use super::PipelineError;
+
+/// The outcome of an evaluation.
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    pub sync: FindingsSync,
+    /// Items reclassified because the catalog or the columns' categories changed.
+    pub reclassified: usize,
+}
+
+/// Brings stored classification up to date with the catalog, judges the stored facts and
+/// records the findings' history.
+pub async fn evaluate(
+    catalog: &Catalog,
+    store: &Store,
+    calendar: &Calendar,
+    opts: &EvaluateOptions,
+) -> Result<Evaluation, PipelineError> {
+    let columns = store.column_categories().await?;
+    let fp = fingerprint(
+        catalog,
+        columns
+            .iter()
+            .map(|c| (c.id.as_str(), c.categories.as_slice())),
+    );
+    let mut reclassified = 0;
+    if store.meta("classification").await?.as_deref() != Some(fp.as_str()) {
+        let priors: HashMap<&str, &[String]> = columns
+            .iter()
+            .map(|c| (c.id.as_str(), c.categories.as_slice()))
+            .collect();
+        let items = store.items_to_classify().await?;
+        let updates: Vec<(i64, Vec<Match>)> = items
+            .iter()
+            .map(|i| {
+                let prior = priors.get(i.column_id.as_str()).map(|cats| ColumnPrior {
+                    id: &i.column_id,
+                    categories: cats,
+                });
+                (i.id, classify(&i.title, prior, catalog).matched)
+            })
+            .collect();
+        reclassified = updates.len();
+        store.replace_categories(&updates, &fp).await?;
+        tracing::info!(items = reclassified, "reclassified stored items");
+    }
+    let facts = store.facts(opts.unreachable_after.max(1) + 1).await?;
+    let findings = crate::evaluate::evaluate(&facts, catalog, calendar, opts);
+    let sync = store.sync_findings(&findings, opts.today).await?;
+    Ok(Evaluation {
+        findings,
+        sync,
+        reclassified,
+    })
+}

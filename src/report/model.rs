@@ -1,0 +1,136 @@
+//! What a weekly report says, as plain data: built from the store by [`super::build`],
+//! rendered by [`super::render`]. Everything here is as scraped or as evaluated; escaping is
+//! the renderer's job.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// The week a report covers: Monday to Sunday.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Week {
+    pub monday: NaiveDate,
+    pub sunday: NaiveDate,
+}
+
+/// Who a rendering is for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "scope", content = "department", rename_all = "snake_case")]
+pub enum Scope {
+    /// The disclosure office (政务公开办): every department and the operator section.
+    Office,
+    /// One department: its own section only.
+    Department(String),
+}
+
+/// A finding as the report lists it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindingLine {
+    /// `F12`.
+    pub id: String,
+    /// `stale_column`, …
+    pub kind: String,
+    /// Chinese label of the kind (栏目更新不及时).
+    pub kind_label: String,
+    pub department: String,
+    pub column: Option<String>,
+    pub task: Option<u32>,
+    pub severity: String,
+    /// `open`, `waived` or `resolved`.
+    pub status: String,
+    pub first_seen: String,
+    pub resolved_at: Option<String>,
+    /// The Chinese message staff read.
+    pub message: String,
+    /// Links the evidence names (newest item, policy, column page), as scraped.
+    pub links: Vec<String>,
+}
+
+/// A stale column, ranked by days overdue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StaleColumn {
+    pub department: String,
+    pub column: String,
+    pub column_url: Option<String>,
+    pub days_since_update: i64,
+    pub max_age_days: i64,
+    pub days_overdue: i64,
+    pub newest_title: String,
+    pub newest_url: String,
+    pub newest_date: String,
+}
+
+/// One column in the freshness picture.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ColumnFreshness {
+    pub column: String,
+    /// Days since the newest item; `None` when the column has no dated item.
+    pub days_since_update: Option<i64>,
+    pub max_age_days: i64,
+    /// `ok`, `unchanged`, `empty`, `unreachable`, `blocked`, `extraction_failed`, or `never`.
+    pub state: String,
+}
+
+/// A department's section.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DepartmentSection {
+    pub department: String,
+    pub columns: Vec<ColumnFreshness>,
+    /// Open findings of the department (every kind but the operator's), most severe first.
+    pub open: Vec<FindingLine>,
+    /// Items the department published in the week.
+    pub items_this_week: u64,
+}
+
+/// Open findings of one kind: now, and at the previous report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KindCount {
+    pub kind: String,
+    pub label: String,
+    pub open: u64,
+    /// Change since the last report (`None` for the first report).
+    pub change: Option<i64>,
+}
+
+/// The top of the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub departments: u64,
+    pub columns: u64,
+    /// Columns whose latest crawl read them.
+    pub columns_read: u64,
+    pub items_this_week: u64,
+    pub open_by_kind: Vec<KindCount>,
+}
+
+/// Everything a weekly report holds, for every scope.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportData {
+    /// 洮北区.
+    pub district: String,
+    pub week: Week,
+    /// The evaluation date the report reflects.
+    pub as_of: NaiveDate,
+    pub summary: Summary,
+    /// Ranked by days overdue, most first.
+    pub stale: Vec<StaleColumn>,
+    /// Missing categories, missing 解读, late publication: by department.
+    pub duties: Vec<FindingLine>,
+    /// Findings opened and resolved since the previous report.
+    pub opened: Vec<FindingLine>,
+    pub resolved: Vec<FindingLine>,
+    pub departments: Vec<DepartmentSection>,
+    /// Unreachable columns and broken selectors: for whoever runs gkwatch.
+    pub operator: Vec<FindingLine>,
+    /// A warning to print at the top (the holiday calendar does not cover next year, …).
+    pub notices: Vec<String>,
+}
+
+/// A report rendered for one scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    /// CSV of the scope's open findings (UTF-8 with BOM, formula-safe cells).
+    pub csv: String,
+}

@@ -1,0 +1,515 @@
+//! Renders a [`ReportData`] for one [`Scope`]: the HTML mail, its plain-text alternative and
+//! the CSV of open findings.
+//!
+//! Everything in the data is scraped or derived from scraped text, so in HTML every string goes
+//! through [`escape`] (text and attribute values alike), a link gets an `href` only when it is
+//! `http://` or `https://` ([`safe_href`]), and no scraped text ever lands in a `style` or an
+//! event attribute; every CSV cell goes through [`csv_safe`].
+//!
+//! Mail clients (Outlook, Foxmail, QQ Mail, Gmail) drop scripts, SVG and most of `<style>`, so
+//! the HTML is laid out with tables and inline styles only, 680 px wide at most, and the
+//! freshness chart is drawn with coloured table cells (see [`bar_percent`]).
+//!
+//! The scope is applied once, in [`View`]; the three formats render from the view, so a
+//! department's copy cannot show another department's rows in one format and not the other.
+
+mod csv_file;
+mod html;
+#[cfg(test)]
+mod tests;
+mod text;
+
+use std::borrow::Cow;
+
+use chrono::{Datelike, NaiveDate};
+
+use super::model::{
+    ColumnFreshness, DepartmentSection, FindingLine, Rendered, ReportData, Scope, StaleColumn, Week,
+};
+use crate::evaluate::{Audience, FindingKind};
+
+/// Renders the report for one scope: the office's copy has everything; a department's copy
+/// holds only that department's rows (its stale columns, duties, opened/resolved, its freshness
+/// section) and no operator section.
+pub fn render(data: &ReportData, scope: &Scope) -> Rendered {
+    let view = View::new(data, scope);
+    Rendered {
+        subject: view.subject(),
+        html: html::render(&view),
+        text: text::render(&view),
+        csv: csv_file::render(&view),
+    }
+}
+
+/// A spreadsheet must not run a scraped cell as a formula (`=HYPERLINK(…)`): a cell starting
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`.
+pub fn csv_safe(cell: &str) -> Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// Escapes text for an HTML text node or a double- or single-quoted attribute value.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.contains(['&', '<', '>', '"', '\'']) {
+        return s.into();
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out.into()
+}
+
+/// The URL when it may be an `href`: `http://` or `https://` only, so a scraped
+/// `javascript:`, `data:` or `vbscript:` link stays plain text.
+pub fn safe_href(url: &str) -> Option<&str> {
+    let has_scheme = |scheme: &str| {
+        url.get(..scheme.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(scheme))
+    };
+    (has_scheme("http://") || has_scheme("https://")).then_some(url)
+}
+
+/// How much of a freshness bar is filled, in percent: the full bar stands for twice the
+/// column's limit, so the limit sits in the middle and a column up to twice overdue still
+/// shows how far it is; beyond that the bar is full (and red).
+pub fn bar_percent(days: i64, max_age_days: i64) -> u32 {
+    let limit = max_age_days.max(1);
+    let days = days.clamp(0, 2 * limit);
+    // Rounded to the nearest percent.
+    u32::try_from((days * 100 + limit) / (2 * limit)).unwrap_or(100)
+}
+
+/// Where a column stands against its limit: the colour of its bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Level {
+    /// Within the limit: green.
+    Fresh,
+    /// Overdue, up to twice the limit: orange.
+    Late,
+    /// More than twice the limit: red.
+    VeryLate,
+}
+
+impl Level {
+    fn of(days: i64, max_age_days: i64) -> Level {
+        let limit = max_age_days.max(1);
+        if days <= limit {
+            Level::Fresh
+        } else if days <= 2 * limit {
+            Level::Late
+        } else {
+            Level::VeryLate
+        }
+    }
+}
+
+/// A column's bar: drawn from its days, or a grey label when there is nothing to measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bar {
+    Days {
+        days: i64,
+        percent: u32,
+        level: Level,
+    },
+    Grey(&'static str),
+}
+
+impl Bar {
+    fn of(c: &ColumnFreshness) -> Bar {
+        // A column that could not be read is grey even when older items are stored: its
+        // days would describe the last good crawl, not the column today.
+        let label = match c.state.as_str() {
+            "empty" => Some("栏目为空"),
+            "unreachable" => Some("无法访问"),
+            "blocked" => Some("robots 禁止采集"),
+            "extraction_failed" => Some("采集失败"),
+            "never" => Some("尚未采集"),
+            _ => None,
+        };
+        match (label, c.days_since_update) {
+            (Some(label), _) => Bar::Grey(label),
+            (None, None) => Bar::Grey("无可识别日期"),
+            (None, Some(days)) => {
+                let days = days.max(0);
+                Bar::Days {
+                    days,
+                    percent: bar_percent(days, c.max_age_days),
+                    level: Level::of(days, c.max_age_days),
+                }
+            }
+        }
+    }
+}
+
+/// One row of the summary's table of open findings by kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct KindRow {
+    label: String,
+    open: u64,
+    /// `None` for the first report.
+    change: Option<i64>,
+}
+
+/// The summary as the scope sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ScopedSummary {
+    departments: u64,
+    columns: u64,
+    columns_read: u64,
+    items_this_week: u64,
+    kinds: Vec<KindRow>,
+}
+
+/// One department's line in the office's overview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct DepartmentLine<'a> {
+    department: &'a str,
+    columns: usize,
+    columns_read: usize,
+    items_this_week: u64,
+    stale: usize,
+    open: usize,
+}
+
+/// The report data cut to one scope: what every format renders.
+struct View<'a> {
+    data: &'a ReportData,
+    /// `None` for the office.
+    department: Option<&'a str>,
+    summary: ScopedSummary,
+    stale: Vec<&'a StaleColumn>,
+    duties: Vec<&'a FindingLine>,
+    opened: Vec<&'a FindingLine>,
+    resolved: Vec<&'a FindingLine>,
+    departments: Vec<&'a DepartmentSection>,
+    /// The operator's findings; `None` in a department's copy.
+    operator: Option<&'a [FindingLine]>,
+    /// Open (and waived) findings in scope: the CSV rows and the subject's count.
+    open: Vec<&'a FindingLine>,
+}
+
+impl<'a> View<'a> {
+    fn new(data: &'a ReportData, scope: &'a Scope) -> View<'a> {
+        let department = match scope {
+            Scope::Office => None,
+            Scope::Department(d) => Some(d.as_str()),
+        };
+        let mine = |d: &str| department.is_none_or(|own| own == d);
+        // A department's copy leaves out the operator's findings even about its own columns:
+        // they are not its fault and the operator section is not in its copy.
+        let line_in_scope =
+            |f: &&FindingLine| mine(&f.department) && (department.is_none() || !is_operator(f));
+
+        let departments: Vec<&DepartmentSection> = data
+            .departments
+            .iter()
+            .filter(|s| mine(&s.department))
+            .collect();
+        let operator = department.is_none().then_some(data.operator.as_slice());
+        let open: Vec<&FindingLine> = departments
+            .iter()
+            .flat_map(|s| s.open.iter())
+            .chain(operator.unwrap_or_default())
+            .filter(|f| f.status != "resolved")
+            .collect();
+        let opened: Vec<&FindingLine> = data.opened.iter().filter(line_in_scope).collect();
+        let resolved: Vec<&FindingLine> = data.resolved.iter().filter(line_in_scope).collect();
+        let summary = match department {
+            None => office_summary(data),
+            Some(_) => department_summary(data, &departments, &opened, &resolved),
+        };
+        View {
+            data,
+            department,
+            summary,
+            stale: data.stale.iter().filter(|s| mine(&s.department)).collect(),
+            duties: data.duties.iter().filter(line_in_scope).collect(),
+            opened,
+            resolved,
+            departments,
+            operator,
+            open,
+        }
+    }
+
+    /// `【洮北区政务公开周报·区财政局】2026年11月23日—11月29日：未按期更新栏目 2 个，待办事项 6 项`.
+    fn subject(&self) -> String {
+        let scope = self
+            .department
+            .map(|d| format!("·{}", one_line(d)))
+            .unwrap_or_default();
+        format!(
+            "【{}政务公开周报{}】{}：未按期更新栏目 {} 个，待办事项 {} 项",
+            one_line(&self.data.district),
+            scope,
+            week_range(&self.data.week),
+            self.stale.len(),
+            self.open.len()
+        )
+    }
+
+    /// `洮北区政务公开周报` or `洮北区政务公开周报 · 区财政局`.
+    fn title(&self) -> String {
+        match self.department {
+            None => format!("{}政务公开周报", self.data.district),
+            Some(d) => format!("{}政务公开周报 · {}", self.data.district, d),
+        }
+    }
+
+    /// The operator section's number comes last, so the numbering has no gap when it is absent.
+    fn heading(&self, section: Section) -> String {
+        let (n, label) = match section {
+            Section::Summary => ("一", "总体情况"),
+            Section::Stale => ("二", "栏目更新不及时"),
+            Section::Duties => ("三", "应公开未公开及解读、时效问题"),
+            Section::Changes => ("四", "本周新增与已整改"),
+            Section::Freshness if self.department.is_some() => ("五", "本部门栏目更新情况"),
+            Section::Freshness => ("五", "各部门栏目更新情况"),
+            Section::Operator => ("六", "运维事项"),
+        };
+        format!("{n}、{label}")
+    }
+
+    /// The office's one-line-per-department overview.
+    fn department_lines(&self) -> Vec<DepartmentLine<'a>> {
+        self.departments
+            .iter()
+            .map(|s| DepartmentLine {
+                department: &s.department,
+                columns: s.columns.len(),
+                columns_read: s.columns.iter().filter(|c| was_read(c)).count(),
+                items_this_week: s.items_this_week,
+                stale: self
+                    .stale
+                    .iter()
+                    .filter(|c| c.department == s.department)
+                    .count(),
+                open: s.open.iter().filter(|f| f.status != "resolved").count(),
+            })
+            .collect()
+    }
+
+    /// The number of the stale-column finding behind a stale column, so that staff can name
+    /// it when they reply: [`StaleColumn`] does not carry it, the department's open findings do.
+    fn stale_id(&self, s: &StaleColumn) -> Option<&'a str> {
+        self.departments
+            .iter()
+            .filter(|d| d.department == s.department)
+            .flat_map(|d| d.open.iter())
+            .find(|f| f.kind == "stale_column" && f.column.as_deref() == Some(s.column.as_str()))
+            .map(|f| f.id.as_str())
+    }
+
+    /// The duties, grouped by department in the order the departments first appear.
+    fn duties_by_department(&self) -> Vec<(&'a str, Vec<&'a FindingLine>)> {
+        let mut groups: Vec<(&'a str, Vec<&'a FindingLine>)> = Vec::new();
+        for &f in &self.duties {
+            match groups.iter_mut().find(|(d, _)| *d == f.department) {
+                Some((_, lines)) => lines.push(f),
+                None => groups.push((&f.department, vec![f])),
+            }
+        }
+        groups
+    }
+}
+
+/// The report's sections, for their headings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Summary,
+    Stale,
+    Duties,
+    Changes,
+    Freshness,
+    Operator,
+}
+
+/// Whether a finding is for whoever runs gkwatch (unreachable column, broken selector).
+fn is_operator(f: &FindingLine) -> bool {
+    FindingKind::parse(&f.kind).is_some_and(|k| k.audience() == Audience::Operator)
+}
+
+/// Whether the latest crawl read the column (an empty column was read: the page says so).
+fn was_read(c: &ColumnFreshness) -> bool {
+    matches!(c.state.as_str(), "ok" | "unchanged" | "empty")
+}
+
+fn office_summary(data: &ReportData) -> ScopedSummary {
+    let s = &data.summary;
+    ScopedSummary {
+        departments: s.departments,
+        columns: s.columns,
+        columns_read: s.columns_read,
+        items_this_week: s.items_this_week,
+        kinds: s
+            .open_by_kind
+            .iter()
+            .map(|k| KindRow {
+                label: k.label.clone(),
+                open: k.open,
+                change: k.change,
+            })
+            .collect(),
+    }
+}
+
+/// A department's summary, counted from its own rows. The model has no per-department counts
+/// at the previous report, so the change is what opened minus what resolved since then (the
+/// same number when every finding that opens or resolves is listed); it is `—` when the office
+/// summary says this is the first report.
+fn department_summary(
+    data: &ReportData,
+    sections: &[&DepartmentSection],
+    opened: &[&FindingLine],
+    resolved: &[&FindingLine],
+) -> ScopedSummary {
+    let first_report = data.summary.open_by_kind.iter().all(|k| k.change.is_none());
+    let open: Vec<&FindingLine> = sections
+        .iter()
+        .flat_map(|s| s.open.iter())
+        .filter(|f| f.status != "resolved")
+        .collect();
+    // The office's order of kinds, then any kind only this department has.
+    let mut kinds: Vec<(&str, &str)> = data
+        .summary
+        .open_by_kind
+        .iter()
+        .filter(|k| {
+            FindingKind::parse(&k.kind).is_none_or(|k| k.audience() == Audience::Department)
+        })
+        .map(|k| (k.kind.as_str(), k.label.as_str()))
+        .collect();
+    for f in &open {
+        if !kinds.iter().any(|(k, _)| *k == f.kind) {
+            kinds.push((&f.kind, &f.kind_label));
+        }
+    }
+    let count = |lines: &[&FindingLine], kind: &str| -> u64 {
+        lines.iter().filter(|f| f.kind == kind).count() as u64
+    };
+    ScopedSummary {
+        departments: sections.len() as u64,
+        columns: sections.iter().map(|s| s.columns.len() as u64).sum(),
+        columns_read: sections
+            .iter()
+            .flat_map(|s| s.columns.iter())
+            .filter(|c| was_read(c))
+            .count() as u64,
+        items_this_week: sections.iter().map(|s| s.items_this_week).sum(),
+        kinds: kinds
+            .into_iter()
+            .map(|(kind, label)| KindRow {
+                label: label.to_owned(),
+                open: count(&open, kind),
+                change: (!first_report).then(|| {
+                    let up = count(opened, kind) as i64;
+                    let down = count(resolved, kind) as i64;
+                    up - down
+                }),
+            })
+            .collect(),
+    }
+}
+
+/// `▲2`, `▼1`, `持平`, or `—` for the first report.
+fn change_label(change: Option<i64>) -> String {
+    match change {
+        None => "—".to_owned(),
+        Some(0) => "持平".to_owned(),
+        Some(n) if n > 0 => format!("▲{n}"),
+        Some(n) => format!("▼{}", n.unsigned_abs()),
+    }
+}
+
+fn severity_label(s: &str) -> &str {
+    match s {
+        "high" => "高",
+        "medium" => "中",
+        "low" => "低",
+        other => other,
+    }
+}
+
+fn status_label(s: &str) -> &str {
+    match s {
+        "open" => "待整改",
+        "waived" => "已说明",
+        "resolved" => "已整改",
+        other => other,
+    }
+}
+
+/// `任务36`, or empty.
+fn task_label(task: Option<u32>) -> String {
+    task.map(|t| format!("任务{t}")).unwrap_or_default()
+}
+
+/// `2026年11月29日`.
+fn cn_date(d: NaiveDate) -> String {
+    format!("{}年{}月{}日", d.year(), d.month(), d.day())
+}
+
+/// `2026年11月23日—11月29日`; the year is repeated when the week spans two.
+fn week_range(w: &Week) -> String {
+    let end = if w.sunday.year() == w.monday.year() {
+        format!("{}月{}日", w.sunday.month(), w.sunday.day())
+    } else {
+        cn_date(w.sunday)
+    };
+    format!("{}—{}", cn_date(w.monday), end)
+}
+
+/// The day of a stored timestamp (`2026-11-20T08:00:00+08:00` → `2026-11-20`); anything
+/// else as it is.
+fn day_of(stamp: &str) -> &str {
+    match stamp.get(..10) {
+        Some(day) if NaiveDate::parse_from_str(day, "%Y-%m-%d").is_ok() => day,
+        _ => stamp,
+    }
+}
+
+/// Scraped text on one line: a subject header or a plain-text line must not be split (or a
+/// mail header forged) by a newline inside a title.
+fn one_line(s: &str) -> Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
+
+/// Columns a character takes in a monospaced font: CJK and full-width forms take two.
+fn char_width(c: char) -> usize {
+    let wide = matches!(c as u32,
+        0x1100..=0x115F
+        | 0x2E80..=0x303E
+        | 0x3041..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE30..=0xFE4F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x20000..=0x3FFFD);
+    if wide { 2 } else { 1 }
+}
+
+/// Columns a string takes in a monospaced font.
+fn display_width(s: &str) -> usize {
+    s.chars().map(char_width).sum()
+}

@@ -127,7 +127,7 @@ mod tests {
             .next_after(utc("2026-11-27T00:00:00Z"), tz)
             .expect("next");
         let local = next.with_timezone(&tz);
-        assert_eq!(local, tz.with_ymd_and_hms(2026, 11, 30, 8, 0, 0).unwrap());
+        assert_eq!(local, tz.with_ymd_and_hms(2026, 11, 30, 8, 0, 0).single().expect("time"));
         assert_eq!(chrono::Datelike::weekday(&local), chrono::Weekday::Mon);
         // Sunday as 0 and as 7.
         for line in ["0 3 * * 0", "0 3 * * 7", "0 3 * * SUN"] {
@@ -153,22 +153,22 @@ mod tests {
     fn bad_lines_say_why() {
         assert!(
             CronSchedule::parse("30 2 * *")
-                .unwrap_err()
+                .expect_err("refused")
                 .contains("4 fields")
         );
         assert!(
             CronSchedule::parse("61 2 * * *")
-                .unwrap_err()
+                .expect_err("refused")
                 .contains("not a valid schedule")
         );
         assert!(
             CronSchedule::parse("0 8 1 * 1")
-                .unwrap_err()
+                .expect_err("refused")
                 .contains("both the day of month")
         );
         assert!(
             CronSchedule::parse("0 8 * * 9")
-                .unwrap_err()
+                .expect_err("refused")
                 .contains("out of range")
         );
     }

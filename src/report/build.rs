@@ -31,7 +31,8 @@ impl Week {
     }
 }
 
-fn line(r: &FindingRow) -> FindingLine {
+/// A finding as the report lists it; `names` maps column ids to column names.
+fn line(r: &FindingRow, names: &BTreeMap<&str, &str>) -> FindingLine {
     let kind = FindingKind::parse(&r.kind);
     let mut links = Vec::new();
     collect_links(&r.evidence, &mut links);
@@ -40,7 +41,10 @@ fn line(r: &FindingRow) -> FindingLine {
         kind: r.kind.clone(),
         kind_label: kind.map_or(r.kind.clone(), |k| k.label().to_string()),
         department: r.department.clone(),
-        column: r.column_id.clone(),
+        column: r
+            .column_id
+            .as_deref()
+            .map(|id| names.get(id).map_or(id, |n| *n).to_string()),
         task: r.task.and_then(|t| u32::try_from(t).ok()),
         severity: r.severity.clone(),
         status: r.status.clone(),
@@ -114,22 +118,26 @@ pub async fn build(
         .to_string();
     let published = store.items_published(week.monday, week.sunday).await?;
 
+    let names: BTreeMap<&str, &str> = facts
+        .columns
+        .iter()
+        .map(|c| (c.id.as_str(), c.name.as_str()))
+        .collect();
+    let line = |r: &FindingRow| line(r, &names);
     let unresolved: Vec<&FindingRow> = all.iter().filter(|f| f.status != "resolved").collect();
     let mut stale: Vec<StaleColumn> = unresolved
         .iter()
         .filter(|f| f.kind == FindingKind::StaleColumn.as_str() && f.status == "open")
         .map(|f| {
             let e = &f.evidence;
-            let column_name = facts
-                .columns
-                .iter()
-                .find(|c| Some(&c.id) == f.column_id.as_ref())
-                .map_or_else(
-                    || f.column_id.clone().unwrap_or_default(),
-                    |c| c.name.clone(),
-                );
+            let column_name = f
+                .column_id
+                .as_deref()
+                .map(|id| names.get(id).map_or(id, |n| *n).to_string())
+                .unwrap_or_default();
             let s = |k: &str| e[k].as_str().unwrap_or_default().to_string();
             StaleColumn {
+                finding_id: format!("F{}", f.id),
                 department: f.department.clone(),
                 column: column_name,
                 column_url: e["url"].as_str().map(str::to_string),

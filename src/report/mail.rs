@@ -173,6 +173,28 @@ impl MailError {
         }
     }
 
+    /// Whether the failure lies with the server or the settings rather than this message,
+    /// so that the rest of a batch would fail the same way and may as well wait: server
+    /// unreachable or hung, TLS refused, log-in refused (530, 534, 535, 454), or the server
+    /// closing down (421).
+    pub fn affects_every_message(&self) -> bool {
+        match self {
+            MailError::Address { .. } | MailError::Build { .. } => false,
+            MailError::CaFile { .. }
+            | MailError::MissingPassword { .. }
+            | MailError::Tls { .. }
+            | MailError::Connect { .. }
+            | MailError::Timeout { .. } => true,
+            MailError::Send { source, .. } => {
+                // lettre's own refusals (no AUTH mechanism in common) and replies that
+                // cannot be read say nothing about one message either.
+                source.is_client()
+                    || source.is_response()
+                    || matches!(self.smtp_code(), Some(421 | 454 | 530 | 534 | 535))
+            }
+        }
+    }
+
     /// The SMTP reply code when the server rejected something (e.g. 550, 451, 535).
     pub fn smtp_code(&self) -> Option<u16> {
         match self {
@@ -259,17 +281,23 @@ impl Mailer {
             .pooled()
             .get_or_insert_with(|| self.builder.clone().build())
             .clone();
-        let Ok(result) = tokio::time::timeout(self.limit, transport.send(message)).await else {
-            // The abandoned connection would go back to the pool in the middle of a
-            // command, and its late replies would be read as answers to the next
-            // message's commands: start over with a fresh pool instead.
-            drop(transport);
-            drop(self.pooled().take());
+        // If this exchange is cut short (our time limit, or the caller dropping this
+        // future), lettre puts the connection back into its pool in the middle of a
+        // command, and its late replies would be read as answers to the next message's
+        // commands. The guard then throws the pool away so the next send starts afresh.
+        let mut guard = DiscardUnlessFinished {
+            mailer: self,
+            finished: false,
+        };
+        let outcome = tokio::time::timeout(self.limit, transport.send(message)).await;
+        drop(transport);
+        let Ok(result) = outcome else {
             return Err(MailError::Timeout {
                 server: self.server.clone(),
                 after: self.limit,
             });
         };
+        guard.finished = true;
         match result {
             Ok(response) => {
                 tracing::debug!(
@@ -293,6 +321,12 @@ impl Mailer {
         }
     }
 
+    /// Drops the transport and its pooled connections; the next send builds a new one.
+    fn discard_transport(&self) {
+        let transport = self.pooled().take();
+        forget_outside_runtime(transport);
+    }
+
     /// The lock is held only to clone or replace the transport, never across an await, so
     /// a poisoned lock still holds a usable value.
     fn pooled(&self) -> std::sync::MutexGuard<'_, Option<AsyncSmtpTransport<Tokio1Executor>>> {
@@ -304,18 +338,37 @@ impl Mailer {
 
 impl Drop for Mailer {
     fn drop(&mut self) {
-        // lettre's pool spawns a Tokio task when dropped, which panics outside a runtime
-        // (e.g. a Mailer dropped after `block_on` returned). The process is then usually
-        // ending anyway, so leaking the idle connection is the lesser evil.
-        if tokio::runtime::Handle::try_current().is_err()
-            && let Some(transport) = self
-                .transport
-                .get_mut()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take()
-        {
-            std::mem::forget(transport);
+        let transport = self
+            .transport
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        forget_outside_runtime(transport);
+    }
+}
+
+/// Throws the mailer's pool away unless the exchange it watches ran to its end.
+struct DiscardUnlessFinished<'a> {
+    mailer: &'a Mailer,
+    finished: bool,
+}
+
+impl Drop for DiscardUnlessFinished<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.mailer.discard_transport();
         }
+    }
+}
+
+/// Drops a transport, except outside a Tokio runtime: lettre's pool spawns a task when
+/// dropped, which panics there (e.g. a Mailer dropped after `block_on` returned). The
+/// process is then usually ending anyway, so leaking the idle connection is the lesser evil.
+fn forget_outside_runtime(transport: Option<AsyncSmtpTransport<Tokio1Executor>>) {
+    if let Some(transport) = transport
+        && tokio::runtime::Handle::try_current().is_err()
+    {
+        std::mem::forget(transport);
     }
 }
 

@@ -32,6 +32,7 @@ pub struct FindingLine {
     /// Chinese label of the kind (栏目更新不及时).
     pub kind_label: String,
     pub department: String,
+    /// The column's name (财政预决算), for the findings about one column.
     pub column: Option<String>,
     pub task: Option<u32>,
     pub severity: String,
@@ -48,6 +49,8 @@ pub struct FindingLine {
 /// A stale column, ranked by days overdue.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StaleColumn {
+    /// The stale-column finding (`F12`), for staff to name when they reply.
+    pub finding_id: String,
     pub department: String,
     pub column: String,
     pub column_url: Option<String>,

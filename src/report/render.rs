@@ -10,7 +10,7 @@
 //! the HTML is laid out with tables and inline styles only, 680 px wide at most, and the
 //! freshness chart is drawn with coloured table cells (see [`bar_percent`]).
 //!
-//! The scope is applied once, in [`View`]; the three formats render from the view, so a
+//! The scope is applied once, in one private view; the three formats render from the view, so a
 //! department's copy cannot show another department's rows in one format and not the other.
 
 mod csv_file;
@@ -194,7 +194,7 @@ struct View<'a> {
     departments: Vec<&'a DepartmentSection>,
     /// The operator's findings; `None` in a department's copy.
     operator: Option<&'a [FindingLine]>,
-    /// Open (and waived) findings in scope: the CSV rows and the subject's count.
+    /// Unresolved findings in scope, open and waived: the CSV rows.
     open: Vec<&'a FindingLine>,
 }
 
@@ -254,8 +254,14 @@ impl<'a> View<'a> {
             scope,
             week_range(&self.data.week),
             self.stale.len(),
-            self.open.len()
+            self.todo()
         )
+    }
+
+    /// Findings still to act on: open ones. A waived finding has been explained, so it is no
+    /// longer a to-do (it stays in the CSV, marked 已说明), as in the builder's counts by kind.
+    fn todo(&self) -> usize {
+        self.open.iter().filter(|f| is_todo(f)).count()
     }
 
     /// `洮北区政务公开周报` or `洮北区政务公开周报 · 区财政局`.
@@ -294,20 +300,14 @@ impl<'a> View<'a> {
                     .iter()
                     .filter(|c| c.department == s.department)
                     .count(),
-                open: s.open.iter().filter(|f| f.status != "resolved").count(),
+                open: s.open.iter().filter(|f| is_todo(f)).count(),
             })
             .collect()
     }
 
-    /// The number of the stale-column finding behind a stale column, so that staff can name
-    /// it when they reply: [`StaleColumn`] does not carry it, the department's open findings do.
-    fn stale_id(&self, s: &StaleColumn) -> Option<&'a str> {
-        self.departments
-            .iter()
-            .filter(|d| d.department == s.department)
-            .flat_map(|d| d.open.iter())
-            .find(|f| f.kind == "stale_column" && f.column.as_deref() == Some(s.column.as_str()))
-            .map(|f| f.id.as_str())
+    /// The number of the stale-column finding behind a stale column.
+    fn stale_id(&self, s: &'a StaleColumn) -> Option<&'a str> {
+        Some(s.finding_id.as_str()).filter(|id| !id.is_empty())
     }
 
     /// The duties, grouped by department in the order the departments first appear.
@@ -337,6 +337,11 @@ enum Section {
 /// Whether a finding is for whoever runs gkwatch (unreachable column, broken selector).
 fn is_operator(f: &FindingLine) -> bool {
     FindingKind::parse(&f.kind).is_some_and(|k| k.audience() == Audience::Operator)
+}
+
+/// Whether a finding is still to act on (not waived, not resolved).
+fn is_todo(f: &FindingLine) -> bool {
+    f.status == "open"
 }
 
 /// Whether the latest crawl read the column (an empty column was read: the page says so).
@@ -374,10 +379,11 @@ fn department_summary(
     resolved: &[&FindingLine],
 ) -> ScopedSummary {
     let first_report = data.summary.open_by_kind.iter().all(|k| k.change.is_none());
+    // Open only, as the office's counts by kind.
     let open: Vec<&FindingLine> = sections
         .iter()
         .flat_map(|s| s.open.iter())
-        .filter(|f| f.status != "resolved")
+        .filter(|f| is_todo(f))
         .collect();
     // The office's order of kinds, then any kind only this department has.
     let mut kinds: Vec<(&str, &str)> = data
@@ -417,6 +423,8 @@ fn department_summary(
                     up - down
                 }),
             })
+            // A kind the department has nothing of, now or this week, is noise in its copy.
+            .filter(|k| k.open > 0 || k.change.is_some_and(|c| c != 0))
             .collect(),
     }
 }

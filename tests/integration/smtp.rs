@@ -699,6 +699,7 @@ mod tests {
                 .expect_err("certificate not trusted");
             assert!(matches!(err, MailError::Tls { .. }), "{mode:?}: {err:?}");
             assert!(!err.is_transient(), "{mode:?}: {err}");
+            assert!(err.affects_every_message(), "{mode:?}: {err}");
             assert!(err.to_string().contains("certificate"), "{mode:?}: {err}");
             assert_eq!(server.count(), 0);
         }
@@ -736,6 +737,7 @@ mod tests {
         assert!(matches!(err, MailError::Send { .. }), "{err:?}");
         assert_eq!(err.smtp_code(), Some(535), "{err}");
         assert!(!err.is_transient(), "{err}");
+        assert!(err.affects_every_message(), "{err}");
 
         // Without credentials the server insists on AUTH.
         let mailer = Mailer::new(&config_for(&server, Security::Starttls)).expect("mailer");
@@ -764,6 +766,7 @@ mod tests {
         let err = mailer.send(&report_mail(&rejected)).await.expect_err("550");
         assert_eq!(err.smtp_code(), Some(550), "{err}");
         assert!(!err.is_transient(), "{err}");
+        assert!(!err.affects_every_message(), "only this recipient: {err}");
         // The server's own words reach the operator.
         assert!(err.to_string().contains("mailbox unavailable"), "{err}");
 
@@ -771,6 +774,7 @@ mod tests {
         let err = mailer.send(&report_mail(&deferred)).await.expect_err("451");
         assert_eq!(err.smtp_code(), Some(451), "{err}");
         assert!(err.is_transient(), "{err}");
+        assert!(!err.affects_every_message(), "{err}");
 
         // Refusals close the connection; the mailer still delivers afterwards.
         mailer
@@ -801,6 +805,7 @@ mod tests {
                 .expect_err("server is down");
             assert!(matches!(err, MailError::Connect { .. }), "{err:?}");
             assert!(err.is_transient(), "{err}");
+            assert!(err.affects_every_message(), "{err}");
             assert!(err.to_string().contains(&server.address()), "{err}");
         }
     }
@@ -833,5 +838,91 @@ mod tests {
         assert!(err.is_transient(), "{err}");
         assert!(started.elapsed() < Duration::from_secs(10), "{err}");
         drop(listener);
+    }
+
+    /// A scripted server on loopback: the first connection goes silent after the message
+    /// body, later ones accept. Returns the port and a count of connections.
+    async fn silent_after_data_once() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        let connections = Arc::new(AtomicUsize::new(0));
+        let counter = connections.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let nth = counter.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let (read, mut write) = stream.into_split();
+                    let mut lines = BufReader::new(read).lines();
+                    let _ = write.write_all(b"220 scripted ESMTP\r\n").await;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                        let reply: &[u8] = match verb.as_str() {
+                            "EHLO" => b"250-scripted\r\n250 8BITMIME\r\n",
+                            "DATA" => {
+                                let _ = write.write_all(b"354 go ahead\r\n").await;
+                                while let Ok(Some(body)) = lines.next_line().await {
+                                    if body == "." {
+                                        break;
+                                    }
+                                }
+                                if nth == 0 {
+                                    // Never answer, but keep the connection open.
+                                    std::future::pending::<()>().await;
+                                }
+                                b"250 queued\r\n"
+                            }
+                            "QUIT" => {
+                                let _ = write.write_all(b"221 bye\r\n").await;
+                                return;
+                            }
+                            _ => b"250 OK\r\n",
+                        };
+                        let _ = write.write_all(reply).await;
+                    }
+                });
+            }
+        });
+        (port, connections)
+    }
+
+    #[tokio::test]
+    async fn a_connection_left_mid_dialogue_is_not_reused() {
+        // Needs no aiosmtpd. Without discarding the pool after the time-out, the second
+        // send would reuse the first connection, whose server never answers again.
+        let (port, connections) = silent_after_data_once().await;
+        let mailer = Mailer::new(&SmtpConfig {
+            host: "127.0.0.1".to_owned(),
+            port,
+            security: Security::None,
+            user: None,
+            password: None,
+            from: "gkb@example.gov.cn".to_owned(),
+            ca_file: None,
+            timeout: Duration::from_millis(500),
+        })
+        .expect("mailer");
+        let err = mailer
+            .send(&report_mail("wang@example.gov.cn"))
+            .await
+            .expect_err("no reply to the message");
+        assert!(matches!(err, MailError::Timeout { .. }), "{err:?}");
+        // Let lettre's background task put the abandoned connection back into its pool,
+        // as it would while a caller records the failure.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        mailer
+            .send(&report_mail("wang@example.gov.cn"))
+            .await
+            .expect("a fresh connection delivers");
+        assert_eq!(
+            connections.load(std::sync::atomic::Ordering::SeqCst),
+            2,
+            "the second message went over a new connection"
+        );
     }
 }

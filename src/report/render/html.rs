@@ -19,7 +19,7 @@ const RULE: &str = "#e6e9ee";
 const GREEN: &str = "#2e7d32";
 const ORANGE: &str = "#e67e00";
 const RED: &str = "#c62828";
-const GREY: &str = "#e0e0e0";
+const GREY: &str = "#d6d6d6";
 const TRACK: &str = "#eceff1";
 const LIMIT_LINE: &str = "#37474f";
 
@@ -109,13 +109,13 @@ fn summary(h: &mut String, v: &View<'_>) {
             (s.departments.to_string(), "监测部门（个）"),
             (columns, "栏目（本次读取 / 总数）"),
             (s.items_this_week.to_string(), "本周发布信息（条）"),
-            (v.open.len().to_string(), "待办事项（项）"),
+            (v.todo().to_string(), "待办事项（项）"),
         ],
         Some(_) => [
             (columns, "栏目（本次读取 / 总数）"),
             (s.items_this_week.to_string(), "本周发布信息（条）"),
             (v.stale.len().to_string(), "未按期更新栏目（个）"),
-            (v.open.len().to_string(), "待办事项（项）"),
+            (v.todo().to_string(), "待办事项（项）"),
         ],
     };
     h.push_str(
@@ -374,7 +374,7 @@ fn freshness(h: &mut String, v: &View<'_>) {
          <span style=\"color:{GREEN};\">■</span> 未超期　\
          <span style=\"color:{ORANGE};\">■</span> 超期（不超过期限 2 倍）　\
          <span style=\"color:{RED};\">■</span> 超过期限 2 倍　\
-         <span style=\"color:#9e9e9e;\">■</span> 无法读取 / 未采集 / 空栏目</p>\n"
+         <span style=\"color:{GREY};\">■</span> 无法读取 / 未采集 / 空栏目</p>\n"
     ));
     h.push_str(&format!(
         "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" \
@@ -481,7 +481,7 @@ fn bar_html(bar: Bar) -> String {
         Bar::Grey(label) => h.push_str(&format!(
             "<td width=\"100%\" height=\"14\" align=\"center\" bgcolor=\"{GREY}\" \
              style=\"width:100%;height:14px;background-color:{GREY};font-size:11px;\
-             line-height:14px;color:#555555;\">{}</td>",
+             line-height:14px;color:#444444;\">{}</td>",
             escape(label)
         )),
     }

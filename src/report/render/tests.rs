@@ -51,10 +51,12 @@ const SCRIPT_TITLE: &str = "<script>alert(\"x\")</script>";
 const HYPERLINK: &str = "=HYPERLINK(\"http://evil\",\"点我\")";
 const QUOTE_URL: &str = "http://www.taobei.gov.cn/czj/a.html?x=\"><img src=x onerror=alert(1)>";
 const FEE_COLUMN_URL: &str = "http://www.taobei.gov.cn/czj/zfxxgk/sfxm/index.html";
+const BUDGET_COLUMN_URL: &str = "http://www.taobei.gov.cn/czj/zfxxgk/czyjs/index.html?a=1&b=\"x\"";
 const POLICY_URL: &str = "http://www.taobei.gov.cn/zfb/zfxxgk/gfxwj/202611/t20261120_1001.html";
 
 /// A week of 洮北区: 区财政局 has two stale columns (one with a hostile newest title and a
-/// `javascript:` link) and a waived finding whose message is a spreadsheet formula; 区政府办 is
+/// `javascript:` link), a finding whose message is a spreadsheet formula and a waived one;
+/// 区政府办 is
 /// missing a category, was opened a 解读 finding and had a stale column resolved; 区教育局
 /// cannot be read (an operator finding).
 pub(super) fn sample_data() -> ReportData {
@@ -71,11 +73,15 @@ pub(super) fn sample_data() -> ReportData {
             "“行政事业性收费”栏目已 95 天未更新，超过 30 天的更新期限 65 天。",
         )
     };
+    // As the builder writes it: the column's id, the column's URL among the links.
     let f12 = FindingLine {
-        column: Some("财政预决算".to_owned()),
+        column: Some("czj-czyjs".to_owned()),
         task: Some(36),
         first_seen: "2026-11-09T09:00:00+08:00".to_owned(),
-        links: vec!["javascript:alert(1)".to_owned()],
+        links: vec![
+            BUDGET_COLUMN_URL.to_owned(),
+            "javascript:alert(1)".to_owned(),
+        ],
         ..finding(
             "F12",
             "stale_column",
@@ -87,9 +93,19 @@ pub(super) fn sample_data() -> ReportData {
         column: Some("财政预决算".to_owned()),
         task: Some(5),
         severity: "low".to_owned(),
-        status: "waived".to_owned(),
         links: vec![QUOTE_URL.to_owned()],
         ..finding("F13", "late_publication", "区财政局", HYPERLINK)
+    };
+    // Waived: explained, so in the CSV but not a to-do (and not among the duties).
+    let f14 = FindingLine {
+        task: Some(20),
+        status: "waived".to_owned(),
+        ..finding(
+            "F14",
+            "missing_category",
+            "区财政局",
+            "2026年未发布涉农补贴发放信息（每半年至少 1 次）。",
+        )
     };
     let f21 = FindingLine {
         task: Some(33),
@@ -158,6 +174,7 @@ pub(super) fn sample_data() -> ReportData {
         },
         stale: vec![
             StaleColumn {
+                finding_id: "F11".to_owned(),
                 department: "区财政局".to_owned(),
                 column: "行政事业性收费".to_owned(),
                 column_url: Some(FEE_COLUMN_URL.to_owned()),
@@ -170,11 +187,10 @@ pub(super) fn sample_data() -> ReportData {
                 newest_date: "2026-08-26".to_owned(),
             },
             StaleColumn {
+                finding_id: "F12".to_owned(),
                 department: "区财政局".to_owned(),
                 column: "财政预决算".to_owned(),
-                column_url: Some(
-                    "http://www.taobei.gov.cn/czj/zfxxgk/czyjs/index.html?a=1&b=\"x\"".to_owned(),
-                ),
+                column_url: Some(BUDGET_COLUMN_URL.to_owned()),
                 days_since_update: 40,
                 max_age_days: 30,
                 days_overdue: 10,
@@ -204,7 +220,7 @@ pub(super) fn sample_data() -> ReportData {
                     column("财政预决算", Some(40), 30, "ok"),
                     column("涉农补贴", Some(21), 30, "ok"),
                 ],
-                open: vec![f11, f12, f13],
+                open: vec![f11, f12, f13, f14],
                 items_this_week: 2,
             },
             DepartmentSection {
@@ -312,8 +328,10 @@ fn office_copy_has_every_section_in_order_and_every_department() {
             assert!(doc.contains(d), "{d}");
         }
         for id in ["F11", "F12", "F13", "F15", "F21", "F22", "F31"] {
+            // F14 is waived: the CSV lists it, the mail does not.
             assert!(doc.contains(id), "{id}");
         }
+        assert!(!doc.contains("F14"));
         assert!(doc.contains("数据截至"));
     }
     assert!(r.html.contains("max-width:680px"));
@@ -408,11 +426,12 @@ fn csv_lists_the_open_findings_in_scope() {
     let (header, rows) = csv_rows(&office.csv);
     assert_eq!(header, csv_file::HEADER);
     let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
-    assert_eq!(ids, ["F21", "F22", "F11", "F12", "F13", "F31"]);
+    assert_eq!(ids, ["F21", "F22", "F11", "F12", "F13", "F14", "F31"]);
     let f13 = &rows[4];
     assert_eq!(f13[8], format!("'{HYPERLINK}"));
     assert!(f13[8].starts_with("'="));
-    assert_eq!(f13[6], "已说明");
+    assert_eq!(f13[6], "待整改");
+    assert_eq!(rows[5][6], "已说明");
     assert_eq!(f13[4], "任务5");
     assert_eq!(f13[7], "2026-11-02");
     assert_eq!(f13[9], QUOTE_URL);
@@ -428,7 +447,7 @@ fn csv_lists_the_open_findings_in_scope() {
 
     let (_, czj) = csv_rows(&render(&data, &department("区财政局")).csv);
     let ids: Vec<&str> = czj.iter().map(|r| r[0].as_str()).collect();
-    assert_eq!(ids, ["F11", "F12", "F13"]);
+    assert_eq!(ids, ["F11", "F12", "F13", "F14"]);
     let (header, jyj) = csv_rows(&render(&data, &department("区教育局")).csv);
     assert_eq!(header.len(), 10);
     assert!(jyj.is_empty());
@@ -453,7 +472,7 @@ fn bars_follow_days_against_the_limit() {
     // Columns that cannot be measured are grey and say why.
     for label in ["无法访问", "栏目为空", "尚未采集"] {
         assert!(
-            html.contains(&format!("color:#555555;\">{label}</td>")),
+            html.contains(&format!("color:#444444;\">{label}</td>")),
             "{label}"
         );
     }
@@ -472,7 +491,9 @@ fn text_alternative_has_the_bars_and_full_urls() {
         line.contains("██████████│███░░░░░░░  40/30天 超期"),
         "{line}"
     );
-    assert!(text.contains("区财政局 行政事业性收费：95 天未更新（期限 30 天），超期 65 天"));
+    assert!(text.contains("1. F11 区财政局 行政事业性收费：95 天未更新（期限 30 天），超期 65 天"));
+    // F12 names its column by id: found through the column's URL among its links.
+    assert!(text.contains("2. F12 区财政局 财政预决算：40 天未更新"));
     assert!(text.contains("（无法访问）"));
     for url in [FEE_COLUMN_URL, POLICY_URL, QUOTE_URL] {
         assert!(text.contains(url), "{url}");
@@ -502,9 +523,14 @@ fn changes_are_shown_with_arrows_and_the_first_report_with_a_dash() {
     for scope in all_scopes() {
         let r = render(&first, &scope);
         assert!(!r.html.contains('▲') && !r.html.contains('▼'), "{scope:?}");
-        assert!(r.html.contains("<span style=\"color:#666666;\">—</span>"));
-        assert!(r.text.contains("较上周 —"));
         assert!(!r.text.contains("持平"));
+        if scope == department("区教育局") {
+            // Nothing open: no kind to show a change for.
+            assert!(r.text.contains("暂无待办事项"));
+            continue;
+        }
+        assert!(r.html.contains("<span style=\"color:#666666;\">—</span>"));
+        assert!(r.text.contains("较上周 —"), "{scope:?}");
     }
 }
 

@@ -142,7 +142,7 @@ fn summary(t: &mut Text, v: &View<'_>) {
             s.columns_read,
             s.items_this_week,
             v.stale.len(),
-            v.open.len()
+            v.todo()
         ),
         Some(_) => format!(
             "栏目 {} 个，本次读取 {} 个；本周发布信息 {} 条；未按期更新栏目 {} 个；待办事项 {} 项。",
@@ -150,7 +150,7 @@ fn summary(t: &mut Text, v: &View<'_>) {
             s.columns_read,
             s.items_this_week,
             v.stale.len(),
-            v.open.len()
+            v.todo()
         ),
     };
     t.wrapped("  ", "  ", &overview);

@@ -22,3 +22,4 @@ mod fetch;
 mod findings;
 mod judge;
 mod realworld;
+mod report;

@@ -23,3 +23,4 @@ mod findings;
 mod judge;
 mod realworld;
 mod report;
+mod settings;

@@ -1,0 +1,74 @@
+//! The settings file: the shipped example loads, and mistakes name their key.
+
+use std::path::Path;
+
+use gkwatch::config::{SmtpSecurity, load_settings};
+
+use crate::common::repo;
+
+fn load(text: &str) -> (Result<gkwatch::config::Settings, gkwatch::config::ConfigError>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("gkwatch.toml");
+    std::fs::write(&path, text).expect("write");
+    (load_settings(Some(&path)), dir)
+}
+
+#[test]
+fn the_annotated_example_loads() {
+    let s = load_settings(Some(&repo().join("src/deploy/gkwatch.example.toml"))).expect("example");
+    assert_eq!(s.timezone, chrono_tz::Asia::Shanghai);
+    assert_eq!(s.schedule.crawl.source(), "30 2 * * *");
+    assert_eq!(s.schedule.report.source(), "0 8 * * 1");
+    let smtp = s.smtp.expect("smtp section");
+    assert_eq!((smtp.port, smtp.security), (587, SmtpSecurity::Starttls));
+    assert_eq!(s.recipients.departments["区财政局"], ["czj@example.gov.cn"]);
+    assert_eq!(s.database.as_deref(), Some(Path::new("/var/lib/gkwatch/gkwatch.db")));
+}
+
+#[test]
+fn defaults_without_a_file() {
+    let s = gkwatch::config::Settings::default();
+    assert_eq!(s.schedule.crawl.source(), "30 2 * * *");
+    assert!(s.smtp.is_none());
+}
+
+#[test]
+fn a_password_in_the_file_is_refused() {
+    let (r, _d) = load(
+        "[smtp]\nhost = \"smtp.x.gov.cn\"\nuser = \"a@x.gov.cn\"\npassword = \"secret\"\nfrom = \"a@x.gov.cn\"\n",
+    );
+    let msg = r.expect_err("refused").to_string();
+    assert!(msg.contains("gkwatch.toml") && msg.contains("smtp.password"), "{msg}");
+    assert!(msg.contains("password_env"), "says what to do instead: {msg}");
+}
+
+#[test]
+fn the_password_comes_from_the_environment_or_a_file() {
+    let (r, dir) = load(
+        "[smtp]\nhost = \"smtp.x.gov.cn\"\nuser = \"a@x.gov.cn\"\npassword_file = \"pw\"\nfrom = \"a@x.gov.cn\"\n",
+    );
+    let smtp = r.expect("loads").smtp.expect("smtp");
+    let err = smtp.password().expect_err("no file yet").to_string();
+    assert!(err.contains("smtp.password_file"), "{err}");
+    std::fs::write(dir.path().join("pw"), "s3cret\n").expect("write");
+    assert_eq!(smtp.password().expect("read").as_deref(), Some("s3cret"));
+
+    let (r, _d) = load(
+        "[smtp]\nhost = \"smtp.x.gov.cn\"\nuser = \"a@x.gov.cn\"\npassword_env = \"GKWATCH_TEST_UNSET_VAR\"\nfrom = \"a@x.gov.cn\"\n",
+    );
+    let err = r.expect("loads").smtp.expect("smtp").password().expect_err("unset").to_string();
+    assert!(err.contains("GKWATCH_TEST_UNSET_VAR"), "{err}");
+}
+
+#[test]
+fn bad_schedules_zones_and_addresses_name_their_keys() {
+    let (r, _d) = load(
+        "timezone = \"Asia/Beijing\"\n[schedule]\ncrawl = \"30 2 * *\"\nreport = \"0 8 1 * 1\"\n[recipients]\noffice = [\"nobody\"]\n",
+    );
+    let err = r.expect_err("refused");
+    let msg = err.to_string();
+    for key in ["timezone", "schedule.crawl", "schedule.report", "recipients.office[0]"] {
+        assert!(msg.contains(key), "{key} not named: {msg}");
+    }
+    assert_eq!(err.problems().len(), 4);
+}

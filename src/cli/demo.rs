@@ -14,7 +14,8 @@ use crate::config::{self, CrawlSettings, LoadOptions};
 use crate::evaluate::EvaluateOptions;
 use crate::fetch::Fetcher;
 use crate::pipeline::{self, CrawlOptions};
-use crate::sim::{ServeOptions, SimServer, SimSite};
+use crate::report::{Scope, Week, build, render};
+use crate::sim::{DISTRICT, ServeOptions, SimServer, SimSite};
 use crate::store::{ItemFilter, Store};
 
 const DEMO_MARKER: &str = "demo_database";
@@ -153,8 +154,15 @@ pub(super) async fn run(g: &Ctx, a: &DemoArgs) -> anyhow::Result<Exit> {
             "✗ {missing} expected items missing or different, {unexpected} unexpected items stored"
         );
     }
+    // The weekly report the disclosure office would receive for this week.
+    let report_path = db.with_extension("report.html");
+    let data = build(&store, DISTRICT, Week::containing(today), today).await?;
+    let rendered = render(&data, &Scope::Office);
+    std::fs::write(&report_path, &rendered.html)
+        .with_context(|| format!("writing {}", report_path.display()))?;
+    println!("report:   {} ({})", report_path.display(), rendered.subject);
     println!(
-        "database: {} — try `gkwatch --db {} columns` or `gkwatch --db {} items --department 区财政局`",
+        "database: {} — try `gkwatch --db {} findings` or `gkwatch --db {} items --department 区财政局`",
         db.display(),
         db.display(),
         db.display()

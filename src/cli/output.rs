@@ -13,13 +13,7 @@ pub fn table(header: &[&str]) -> Table {
     t
 }
 
-/// A spreadsheet must not run a scraped title as a formula (`=HYPERLINK(…)`).
-pub fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
-        _ => cell.into(),
-    }
-}
+use crate::report::render::csv_safe;
 
 /// Writes rows as CSV with formula-safe cells.
 pub fn write_csv<W: Write>(out: W, header: &[&str], rows: &[Vec<String>]) -> anyhow::Result<()> {
@@ -46,20 +40,4 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     serde_json::to_writer_pretty(&mut out, value)?;
     writeln!(out)?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formula_cells_are_defused() {
-        assert_eq!(
-            csv_safe("=HYPERLINK(\"http://x\")"),
-            "'=HYPERLINK(\"http://x\")"
-        );
-        assert_eq!(csv_safe("+1"), "'+1");
-        assert_eq!(csv_safe("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(csv_safe("区财政局"), "区财政局");
-    }
 }

@@ -127,7 +127,12 @@ mod tests {
             .next_after(utc("2026-11-27T00:00:00Z"), tz)
             .expect("next");
         let local = next.with_timezone(&tz);
-        assert_eq!(local, tz.with_ymd_and_hms(2026, 11, 30, 8, 0, 0).single().expect("time"));
+        assert_eq!(
+            local,
+            tz.with_ymd_and_hms(2026, 11, 30, 8, 0, 0)
+                .single()
+                .expect("time")
+        );
         assert_eq!(chrono::Datelike::weekday(&local), chrono::Weekday::Mon);
         // Sunday as 0 and as 7.
         for line in ["0 3 * * 0", "0 3 * * 7", "0 3 * * SUN"] {

@@ -9,7 +9,7 @@ use crate::calendar::Calendar;
 use crate::catalog::Catalog;
 use crate::config::Recipients;
 use crate::evaluate::EvaluateOptions;
-use crate::report::mail::{MailError, Mailer, OutgoingMail};
+use crate::report::mail::{Mailer, OutgoingMail};
 use crate::report::model::{Scope, Week};
 use crate::report::{build, open_counts, render};
 use crate::store::{FindingFilter, NewMessage, Store, StoreError};
@@ -152,8 +152,8 @@ pub async fn deliver_due(
                 } else {
                     d.held += 1;
                 }
-                // The server is down: the others would fail the same way.
-                if matches!(e, MailError::Connect { .. }) {
+                // The server is down or refuses us: the others would fail the same way.
+                if e.affects_every_message() {
                     break;
                 }
             }

@@ -299,3 +299,63 @@ fn demo_runs_end_to_end_and_protects_other_databases() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a demo database"));
     assert!(other.exists());
 }
+
+#[test]
+fn status_and_outbox_after_a_demo() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("demo.db");
+    let settings = dir.path().join("gkwatch.toml");
+    std::fs::write(
+        &settings,
+        "[schedule]\ncrawl = \"30 2 * * *\"\nreport = \"0 8 * * 1\"\n",
+    )
+    .expect("settings");
+    let run = |args: &[&str]| {
+        gkwatch()
+            .arg("--db")
+            .arg(&db)
+            .arg("--config")
+            .arg(&settings)
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    assert!(run(&["demo", "--today", "2026-11-27"]).status.success());
+    let out = run(&["status", "--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["last_crawl"]["status"], "finished");
+    assert_eq!(v["last_crawl"]["columns"], 12);
+    assert!(
+        v["next"]["crawl"]
+            .as_str()
+            .is_some_and(|t| t.contains("T18:30:00")),
+        "02:30 in Shanghai is 18:30Z: {v}"
+    );
+    assert!(
+        v["next"]["report"]
+            .as_str()
+            .is_some_and(|t| t.contains("T00:00:00")),
+        "08:00 in Shanghai: {v}"
+    );
+    assert_eq!(v["outbox"]["pending"], 0);
+    let out = run(&["status"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("last crawl:  #1") && text.contains("last report: never"),
+        "{text}"
+    );
+    let out = run(&["outbox", "--format", "json"]);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("json"),
+        serde_json::json!([])
+    );
+    // Sending needs a mail server in the settings: a clear refusal, not a silent no-op.
+    let out = run(&["report", "--send-now", "--today", "2026-11-30"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[smtp]"));
+}

@@ -91,6 +91,16 @@ async fn schedules_run_in_shanghai_time_and_catch_up_once() {
     let clock = ManualClock::new(shanghai(2026, 11, 28, 1, 0));
     run_until(&d, &clock, shanghai(2026, 11, 30, 9, 0)).await;
     assert_eq!(count(&d.store, "SELECT COUNT(*) FROM crawl_runs").await, 3);
+    // One crawl at a time: each run starts after the previous one finished.
+    assert_eq!(
+        count(
+            &d.store,
+            "SELECT COUNT(*) FROM crawl_runs a JOIN crawl_runs b ON b.id = a.id + 1 \
+             WHERE b.started_at < a.finished_at"
+        )
+        .await,
+        0
+    );
     assert_eq!(
         count(&d.store, "SELECT COUNT(*) FROM crawl_runs WHERE full = 1").await,
         1

@@ -21,6 +21,8 @@ mod daemon;
 mod fetch;
 mod findings;
 mod judge;
+mod mailing;
 mod realworld;
 mod report;
 mod settings;
+mod smtp;

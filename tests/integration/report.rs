@@ -23,14 +23,28 @@ fn the_committed_preview_is_what_the_demo_renders() {
         c.current_dir(repo()).arg("--db").arg(&db);
         c
     };
-    let out = gkwatch().args(["demo", "--today", "2026-11-27"]).output().expect("demo");
+    let out = gkwatch()
+        .args(["demo", "--today", "2026-11-27"])
+        .output()
+        .expect("demo");
     assert!(out.status.success());
     let out = gkwatch()
-        .args(["report", "--today", "2026-11-27", "--week", "2026-11-23", "--preview"])
+        .args([
+            "report",
+            "--today",
+            "2026-11-27",
+            "--week",
+            "2026-11-23",
+            "--preview",
+        ])
         .arg(&html)
         .output()
         .expect("preview");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rendered = normalize_port(&std::fs::read_to_string(&html).expect("html"));
     let committed_path = repo().join("tests/data/report-preview.html");
     if std::env::var_os("GKWATCH_UPDATE_PREVIEW").is_some() {

@@ -6,7 +6,12 @@ use gkwatch::config::{SmtpSecurity, load_settings};
 
 use crate::common::repo;
 
-fn load(text: &str) -> (Result<gkwatch::config::Settings, gkwatch::config::ConfigError>, tempfile::TempDir) {
+fn load(
+    text: &str,
+) -> (
+    Result<gkwatch::config::Settings, gkwatch::config::ConfigError>,
+    tempfile::TempDir,
+) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("gkwatch.toml");
     std::fs::write(&path, text).expect("write");
@@ -22,7 +27,10 @@ fn the_annotated_example_loads() {
     let smtp = s.smtp.expect("smtp section");
     assert_eq!((smtp.port, smtp.security), (587, SmtpSecurity::Starttls));
     assert_eq!(s.recipients.departments["区财政局"], ["czj@example.gov.cn"]);
-    assert_eq!(s.database.as_deref(), Some(Path::new("/var/lib/gkwatch/gkwatch.db")));
+    assert_eq!(
+        s.database.as_deref(),
+        Some(Path::new("/var/lib/gkwatch/gkwatch.db"))
+    );
 }
 
 #[test]
@@ -38,8 +46,14 @@ fn a_password_in_the_file_is_refused() {
         "[smtp]\nhost = \"smtp.x.gov.cn\"\nuser = \"a@x.gov.cn\"\npassword = \"secret\"\nfrom = \"a@x.gov.cn\"\n",
     );
     let msg = r.expect_err("refused").to_string();
-    assert!(msg.contains("gkwatch.toml") && msg.contains("smtp.password"), "{msg}");
-    assert!(msg.contains("password_env"), "says what to do instead: {msg}");
+    assert!(
+        msg.contains("gkwatch.toml") && msg.contains("smtp.password"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("password_env"),
+        "says what to do instead: {msg}"
+    );
 }
 
 #[test]
@@ -56,7 +70,13 @@ fn the_password_comes_from_the_environment_or_a_file() {
     let (r, _d) = load(
         "[smtp]\nhost = \"smtp.x.gov.cn\"\nuser = \"a@x.gov.cn\"\npassword_env = \"GKWATCH_TEST_UNSET_VAR\"\nfrom = \"a@x.gov.cn\"\n",
     );
-    let err = r.expect("loads").smtp.expect("smtp").password().expect_err("unset").to_string();
+    let err = r
+        .expect("loads")
+        .smtp
+        .expect("smtp")
+        .password()
+        .expect_err("unset")
+        .to_string();
     assert!(err.contains("GKWATCH_TEST_UNSET_VAR"), "{err}");
 }
 
@@ -67,7 +87,12 @@ fn bad_schedules_zones_and_addresses_name_their_keys() {
     );
     let err = r.expect_err("refused");
     let msg = err.to_string();
-    for key in ["timezone", "schedule.crawl", "schedule.report", "recipients.office[0]"] {
+    for key in [
+        "timezone",
+        "schedule.crawl",
+        "schedule.report",
+        "recipients.office[0]",
+    ] {
         assert!(msg.contains(key), "{key} not named: {msg}");
     }
     assert_eq!(err.problems().len(), 4);

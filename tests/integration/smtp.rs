@@ -98,6 +98,10 @@ pub struct SmtpServer {
     pub mode: Mode,
     child: Option<Child>,
     log: PathBuf,
+    /// How it was started, to start it again on the same port and Maildir.
+    program: String,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
     _dir: tempfile::TempDir,
 }
 
@@ -325,41 +329,44 @@ impl SmtpServer {
             let port = free_port()?;
             // One file for both streams, so that their lines interleave as written.
             let log_file = File::create(&log)?;
-            let mut command = Command::new("python3");
+            let mut args: Vec<String> = Vec::new();
             if wrapped {
-                command.arg(&wrapper);
+                args.push(path_arg(&wrapper));
             } else {
-                command.args(["-m", "aiosmtpd"]);
+                args.extend(["-m".to_owned(), "aiosmtpd".to_owned()]);
             }
             // -n: as root aiosmtpd would otherwise switch to `nobody`, who cannot write the
             // Maildir in our temporary directory.
-            command
-                .args(["-n", "-l", &format!("127.0.0.1:{port}")])
-                .args(&tls_args)
-                .args([
-                    "-c",
-                    if options.scripted_refusals {
-                        "__main__.ScriptedMailbox"
-                    } else {
-                        "aiosmtpd.handlers.Mailbox"
-                    },
-                ])
-                .arg(&maildir)
-                .env("PYTHONUNBUFFERED", "1")
-                .stdin(Stdio::null())
-                .stdout(log_file.try_clone()?)
-                .stderr(log_file);
+            args.extend([
+                "-n".to_owned(),
+                "-l".to_owned(),
+                format!("127.0.0.1:{port}"),
+            ]);
+            args.extend(tls_args.iter().cloned());
+            args.extend([
+                "-c".to_owned(),
+                if options.scripted_refusals {
+                    "__main__.ScriptedMailbox"
+                } else {
+                    "aiosmtpd.handlers.Mailbox"
+                }
+                .to_owned(),
+                path_arg(&maildir),
+            ]);
+            let mut env = vec![("PYTHONUNBUFFERED".to_owned(), "1".to_owned())];
             if let Some((user, password)) = &options.auth {
-                command
-                    .env("GKWATCH_TEST_SMTP_USER", user)
-                    .env("GKWATCH_TEST_SMTP_PASSWORD", password)
-                    // Over STARTTLS, offer AUTH only once encrypted, like real servers;
-                    // aiosmtpd does not see implicit TLS as TLS for this check.
-                    .env(
-                        "GKWATCH_TEST_SMTP_AUTH_REQUIRE_TLS",
-                        if mode == Mode::StartTls { "1" } else { "0" },
-                    );
+                // Over STARTTLS, offer AUTH only once encrypted, like real servers;
+                // aiosmtpd does not see implicit TLS as TLS for this check.
+                env.extend([
+                    ("GKWATCH_TEST_SMTP_USER".to_owned(), user.clone()),
+                    ("GKWATCH_TEST_SMTP_PASSWORD".to_owned(), password.clone()),
+                    (
+                        "GKWATCH_TEST_SMTP_AUTH_REQUIRE_TLS".to_owned(),
+                        if mode == Mode::StartTls { "1" } else { "0" }.to_owned(),
+                    ),
+                ]);
             }
+            let mut command = launch("python3", &args, &env, &log_file)?;
             let mut child = command.spawn()?;
             match wait_until_listening(&mut child, port, &log, Duration::from_secs(10)) {
                 Ok(()) => {
@@ -370,6 +377,9 @@ impl SmtpServer {
                         mode,
                         child: Some(child),
                         log,
+                        program: "python3".to_owned(),
+                        args,
+                        env,
                         _dir: dir,
                     }));
                 }
@@ -378,7 +388,10 @@ impl SmtpServer {
                     let _ = child.wait();
                     last_failure = failure;
                     // Only a lost race for the port is worth another try.
-                    if !last_failure.contains("Address already in use") {
+                    if !last_failure
+                        .to_ascii_lowercase()
+                        .contains("address already in use")
+                    {
                         break;
                     }
                 }
@@ -439,6 +452,18 @@ impl SmtpServer {
         serde_json::from_slice(&output.stdout).expect("parser output is JSON")
     }
 
+    /// Starts the server again after [`SmtpServer::stop`], on the same port and Maildir
+    /// ("SMTP back").
+    pub fn restart(&mut self) -> std::io::Result<()> {
+        self.stop();
+        let log_file = File::options().append(true).create(true).open(&self.log)?;
+        let mut child = launch(&self.program, &self.args, &self.env, &log_file)?.spawn()?;
+        wait_until_listening(&mut child, self.port, &self.log, Duration::from_secs(10))
+            .map_err(std::io::Error::other)?;
+        self.child = Some(child);
+        Ok(())
+    }
+
     /// Kills the server (to simulate "SMTP down"). Idempotent.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -452,6 +477,23 @@ impl Drop for SmtpServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// The server's command, its output to `log`.
+fn launch(
+    program: &str,
+    args: &[String],
+    env: &[(String, String)],
+    log: &File,
+) -> std::io::Result<Command> {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log.try_clone()?);
+    Ok(command)
 }
 
 /// Polls until the port accepts connections, the process dies, or `limit` passes.

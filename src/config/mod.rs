@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 
 pub use catalog::load_catalog;
 pub use error::{ConfigError, Problem};
-pub use profiles::{Profiles, load_profiles};
+pub use profiles::{Profiles, compile_spec, load_profiles};
+pub use raw::ProfileSpec;
 pub use schedule::CronSchedule;
 pub use settings::{
     CrawlSettings, Recipients, Schedules, Settings, SmtpSecurity, SmtpSettings, load_settings,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use scraper::Selector;
 
 use super::error::{ConfigError, Problems, parse_toml};
-use super::raw::{RawProfile, SelectorsFile};
+use super::raw::{ProfileSpec, SelectorsFile};
 use super::toml_files;
 use crate::extract::profile::{DEFAULT_EMPTY_MARKERS, DEFAULT_NEXT_TEXTS};
 use crate::extract::{DateFallback, ListSource, PaginationRule, Profile};
@@ -100,8 +100,17 @@ fn optional_selector(p: &mut Problems, key: &str, css: Option<&str>) -> Option<O
     }
 }
 
+/// Compiles a profile that did not come from a file (`gkwatch discover`, `profile = "auto"`).
+pub fn compile_spec(spec: &ProfileSpec) -> Result<Profile, ConfigError> {
+    let mut p = Problems::new(std::path::Path::new("(discovered profile)"));
+    match compile_profile(spec, &format!("profile ({})", spec.name), &mut p) {
+        Some(profile) if p.list.is_empty() => Ok(profile),
+        _ => Err(ConfigError::Invalid(p.list)),
+    }
+}
+
 /// Compiles one profile; `None` when it has problems (recorded in `p`).
-pub(crate) fn compile_profile(raw: &RawProfile, key: &str, p: &mut Problems) -> Option<Profile> {
+pub(crate) fn compile_profile(raw: &ProfileSpec, key: &str, p: &mut Problems) -> Option<Profile> {
     let before = p.list.len();
     if raw.name.trim().is_empty() {
         p.push(format!("{key}.name"), "must not be empty");
@@ -172,7 +181,7 @@ pub(crate) fn compile_profile(raw: &RawProfile, key: &str, p: &mut Problems) -> 
     })
 }
 
-fn compile_pagination(raw: &RawProfile, key: &str, p: &mut Problems) -> Option<PaginationRule> {
+fn compile_pagination(raw: &ProfileSpec, key: &str, p: &mut Problems) -> Option<PaginationRule> {
     let strategy = raw.pagination.as_str();
     let stray = |p: &mut Problems, field: &str, present: bool, owner: &str| {
         if present && strategy != owner {

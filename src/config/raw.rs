@@ -70,12 +70,13 @@ fn default_true() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct SelectorsFile {
     #[serde(default)]
-    pub profile: Vec<RawProfile>,
+    pub profile: Vec<ProfileSpec>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A selector profile as written in `selectors/*.toml` (and as `gkwatch discover` prints it).
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawProfile {
+pub struct ProfileSpec {
     pub name: String,
     #[serde(default)]
     pub description: String,
@@ -89,14 +90,14 @@ pub struct RawProfile {
     pub link: String,
     #[serde(default = "default_href")]
     pub link_attr: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Attribute preferred over truncated text (default `title`; empty string: never).
     #[serde(default = "default_title_attr")]
     pub title_attr: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_attr: Option<String>,
     /// Any of `url`, `detail_meta`, `detail_text`, in the order to try them.
     #[serde(default = "default_fallbacks")]
@@ -105,20 +106,46 @@ pub struct RawProfile {
     #[serde(default = "default_pagination")]
     pub pagination: String,
     /// `next_link`: CSS selector of the next-page link (default: a link whose text is 下一页).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_texts: Option<Vec<String>>,
     /// `url_template`: e.g. `index_{n}.html` or `?page={n}`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_template: Option<String>,
     /// `url_template`: the `{n}` of the second page (default 2).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_start: Option<u32>,
     #[serde(default = "default_max_pages")]
     pub max_pages: u32,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub empty_markers: Option<Vec<String>>,
+}
+
+impl ProfileSpec {
+    /// A spec with the defaults a `selectors/*.toml` entry gets for the keys it leaves out.
+    pub fn new(name: &str, item: &str) -> ProfileSpec {
+        ProfileSpec {
+            name: name.to_string(),
+            description: String::new(),
+            source: default_source(),
+            item: item.to_string(),
+            link: default_link(),
+            link_attr: default_href(),
+            title: None,
+            title_attr: default_title_attr(),
+            date: None,
+            date_attr: None,
+            date_fallbacks: default_fallbacks(),
+            pagination: default_pagination(),
+            next: None,
+            next_texts: None,
+            page_template: None,
+            page_start: None,
+            max_pages: default_max_pages(),
+            empty_markers: None,
+        }
+    }
 }
 
 fn default_source() -> String {

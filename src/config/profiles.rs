@@ -10,7 +10,7 @@ use super::error::{ConfigError, Problems, parse_toml};
 use super::raw::{ProfileSpec, SelectorsFile};
 use super::toml_files;
 use crate::extract::profile::{DEFAULT_EMPTY_MARKERS, DEFAULT_NEXT_TEXTS};
-use crate::extract::{DateFallback, ListSource, PaginationRule, Profile};
+use crate::extract::{DateFallback, JsonFields, ListSource, PaginationRule, Profile};
 
 /// Every selector profile, by name.
 #[derive(Debug, Clone, Default)]
@@ -115,18 +115,57 @@ pub(crate) fn compile_profile(raw: &ProfileSpec, key: &str, p: &mut Problems) ->
     if raw.name.trim().is_empty() {
         p.push(format!("{key}.name"), "must not be empty");
     }
-    let source = match raw.source.as_str() {
-        "html" => Some(ListSource::Html),
-        "hanweb_datastore" => Some(ListSource::HanwebDatastore),
-        other => {
+    let source = match (raw.source.as_str(), &raw.json) {
+        ("html", None) => Some(ListSource::Html),
+        ("hanweb_datastore", None) => Some(ListSource::HanwebDatastore),
+        ("json", Some(j)) => {
+            for (field, path) in [("items", &j.items), ("title", &j.title), ("url", &j.url)] {
+                if path.trim().is_empty() {
+                    p.push(format!("{key}.json.{field}"), "must name a field (a dot path)");
+                }
+            }
+            Some(ListSource::Json(JsonFields {
+                var: j.var.clone(),
+                items: j.items.clone(),
+                title: j.title.clone(),
+                url: j.url.clone(),
+                date: j.date.clone(),
+            }))
+        }
+        ("json", None) => {
+            p.push(
+                format!("{key}.json"),
+                "source = \"json\" needs a [profile.json] table (items, title, url, date)",
+            );
+            None
+        }
+        ("html" | "hanweb_datastore", Some(_)) => {
+            p.push(
+                format!("{key}.json"),
+                "only used with source = \"json\"",
+            );
+            None
+        }
+        (other, _) => {
             p.push(
                 format!("{key}.source"),
-                format!("unknown source {other:?} (expected html or hanweb_datastore)"),
+                format!("unknown source {other:?} (expected html, hanweb_datastore or json)"),
             );
             None
         }
     };
-    let item = selector(p, &format!("{key}.item"), &raw.item);
+    // JSON lists have no item selector; every other source needs one.
+    let item_css = if raw.source == "json" && raw.item.is_empty() {
+        "*"
+    } else {
+        raw.item.as_str()
+    };
+    let item = if item_css.trim().is_empty() {
+        p.push(format!("{key}.item"), "missing: the CSS selector of one list item");
+        None
+    } else {
+        selector(p, &format!("{key}.item"), item_css)
+    };
     let link = selector(p, &format!("{key}.link"), &raw.link);
     let title = optional_selector(p, &format!("{key}.title"), raw.title.as_deref());
     let date = optional_selector(p, &format!("{key}.date"), raw.date.as_deref());

@@ -80,11 +80,15 @@ pub struct ProfileSpec {
     pub name: String,
     #[serde(default)]
     pub description: String,
-    /// `html` (default) or `hanweb_datastore`.
+    /// `html` (default), `hanweb_datastore` or `json`.
     #[serde(default = "default_source")]
     pub source: String,
-    /// CSS selector matching each list item.
+    /// CSS selector matching each list item (html and hanweb_datastore sources).
+    #[serde(default)]
     pub item: String,
+    /// `source = "json"`: where the array and its fields are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub json: Option<JsonSpec>,
     /// CSS selector of the link inside an item (default `a`).
     #[serde(default = "default_link")]
     pub link: String,
@@ -122,6 +126,21 @@ pub struct ProfileSpec {
     pub empty_markers: Option<Vec<String>>,
 }
 
+/// The `[profile.json]` table: dot paths into a JSON list.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonSpec {
+    /// `var NAME = {…}` in the page; omit when the body itself is JSON (an API).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub var: Option<String>,
+    /// Path of the array of items (`data.list`).
+    pub items: String,
+    pub title: String,
+    pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+}
+
 impl ProfileSpec {
     /// A spec with the defaults a `selectors/*.toml` entry gets for the keys it leaves out.
     pub fn new(name: &str, item: &str) -> ProfileSpec {
@@ -130,6 +149,7 @@ impl ProfileSpec {
             description: String::new(),
             source: default_source(),
             item: item.to_string(),
+            json: None,
             link: default_link(),
             link_attr: default_href(),
             title: None,

@@ -145,10 +145,11 @@ fn blank(col: &ColumnFacts) -> Finding {
 }
 
 fn stale(col: &ColumnFacts, index: &Index<'_>, opts: &EvaluateOptions) -> Option<Finding> {
-    // Items dated in the future do not make a column fresh.
+    // Items dated in the future, or pinned to the top, do not make a column fresh.
     let newest = index
         .items(&col.id)
         .iter()
+        .filter(|i| !i.pinned)
         .filter_map(|i| i.published_latest().map(|d| (d, *i)))
         .filter(|(d, _)| *d <= opts.today)
         .max_by_key(|(d, i)| (*d, i.id))?;

@@ -76,6 +76,8 @@ pub struct ItemFacts {
     /// 成文日期 from the detail page, when it was read.
     pub written: Option<NaiveDate>,
     pub categories: Vec<String>,
+    /// Pinned to the top of its list (置顶): not evidence of freshness.
+    pub pinned: bool,
 }
 
 impl ItemFacts {

@@ -47,6 +47,7 @@ fn item(id: i64, col: &str, dept: &str, title: &str, published: &str, cats: &[&s
         precision: Some(Precision::Day),
         written: None,
         categories: cats.iter().map(|s| s.to_string()).collect(),
+        pinned: false,
     }
 }
 
@@ -162,6 +163,17 @@ fn stale_only_past_the_limit_and_never_from_future_dates() {
     assert_eq!(f[0].evidence["newest_date"], "2026-11-13");
     assert_eq!(f[0].task, Some(COLUMN_UPDATE_TASK));
     assert!(f[0].message.contains("15 天未更新"), "{}", f[0].message);
+}
+
+#[test]
+fn a_pinned_item_does_not_make_a_column_fresh() {
+    let cols = vec![column("c", "区财政局", &[], vec![crawl(ColumnState::Ok, 2)], 2)];
+    let mut pinned = item(1, "c", "区财政局", "关于做好防汛工作的通知", "2026-11-26", &[]);
+    pinned.pinned = true;
+    let old = item(2, "c", "区财政局", "甲", "2026-10-01", &[]);
+    let f = run(&facts(cols, vec![pinned, old]), "2026-11-27");
+    assert_eq!(keys(&f), ["stale_column:c"]);
+    assert_eq!(f[0].evidence["newest_date"], "2026-10-01");
 }
 
 #[test]

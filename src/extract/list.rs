@@ -70,7 +70,8 @@ pub(super) fn extract_items(
         .and_then(base_href)
         .and_then(|href| ctx.request.url.join(&href).ok())
         .unwrap_or_else(|| ctx.request.url.clone());
-    match profile.source {
+    match &profile.source {
+        ListSource::Json(_) => Vec::new(),
         ListSource::Html => match doc {
             Some(doc) => read_items(doc.root_element(), profile, &base, ctx, warnings),
             None => Vec::new(),
@@ -134,7 +135,8 @@ fn read_items(
             .title_attr
             .as_deref()
             .and_then(|a| title_el.value().attr(a));
-        let title = choose_title(&text, attr);
+        let (title, marked) = strip_pin_mark(&choose_title(&text, attr));
+        let pinned = marked || is_pinned(el);
         if title.is_empty() {
             warnings.push(ExtractWarning::ItemWithoutLink {
                 text: format!("(empty title) {url}"),
@@ -142,7 +144,23 @@ fn read_items(
             continue;
         }
         let date = item_date(el, profile, &url, ctx, warnings);
-        items.push(ListItem { title, url, date });
+        if date.is_none() {
+            warnings.push(ExtractWarning::Undated {
+                url: url.to_string(),
+            });
+        }
+        items.push(ListItem {
+            title,
+            url,
+            date,
+            pinned,
+        });
+    }
+    if items.len() >= 3 && items.iter().all(|i| i.title == items[0].title) {
+        warnings.push(ExtractWarning::IdenticalItems {
+            count: items.len(),
+            title: truncate(&items[0].title, 40),
+        });
     }
     items
 }
@@ -208,6 +226,17 @@ fn item_date(
             date: d.display(),
         });
     }
+    if let (Some(l), Some(u)) = (list_date, url_date)
+        && l.precision == Precision::Day
+        && u.precision == Precision::Day
+        && l.date != u.date
+    {
+        warnings.push(ExtractWarning::UrlDateDiffers {
+            url: url.to_string(),
+            shown: l.display(),
+            in_url: u.display(),
+        });
+    }
     let url_date = url_date
         .filter(|_| profile.date_fallbacks.contains(&DateFallback::Url))
         .map(|d| ItemDate::new(d, DateSource::Url));
@@ -255,4 +284,34 @@ pub(super) fn visible_text(el: ElementRef<'_>) -> String {
         }
     }
     out
+}
+
+/// A title written `[置顶]…` / `【置顶】…`: the mark is not part of the title.
+fn strip_pin_mark(title: &str) -> (String, bool) {
+    for mark in ["[置顶]", "【置顶】", "［置顶］", "(置顶)", "（置顶）", "置顶："] {
+        if let Some(rest) = title.strip_prefix(mark) {
+            return (rest.trim_start().to_string(), true);
+        }
+    }
+    (title.to_string(), false)
+}
+
+/// An item the template pins to the top: a 置顶 label or icon beside its link, or a class
+/// saying so (`top`, `zd`, `zhiding`).
+fn is_pinned(el: ElementRef<'_>) -> bool {
+    let classy = |e: ElementRef<'_>| {
+        e.value().classes().any(|c| {
+            let c = c.to_ascii_lowercase();
+            c == "top" || c == "zd" || c == "zhiding" || c == "is-top" || c.contains("istop")
+        })
+    };
+    if classy(el) {
+        return true;
+    }
+    el.descendants().filter_map(ElementRef::wrap).any(|e| {
+        let v = e.value();
+        (v.name() != "a" && e.children().all(|c| c.value().is_text()) && normalize_space(&e.text().collect::<String>()) == "置顶")
+            || (v.name() == "img" && v.attr("alt").is_some_and(|a| a.contains("置顶")))
+            || classy(e)
+    })
 }

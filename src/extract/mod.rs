@@ -4,7 +4,9 @@
 //! [`scraper::Html`] is not `Send`, so a page is parsed, read and dropped inside one call.
 
 pub mod date;
+pub mod discover;
 mod detail;
+mod json;
 mod list;
 mod pagination;
 pub mod profile;
@@ -19,7 +21,7 @@ use url::Url;
 
 pub use date::{ParsedDate, Precision, YearHint, parse_date, parse_url_date};
 pub use detail::{DetailPage, extract_detail};
-pub use profile::{DateFallback, ListSource, PaginationRule, Profile};
+pub use profile::{DateFallback, JsonFields, ListSource, PaginationRule, Profile};
 
 /// Where an item's publication date was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -95,6 +97,9 @@ pub struct ListItem {
     /// The best date the list page gives (list text, then the URL); `None` when neither has
     /// one.
     pub date: Option<ItemDate>,
+    /// Pinned to the top of the list (置顶): shown first whatever its age, so it says nothing
+    /// about how fresh the column is.
+    pub pinned: bool,
 }
 
 impl ListItem {
@@ -141,6 +146,16 @@ pub enum ExtractWarning {
     UnreadableDate { text: String },
     /// A date later than today: excluded from freshness by later stages.
     FutureDate { url: String, date: String },
+    /// Neither the list nor the URL dates the item (a detail page may still).
+    Undated { url: String },
+    /// The list shows one date and the URL holds another (the list's is kept).
+    UrlDateDiffers {
+        url: String,
+        shown: String,
+        in_url: String,
+    },
+    /// Every item has the same title: the item selector probably matches the wrong thing.
+    IdenticalItems { count: usize, title: String },
 }
 
 /// Everything read from one list page.
@@ -185,6 +200,19 @@ pub fn is_blank_page(html: &str) -> bool {
 
 /// Reads the items and pagination of one list page with `profile`.
 pub fn extract_list(html: &str, profile: &Profile, ctx: PageContext<'_>) -> ListPage {
+    if let ListSource::Json(fields) = &profile.source {
+        let mut warnings = Vec::new();
+        let items = json::document(html, fields.var.as_deref())
+            .map(|doc| json::items(&doc, fields, &ctx.request.url, ctx.today, &mut warnings))
+            .unwrap_or_default();
+        let pagination = pagination::find(None, html, profile, ctx, items.len(), None);
+        return ListPage {
+            empty_marker: items.is_empty() && profile.empty_markers.iter().any(|m| html.contains(m.as_str())),
+            items,
+            pagination,
+            warnings,
+        };
+    }
     // A data-proxy answer is bare XML: nothing in it is worth an HTML parse.
     let doc = (!list::is_bare_datastore(html)).then(|| scraper::Html::parse_document(html));
     let records = (profile.source == ListSource::HanwebDatastore

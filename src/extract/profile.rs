@@ -6,13 +6,27 @@
 use scraper::Selector;
 
 /// Where a list page keeps its items.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ListSource {
     /// Items are ordinary elements of the HTML page.
     Html,
     /// Items are HTML fragments held as CDATA in a Hanweb/大汉 `<datastore><record>`, either
     /// inside `<script type="text/xml">` on a column page or as the body of a data-proxy answer.
     HanwebDatastore,
+    /// Items are entries of a JSON array: an API answer, or an object in the page's script.
+    Json(JsonFields),
+}
+
+/// Where a JSON list keeps its items and their fields (dot paths).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonFields {
+    /// `var NAME = {…}` in the page; `None`: the whole body is JSON.
+    pub var: Option<String>,
+    /// Path of the array (`data.list`, `articleList`).
+    pub items: String,
+    pub title: String,
+    pub url: String,
+    pub date: Option<String>,
 }
 
 /// Where to look for a date when the list shows none.

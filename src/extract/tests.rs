@@ -452,3 +452,25 @@ fn blank_pages() {
         "<html><body><h1>机构职能</h1><p>区财政局是区政府工作部门，主要职责是拟订全区财政发展规划和政策。</p></body></html>"
     ));
 }
+
+#[test]
+fn pinned_items_are_marked_and_their_mark_is_not_title() {
+    let html = r#"<div class="list_base"><ul>
+      <li class="top"><a href="/1.html" title="关于做好防汛工作的通知">关于做好防汛工作的通知</a><span>2021-06-01</span></li>
+      <li><a href="/2.html">[置顶]洮北区政务公开指南</a><span>2020-01-01</span></li>
+      <li><a href="/3.html" title="甲">甲</a><em>置顶</em><span>2019-01-01</span></li>
+      <li><a href="/4.html" title="乙">乙</a><span>2023-05-01</span></li>
+    </ul></div>"#;
+    let p = profile(".list_base ul > li", Some("span"), PaginationRule::None);
+    let page = run(html, &p, "http://a.gov.cn/", 0);
+    let got: Vec<(&str, bool)> = page.items.iter().map(|i| (i.title.as_str(), i.pinned)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("关于做好防汛工作的通知", true),
+            ("洮北区政务公开指南", true),
+            ("甲", true),
+            ("乙", false)
+        ]
+    );
+}

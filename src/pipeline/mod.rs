@@ -201,6 +201,7 @@ fn column_report(
         newest: crawl
             .items
             .iter()
+            .filter(|i| !i.pinned)
             .filter_map(|i| i.date)
             .filter(|d| d.precision == extract::Precision::Day && d.date <= today)
             .map(|d| d.date)
@@ -487,6 +488,7 @@ async fn read_details(
             meta: None,
             written: None,
             categories: Vec::new(),
+            pinned: item.pinned,
         };
         let wanted = profile.uses_detail_pages()
             && item.wants_detail_date()

@@ -190,7 +190,7 @@ pub async fn build(
 
     // Per department: the freshness of every watched column and its open findings.
     let mut newest: BTreeMap<&str, NaiveDate> = BTreeMap::new();
-    for item in &facts.items {
+    for item in facts.items.iter().filter(|i| !i.pinned) {
         if let Some(d) = item.published_latest().filter(|d| *d <= as_of) {
             let e = newest.entry(item.column_id.as_str()).or_insert(d);
             *e = (*e).max(d);

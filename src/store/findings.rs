@@ -265,9 +265,10 @@ impl Store {
             Option<String>,
             Option<String>,
             Option<String>,
+            bool,
         );
         let item_rows: Vec<ItemRowT> = sqlx::query_as(
-            "SELECT i.id, i.column_id, c.department, i.title, i.url, i.published, i.date_precision, i.written
+            "SELECT i.id, i.column_id, c.department, i.title, i.url, i.published, i.date_precision, i.written, i.pinned != 0
              FROM items i JOIN columns c ON c.id = i.column_id WHERE c.in_config = 1 ORDER BY i.id",
         )
         .fetch_all(&self.pool)
@@ -275,7 +276,7 @@ impl Store {
         let items = item_rows
             .into_iter()
             .map(
-                |(id, column_id, department, title, url, published, precision, written)| {
+                |(id, column_id, department, title, url, published, precision, written, pinned)| {
                     ItemFacts {
                         categories: by_item.remove(&id).unwrap_or_default(),
                         id,
@@ -290,6 +291,7 @@ impl Store {
                             _ => None,
                         },
                         written: parse_day(written),
+                        pinned,
                     }
                 },
             )

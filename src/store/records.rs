@@ -91,6 +91,8 @@ pub struct ItemRecord {
     pub written: Option<NaiveDate>,
     /// Categories and why (replaces what was stored for the item).
     pub categories: Vec<Match>,
+    /// Pinned to the top of its list (置顶).
+    pub pinned: bool,
 }
 
 /// Everything one run learnt about one column, saved in one transaction.
@@ -286,8 +288,8 @@ impl Store {
             .await?;
         }
         let upsert = format!(
-            "INSERT INTO items (column_id, url, title, published, date_precision, date_source, meta, first_seen, last_seen, first_run_id, written)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO items (column_id, url, title, published, date_precision, date_source, meta, first_seen, last_seen, first_run_id, written, pinned)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT(column_id, url) DO UPDATE SET
                title = excluded.title,
                last_seen = excluded.last_seen,
@@ -295,7 +297,8 @@ impl Store {
                date_precision = CASE WHEN excluded.published IS NOT NULL AND {RANK_NEW} >= {RANK_OLD} THEN excluded.date_precision ELSE items.date_precision END,
                date_source = CASE WHEN excluded.published IS NOT NULL AND {RANK_NEW} >= {RANK_OLD} THEN excluded.date_source ELSE items.date_source END,
                meta = COALESCE(excluded.meta, items.meta),
-               written = COALESCE(excluded.written, items.written)
+               written = COALESCE(excluded.written, items.written),
+               pinned = excluded.pinned
              RETURNING id, first_run_id"
         );
         let mut saved = SavedColumn::default();

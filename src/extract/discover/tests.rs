@@ -1,0 +1,1 @@
+//! Discovery over the simulated site, fixture pages and the real-world corpus.

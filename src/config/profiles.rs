@@ -121,7 +121,10 @@ pub(crate) fn compile_profile(raw: &ProfileSpec, key: &str, p: &mut Problems) ->
         ("json", Some(j)) => {
             for (field, path) in [("items", &j.items), ("title", &j.title), ("url", &j.url)] {
                 if path.trim().is_empty() {
-                    p.push(format!("{key}.json.{field}"), "must name a field (a dot path)");
+                    p.push(
+                        format!("{key}.json.{field}"),
+                        "must name a field (a dot path)",
+                    );
                 }
             }
             Some(ListSource::Json(JsonFields {
@@ -140,10 +143,7 @@ pub(crate) fn compile_profile(raw: &ProfileSpec, key: &str, p: &mut Problems) ->
             None
         }
         ("html" | "hanweb_datastore", Some(_)) => {
-            p.push(
-                format!("{key}.json"),
-                "only used with source = \"json\"",
-            );
+            p.push(format!("{key}.json"), "only used with source = \"json\"");
             None
         }
         (other, _) => {
@@ -161,7 +161,10 @@ pub(crate) fn compile_profile(raw: &ProfileSpec, key: &str, p: &mut Problems) ->
         raw.item.as_str()
     };
     let item = if item_css.trim().is_empty() {
-        p.push(format!("{key}.item"), "missing: the CSS selector of one list item");
+        p.push(
+            format!("{key}.item"),
+            "missing: the CSS selector of one list item",
+        );
         None
     } else {
         selector(p, &format!("{key}.item"), item_css)

@@ -167,8 +167,21 @@ fn stale_only_past_the_limit_and_never_from_future_dates() {
 
 #[test]
 fn a_pinned_item_does_not_make_a_column_fresh() {
-    let cols = vec![column("c", "区财政局", &[], vec![crawl(ColumnState::Ok, 2)], 2)];
-    let mut pinned = item(1, "c", "区财政局", "关于做好防汛工作的通知", "2026-11-26", &[]);
+    let cols = vec![column(
+        "c",
+        "区财政局",
+        &[],
+        vec![crawl(ColumnState::Ok, 2)],
+        2,
+    )];
+    let mut pinned = item(
+        1,
+        "c",
+        "区财政局",
+        "关于做好防汛工作的通知",
+        "2026-11-26",
+        &[],
+    );
     pinned.pinned = true;
     let old = item(2, "c", "区财政局", "甲", "2026-10-01", &[]);
     let f = run(&facts(cols, vec![pinned, old]), "2026-11-27");

@@ -86,7 +86,7 @@ pub fn discover(body: &str, page_url: &Url, today: NaiveDate) -> Option<Discover
     if is_bare_datastore(body) {
         let records = datastore_records(None, body);
         let fragment = Html::parse_fragment(&records.join("\n"));
-        let ranked = analyse::rank(fragment.root_element(), page_url, page_url, today);
+        let ranked = analyse::rank(fragment.root_element(), page_url, page_url, today, true);
         return choose(
             body,
             page_url,
@@ -99,12 +99,12 @@ pub fn discover(body: &str, page_url: &Url, today: NaiveDate) -> Option<Discover
     }
     let doc = Html::parse_document(body);
     let base = base_url(&doc, page_url);
-    let ranked = analyse::rank(doc.root_element(), &base, page_url, today);
+    let ranked = analyse::rank(doc.root_element(), &base, page_url, today, false);
     let records = datastore_records(Some(&doc), body);
     let fragment = (!records.is_empty()).then(|| Html::parse_fragment(&records.join("\n")));
     let ranked_records = fragment
         .as_ref()
-        .map(|f| analyse::rank(f.root_element(), &base, page_url, today))
+        .map(|f| analyse::rank(f.root_element(), &base, page_url, today, true))
         .unwrap_or_default();
     let page_best = ranked.first().map_or(0.0, |c| c.score);
     let records_best = ranked_records.first().map_or(0.0, |c| c.score);
@@ -347,7 +347,15 @@ fn html_pagination(doc: &Html, base: &Url) -> &'static str {
 
 /// Whether a pager link (首页, 尾页, 上一页, 末页) sits next to `el`.
 fn has_pager_sibling(el: ElementRef<'_>) -> bool {
-    const PAGER: &[&str] = &["首页", "尾页", "末页", "上一页", "上页", "第一页", "最后一页"];
+    const PAGER: &[&str] = &[
+        "首页",
+        "尾页",
+        "末页",
+        "上一页",
+        "上页",
+        "第一页",
+        "最后一页",
+    ];
     let Some(parent) = el.parent().and_then(ElementRef::wrap) else {
         return false;
     };

@@ -119,7 +119,9 @@ fn relax(js: &str) -> String {
             }
             c if c.is_alphabetic() || c == '_' || c == '$' => {
                 let start = i;
-                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$') {
+                while i < chars.len()
+                    && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+                {
                     i += 1;
                 }
                 let word: String = chars[start..i].iter().collect();
@@ -151,10 +153,12 @@ pub(super) fn at<'a>(v: &'a Value, path: &str) -> Option<std::borrow::Cow<'a, Va
             cur = std::borrow::Cow::Owned(inner);
         }
         cur = match cur {
-            std::borrow::Cow::Borrowed(v) => std::borrow::Cow::Borrowed(match key.parse::<usize>() {
-                Ok(n) => v.get(n)?,
-                Err(_) => v.get(key)?,
-            }),
+            std::borrow::Cow::Borrowed(v) => {
+                std::borrow::Cow::Borrowed(match key.parse::<usize>() {
+                    Ok(n) => v.get(n)?,
+                    Err(_) => v.get(key)?,
+                })
+            }
             std::borrow::Cow::Owned(v) => std::borrow::Cow::Owned(match key.parse::<usize>() {
                 Ok(n) => v.get(n)?.clone(),
                 Err(_) => v.get(key)?.clone(),
@@ -265,7 +269,10 @@ mod tests {
             total: 1,
         };</script>"#;
         let doc = document(page, Some("listData")).expect("object");
-        assert_eq!(at(&doc, "articleList.0.title").as_deref(), Some(&Value::String("甲".into())));
+        assert_eq!(
+            at(&doc, "articleList.0.title").as_deref(),
+            Some(&Value::String("甲".into()))
+        );
         assert_eq!(
             at(&doc, "articleList.0.urls.pc").as_deref(),
             Some(&Value::String("/a/1.html".into()))
@@ -294,7 +301,13 @@ mod tests {
         assert_eq!(items[0].title, "关于印发《甲办法》的通知");
         assert_eq!(items[1].url.as_str(), "http://a.gov.cn/x/2.html");
         // 1700000000 is 2023-11-15 06:13 in Shanghai.
-        assert_eq!(items[0].date.map(|d| d.display()).as_deref(), Some("2023-11-15"));
-        assert_eq!(items[1].date.map(|d| d.display()).as_deref(), Some("2023-11-15"));
+        assert_eq!(
+            items[0].date.map(|d| d.display()).as_deref(),
+            Some("2023-11-15")
+        );
+        assert_eq!(
+            items[1].date.map(|d| d.display()).as_deref(),
+            Some("2023-11-15")
+        );
     }
 }

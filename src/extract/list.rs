@@ -288,7 +288,14 @@ pub(super) fn visible_text(el: ElementRef<'_>) -> String {
 
 /// A title written `[置顶]…` / `【置顶】…`: the mark is not part of the title.
 fn strip_pin_mark(title: &str) -> (String, bool) {
-    for mark in ["[置顶]", "【置顶】", "［置顶］", "(置顶)", "（置顶）", "置顶："] {
+    for mark in [
+        "[置顶]",
+        "【置顶】",
+        "［置顶］",
+        "(置顶)",
+        "（置顶）",
+        "置顶：",
+    ] {
         if let Some(rest) = title.strip_prefix(mark) {
             return (rest.trim_start().to_string(), true);
         }
@@ -310,7 +317,9 @@ fn is_pinned(el: ElementRef<'_>) -> bool {
     }
     el.descendants().filter_map(ElementRef::wrap).any(|e| {
         let v = e.value();
-        (v.name() != "a" && e.children().all(|c| c.value().is_text()) && normalize_space(&e.text().collect::<String>()) == "置顶")
+        (v.name() != "a"
+            && e.children().all(|c| c.value().is_text())
+            && normalize_space(&e.text().collect::<String>()) == "置顶")
             || (v.name() == "img" && v.attr("alt").is_some_and(|a| a.contains("置顶")))
             || classy(e)
     })

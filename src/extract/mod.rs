@@ -4,8 +4,8 @@
 //! [`scraper::Html`] is not `Send`, so a page is parsed, read and dropped inside one call.
 
 pub mod date;
-pub mod discover;
 mod detail;
+pub mod discover;
 mod json;
 mod list;
 mod pagination;
@@ -207,7 +207,11 @@ pub fn extract_list(html: &str, profile: &Profile, ctx: PageContext<'_>) -> List
             .unwrap_or_default();
         let pagination = pagination::find(None, html, profile, ctx, items.len(), None);
         return ListPage {
-            empty_marker: items.is_empty() && profile.empty_markers.iter().any(|m| html.contains(m.as_str())),
+            empty_marker: items.is_empty()
+                && profile
+                    .empty_markers
+                    .iter()
+                    .any(|m| html.contains(m.as_str())),
             items,
             pagination,
             warnings,

@@ -463,7 +463,11 @@ fn pinned_items_are_marked_and_their_mark_is_not_title() {
     </ul></div>"#;
     let p = profile(".list_base ul > li", Some("span"), PaginationRule::None);
     let page = run(html, &p, "http://a.gov.cn/", 0);
-    let got: Vec<(&str, bool)> = page.items.iter().map(|i| (i.title.as_str(), i.pinned)).collect();
+    let got: Vec<(&str, bool)> = page
+        .items
+        .iter()
+        .map(|i| (i.title.as_str(), i.pinned))
+        .collect();
     assert_eq!(
         got,
         vec![

@@ -24,6 +24,10 @@ const MAX_DATE_TEXT: usize = 32;
 /// can hold a single item.
 const MIN_ITEMS: usize = 3;
 
+/// Characters a block of a short list may hold beyond its title: a date, a document number,
+/// a source.
+const SMALL_ITEM_EXTRA: usize = 60;
+
 /// Share of items that must carry a date (on the list or in the URL): navigation and link
 /// blocks carry none.
 const MIN_DATED_SHARE: f64 = 0.5;
@@ -52,10 +56,34 @@ const STATE_CLASSES: &[&str] = &[
 
 /// Class and id words of page regions that hold link runs but never the column's list.
 const NOISE_WORDS: &[&str] = &[
-    "nav", "navbar", "menu", "menus", "footer", "foot", "header", "side", "sidebar", "aside",
-    "friend", "friendlink", "yqlj", "links", "crumb", "crumbs", "breadcrumb", "position",
-    "location", "dqwz", "banner", "share", "ranking", "rank", "login", "topbar",
-    "toolbar", "copyright", "bottom",
+    "nav",
+    "navbar",
+    "menu",
+    "menus",
+    "footer",
+    "foot",
+    "header",
+    "side",
+    "sidebar",
+    "aside",
+    "friend",
+    "friendlink",
+    "yqlj",
+    "links",
+    "crumb",
+    "crumbs",
+    "breadcrumb",
+    "position",
+    "location",
+    "dqwz",
+    "banner",
+    "share",
+    "ranking",
+    "rank",
+    "login",
+    "topbar",
+    "toolbar",
+    "copyright",
 ];
 
 /// Word prefixes/suffixes of such regions (`leftnav`, `subnav`, `sidemenu`, `mainmenu`);
@@ -137,13 +165,17 @@ impl Candidate<'_> {
     }
 
     /// A run shorter than [`MIN_ITEMS`] that is still surely the column's list: every item is
-    /// dated to the day on the list, and links to an article of this host under the page's own
+    /// a compact block (a title and a date, not an article body with a link in it), dated to
+    /// the day on the list, and links to an article of this host under the page's own
     /// directory (the sidebar links elsewhere).
     fn is_small_but_sure(&self, page: &Url) -> bool {
         let dir = page_dir(page);
         !self.items.is_empty()
             && self.items.iter().all(|i| {
-                i.list_date.is_some_and(|d| d.date.precision == Precision::Day)
+                let text = normalize_space(&i.el.text().collect::<String>());
+                i.list_date
+                    .is_some_and(|d| d.date.precision == Precision::Day)
+                    && text.chars().count() <= i.title.chars().count() + SMALL_ITEM_EXTRA
                     && i.url.host_str() == page.host_str()
                     && i.url.path().starts_with(dir)
                     && article_like(&i.url)
@@ -152,12 +184,14 @@ impl Candidate<'_> {
 }
 
 /// Every list-like run under `root`, best first; runs in navigation or chrome, undated runs
-/// and runs that repeat a better run's links are left out.
+/// and runs that repeat a better run's links are left out. `records` is true when `root`
+/// holds a Hanweb datastore's records: they are the list whatever their number.
 pub(super) fn rank<'a>(
     root: ElementRef<'a>,
     base: &Url,
     page: &Url,
     today: NaiveDate,
+    records: bool,
 ) -> Vec<Candidate<'a>> {
     let mut order: Vec<String> = Vec::new();
     let mut clusters: HashMap<String, (Vec<ElementRef<'a>>, usize)> = HashMap::new();
@@ -181,7 +215,7 @@ pub(super) fn rank<'a>(
         .filter_map(|k| clusters.remove(k))
         .filter_map(|(members, depth)| read_candidate(members, depth, base, page, today))
         .filter(|c| {
-            (c.items.len() >= MIN_ITEMS || c.is_small_but_sure(page))
+            (records || c.items.len() >= MIN_ITEMS || c.is_small_but_sure(page))
                 && c.dated_share() >= MIN_DATED_SHARE
         })
         .collect();
@@ -191,7 +225,7 @@ pub(super) fn rank<'a>(
     let mut seen_links: Vec<HashSet<usize>> = Vec::new();
     for c in found {
         let links: HashSet<usize> = c.items.iter().map(|i| node_key(i.link)).collect();
-        if seen_links.iter().any(|s| *s == links) {
+        if seen_links.contains(&links) {
             continue;
         }
         seen_links.push(links);
@@ -200,9 +234,8 @@ pub(super) fn rank<'a>(
     kept
 }
 
-/// The element children of `parent` grouped by tag and stable classes. Groups of one tag
-/// that differ only in classes are joined when each looks like list items (a list that
-/// marks alternate or pinned rows with its own class): their shared classes remain.
+/// The element children of `parent` grouped by tag and stable classes, a group joined into an
+/// earlier one whose classes it extends or shares wholly (`li.item` and `li.item.pinned`).
 fn sibling_groups<'a>(parent: ElementRef<'a>) -> Vec<(String, Vec<ElementRef<'a>>)> {
     let mut groups: Vec<(String, Vec<String>, Vec<ElementRef<'a>>)> = Vec::new();
     for child in parent.child_elements() {
@@ -315,13 +348,15 @@ fn score(items: &[Item<'_>], many_links: usize, page: &Url) -> f64 {
     let n = items.len() as f64;
     let dated: f64 = items
         .iter()
-        .map(|i| match (i.list_date.map(|d| d.date.precision), i.url_date) {
-            (Some(Precision::Day), _) => 1.0,
-            (Some(Precision::Month), _) => 0.6,
-            (None, Some(u)) if u.precision == Precision::Day => 0.8,
-            (None, Some(_)) => 0.5,
-            (None, None) => 0.0,
-        })
+        .map(
+            |i| match (i.list_date.map(|d| d.date.precision), i.url_date) {
+                (Some(Precision::Day), _) => 1.0,
+                (Some(Precision::Month), _) => 0.6,
+                (None, Some(u)) if u.precision == Precision::Day => 0.8,
+                (None, Some(_)) => 0.5,
+                (None, None) => 0.0,
+            },
+        )
         .sum();
     let mean_title = items
         .iter()
@@ -371,7 +406,11 @@ fn read_item<'a>(el: ElementRef<'a>, base: &Url, today: NaiveDate) -> Option<Ite
 /// The innermost element of `item` whose short text is a date, outside the link's text (a
 /// title mentioning a date is not the item's date); else the item itself when its own text
 /// beside the link is a date (`<li><a>…</a> 2023-05-12</li>`).
-fn date_element<'a>(item: ElementRef<'a>, link: ElementRef<'a>, hint: YearHint) -> Option<DateAt<'a>> {
+fn date_element<'a>(
+    item: ElementRef<'a>,
+    link: ElementRef<'a>,
+    hint: YearHint,
+) -> Option<DateAt<'a>> {
     let mut pick: Option<DateAt<'a>> = None;
     for e in item.descendent_elements().skip(1) {
         if e == link || link.ancestors().any(|a| a == *e) {
@@ -413,7 +452,9 @@ fn date_element<'a>(item: ElementRef<'a>, link: ElementRef<'a>, hint: YearHint) 
 pub(super) fn article_like(url: &Url) -> bool {
     let last = url.path().rsplit('/').next().unwrap_or_default();
     if last.is_empty() {
-        return url.query().is_some_and(|q| q.bytes().any(|b| b.is_ascii_digit()));
+        return url
+            .query()
+            .is_some_and(|q| q.bytes().any(|b| b.is_ascii_digit()));
     }
     let lower = last.to_ascii_lowercase();
     let ext_ok = [
@@ -422,7 +463,8 @@ pub(super) fn article_like(url: &Url) -> bool {
     ]
     .iter()
     .any(|e| lower.ends_with(e));
-    let is_index = lower.starts_with("index") || lower.starts_with("list") || lower.starts_with("default");
+    let is_index =
+        lower.starts_with("index") || lower.starts_with("list") || lower.starts_with("default");
     (ext_ok && !is_index) || last.bytes().any(|b| b.is_ascii_digit())
 }
 
@@ -446,6 +488,26 @@ pub(super) fn stable_classes(el: ElementRef<'_>) -> Vec<String> {
         .collect();
     cs.dedup();
     cs
+}
+
+/// Classes of `el` with a short number (`list01`, `news_2`): left out of grouping and of the
+/// first selectors tried, since some templates number their boxes per page, but usually a
+/// template's own name for its list.
+pub(super) fn numbered_classes(el: ElementRef<'_>) -> Vec<String> {
+    el.value()
+        .classes()
+        .filter(|c| {
+            let digits = c.chars().filter(char::is_ascii_digit).count();
+            (1..=2).contains(&digits)
+                && c.chars()
+                    .next()
+                    .is_some_and(|ch| ch.is_ascii_alphabetic() || ch == '_')
+                && c.chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+                && !STATE_CLASSES.contains(&c.trim_end_matches(|ch: char| ch.is_ascii_digit()))
+        })
+        .map(str::to_string)
+        .collect()
 }
 
 /// Whether a class or id can go into a selector that has to survive other pages.
@@ -550,7 +612,10 @@ pub(super) fn node_key(el: ElementRef<'_>) -> usize {
 
 /// 1-based position of `el` among its parent's element children.
 pub(super) fn sibling_index(el: ElementRef<'_>) -> usize {
-    el.prev_siblings().filter(|n| n.value().is_element()).count() + 1
+    el.prev_siblings()
+        .filter(|n| n.value().is_element())
+        .count()
+        + 1
 }
 
 /// A sort key for document order: the sibling indices from the root down.

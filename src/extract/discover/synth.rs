@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use scraper::{ElementRef, Selector};
 
 use super::analyse::{
-    Candidate, Item, LINK, compound, first_match, node_key, sibling_index,
+    Candidate, Item, LINK, compound, first_match, node_key, numbered_classes, sibling_index,
     stable_classes,
 };
 use crate::extract::date::{ParsedDate, parse_date};
@@ -54,32 +54,11 @@ fn item_selector_candidates(cand: &Candidate<'_>, records: bool) -> Vec<String> 
         .filter_map(ElementRef::wrap)
         .take_while(|a| !matches!(a.value().name(), "html" | "body"))
         .collect();
-    if let Some(parent) = ancestors.first() {
-        let ptag = parent.value().name();
-        let in_table = matches!(ptag, "tbody" | "thead" | "tfoot");
-        // `ul.xxgk_list > li`: the container's own class.
-        for c in stable_classes(*parent) {
-            for it in &items {
-                out.push(format!("{ptag}.{c} > {it}"));
-            }
-        }
-        // `.list_base ul > li`, `table.gk-table tr`: a class further up.
-        for anc in ancestors.iter().skip(1).take(MAX_ANCHOR_UP) {
-            let atag = anc.value().name();
-            for c in stable_classes(*anc) {
-                for it in &items {
-                    if in_table {
-                        out.push(format!("{atag}.{c} {it}"));
-                    } else {
-                        out.push(format!(".{c} {ptag} > {it}"));
-                        out.push(format!("{atag}.{c} {it}"));
-                    }
-                }
-            }
-        }
-    }
+    class_anchored(&ancestors, &items, stable_classes, &mut out);
     // `div.item`: the blocks' own class alone.
     out.extend(items.iter().skip(1).cloned());
+    // `ul.list01 > li`: numbered classes, stable in most templates but in some generated.
+    class_anchored(&ancestors, &items, numbered_classes, &mut out);
     // `#list li`: an id, for lists without usable classes.
     if let Some(parent) = ancestors.first() {
         let ptag = parent.value().name();
@@ -97,6 +76,40 @@ fn item_selector_candidates(cand: &Candidate<'_>, records: bool) -> Vec<String> 
     }
     out.extend(structural_path(cand));
     out
+}
+
+/// Item selectors anchored at a class of the container (`ul.xxgk_list > li`) or of an element
+/// further up (`.list_base ul > li`, `table.gk-table tr`), with classes from `classes_of`.
+fn class_anchored(
+    ancestors: &[ElementRef<'_>],
+    items: &[String],
+    classes_of: fn(ElementRef<'_>) -> Vec<String>,
+    out: &mut Vec<String>,
+) {
+    let Some(parent) = ancestors.first() else {
+        return;
+    };
+    let ptag = parent.value().name();
+    let in_table = matches!(ptag, "tbody" | "thead" | "tfoot");
+    for c in classes_of(*parent) {
+        for it in items {
+            out.push(format!("{ptag}.{c} > {it}"));
+        }
+    }
+    for anc in ancestors.iter().skip(1).take(MAX_ANCHOR_UP) {
+        let atag = anc.value().name();
+        for c in classes_of(*anc) {
+            for it in items {
+                // Rows sit in an implied <tbody>: `table.x tr`, not `.x tbody > tr`.
+                if in_table {
+                    out.push(format!("{atag}.{c} {it}"));
+                } else {
+                    out.push(format!(".{c} {ptag} > {it}"));
+                    out.push(format!("{atag}.{c} {it}"));
+                }
+            }
+        }
+    }
 }
 
 /// `div.main > div:nth-child(2) > ul > li`: from the nearest anchor (a stable class, an id,
@@ -140,10 +153,10 @@ fn structural_path(cand: &Candidate<'_>) -> Option<String> {
 /// The deepest element that contains every element of `els`.
 fn common_ancestor<'a>(els: &[ElementRef<'a>]) -> Option<ElementRef<'a>> {
     let first = els.first()?;
-    first.ancestors().filter_map(ElementRef::wrap).find(|a| {
-        els.iter()
-            .all(|e| e.ancestors().any(|x| x == **a))
-    })
+    first
+        .ancestors()
+        .filter_map(ElementRef::wrap)
+        .find(|a| els.iter().all(|e| e.ancestors().any(|x| x == **a)))
 }
 
 /// Whether `css` selects every item of `cand`, and besides them only blocks of the run (a
@@ -252,9 +265,8 @@ pub(super) fn title_selector(cand: &Candidate<'_>, date_css: Option<&str>) -> Op
 /// The element of an item holding the longest text outside its date: the title when the
 /// link's own text is not.
 fn title_element<'a>(item: &Item<'a>, date_el: Option<ElementRef<'a>>) -> Option<ElementRef<'a>> {
-    let holds_date = |e: ElementRef<'a>| {
-        date_el.is_some_and(|d| d == e || d.ancestors().any(|a| a == *e))
-    };
+    let holds_date =
+        |e: ElementRef<'a>| date_el.is_some_and(|d| d == e || d.ancestors().any(|a| a == *e));
     item.el
         .descendent_elements()
         .skip(1)
@@ -294,9 +306,7 @@ fn relative_options<'a>(
         for c in &classes {
             push(1, compound(tag, Some(c)));
         }
-        let is_last = target
-            .next_siblings()
-            .all(|n| !n.value().is_element());
+        let is_last = target.next_siblings().all(|n| !n.value().is_element());
         if is_last {
             push(2, format!("{tag}:last-child"));
         }

@@ -1,22 +1,19 @@
 //! The everyday commands: crawl, check, items, columns, parse-date.
 
 use std::io::{BufRead, IsTerminal};
-use std::path::Path;
 
-use anyhow::{Context, bail};
-use serde::Serialize;
+use anyhow::Context;
 use serde_json::json;
-use url::Url;
 
 use super::output::{print_json, print_json_line, table, write_csv};
 use super::{
-    CheckArgs, CrawlArgs, Ctx, Exit, FormatArgs, ItemsArgs, ParseDateArgs, TableJsonCsv,
-    TableOrJson, district_today,
+    CrawlArgs, Ctx, Exit, FormatArgs, ItemsArgs, ParseDateArgs, TableJsonCsv, TableOrJson,
+    district_today,
 };
 use crate::catalog::Catalog;
 use crate::config::{self, LoadOptions};
-use crate::extract::{self, PageContext, PageRequest, YearHint, parse_date, parse_url_date};
-use crate::fetch::{self, FetchRequest, Fetcher};
+use crate::extract::{YearHint, parse_date, parse_url_date};
+use crate::fetch::Fetcher;
 use crate::pipeline::{self, ColumnReport, CrawlOptions, CrawlSummary};
 use crate::store::{ItemFilter, Store};
 
@@ -120,143 +117,6 @@ pub(super) fn print_crawl_summary(s: &CrawlSummary) {
     for c in failed {
         println!("  ! {}", column_line(c));
     }
-}
-
-/// Output of `check`.
-#[derive(Debug, Serialize)]
-struct CheckOutput {
-    encoding: String,
-    items: Vec<CheckItem>,
-    pagination: CheckPagination,
-    empty_marker: bool,
-    warnings: Vec<extract::ExtractWarning>,
-}
-
-#[derive(Debug, Serialize)]
-struct CheckItem {
-    title: String,
-    url: String,
-    date: Option<String>,
-    date_source: Option<&'static str>,
-}
-
-#[derive(Debug, Serialize)]
-struct CheckPagination {
-    strategy: &'static str,
-    total_pages: Option<u32>,
-    next_url: Option<String>,
-}
-
-pub(super) async fn check(g: &Ctx, a: &CheckArgs) -> anyhow::Result<Exit> {
-    let profiles = config::load_profiles(&g.selectors)?;
-    let Some(profile) = profiles.get(&a.profile) else {
-        let known: Vec<&str> = profiles.names().collect();
-        bail!(
-            "unknown profile {:?} (known: {})",
-            a.profile,
-            known.join(", ")
-        );
-    };
-    let today = a.today.unwrap_or_else(district_today);
-    let (decoded, page_url) = if a.source.starts_with("http://") || a.source.starts_with("https://")
-    {
-        let url = Url::parse(&a.source).with_context(|| format!("bad URL {:?}", a.source))?;
-        let settings = &g.settings;
-        let fetcher = Fetcher::new(&settings.crawl)?;
-        let page = PageRequest::get(url.clone());
-        let fetched = fetcher
-            .fetch(FetchRequest {
-                page: &page,
-                validators: None,
-                respect_robots: settings.crawl.respect_robots,
-            })
-            .await?;
-        let body = fetched.body.context("empty answer")?;
-        (body, a.base_url.clone().unwrap_or(fetched.final_url))
-    } else {
-        let path = Path::new(&a.source);
-        let bytes =
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let base = match &a.base_url {
-            Some(b) => b.clone(),
-            None => default_base(path)?,
-        };
-        (fetch::charset::decode(&bytes, None, None), base)
-    };
-    let request = PageRequest::get(page_url.clone());
-    let page = extract::extract_list(
-        &decoded.text,
-        profile,
-        PageContext {
-            request: &request,
-            first_url: &page_url,
-            page_index: 0,
-            today,
-        },
-    );
-    let out = CheckOutput {
-        encoding: decoded.encoding_name().to_string(),
-        items: page
-            .items
-            .iter()
-            .map(|i| CheckItem {
-                title: i.title.clone(),
-                url: i.url.to_string(),
-                date: i.date.map(|d| d.display()),
-                date_source: i.date.map(|d| d.source.as_str()),
-            })
-            .collect(),
-        pagination: CheckPagination {
-            strategy: page.pagination.strategy,
-            total_pages: page.pagination.total_pages,
-            next_url: page.pagination.next.as_ref().map(|n| n.url.to_string()),
-        },
-        empty_marker: page.empty_marker,
-        warnings: page.warnings,
-    };
-    match a.format {
-        TableOrJson::Json => print_json(&out)?,
-        TableOrJson::Table => {
-            let mut t = table(&["#", "date", "source", "title", "url"]);
-            for (i, item) in out.items.iter().enumerate() {
-                t.add_row(vec![
-                    (i + 1).to_string(),
-                    item.date.clone().unwrap_or_else(|| "-".into()),
-                    item.date_source.unwrap_or("-").to_string(),
-                    item.title.clone(),
-                    item.url.clone(),
-                ]);
-            }
-            println!("{t}");
-            println!(
-                "{} items · encoding {} · pagination {} (total pages {}, next {})",
-                out.items.len(),
-                out.encoding,
-                out.pagination.strategy,
-                out.pagination
-                    .total_pages
-                    .map_or("?".to_string(), |n| n.to_string()),
-                out.pagination.next_url.as_deref().unwrap_or("none")
-            );
-            if out.empty_marker {
-                println!("the page says the column is empty (暂无信息)");
-            }
-            for w in &out.warnings {
-                println!("warning: {}", serde_json::to_string(w)?);
-            }
-        }
-    }
-    Ok(Exit::Ok)
-}
-
-fn default_base(path: &Path) -> anyhow::Result<Url> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Url::parse("http://base.invalid/")?
-        .join(&name)
-        .context("file name does not make a URL")
 }
 
 pub(super) async fn items(g: &Ctx, a: &ItemsArgs) -> anyhow::Result<Exit> {

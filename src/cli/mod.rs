@@ -4,6 +4,7 @@
 mod commands;
 mod demo;
 mod judge;
+mod onboard;
 mod output;
 mod service;
 
@@ -52,8 +53,10 @@ pub enum Command {
     Demo(DemoArgs),
     /// Crawl the configured columns once
     Crawl(CrawlArgs),
-    /// Extract one page with a profile, without touching the database
+    /// Extract one page with a profile (or `auto`), without touching the database
     Check(CheckArgs),
+    /// Find the main list of a page and print a ready-to-use selector profile
+    Discover(DiscoverArgs),
     /// List stored items
     Items(ItemsArgs),
     /// Per column: item count, newest date, last crawl state
@@ -249,7 +252,7 @@ pub enum TableJsonCsv {
 pub struct CheckArgs {
     /// An http(s) URL to fetch, or a saved page
     pub source: String,
-    /// Selector profile to apply
+    /// Selector profile to apply, or `auto` to discover one
     #[arg(long, value_name = "NAME")]
     pub profile: String,
     /// Base URL for relative links when SOURCE is a file [default: http://base.invalid/FILE]
@@ -257,6 +260,29 @@ pub struct CheckArgs {
     pub base_url: Option<url::Url>,
     #[arg(long, value_enum, default_value = "table")]
     pub format: TableOrJson,
+    /// Date used for dates written without a year [default: today in Asia/Shanghai]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TomlOrJson {
+    Toml,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    /// An http(s) URL to fetch, or a saved page
+    pub source: String,
+    /// Base URL for relative links when SOURCE is a file [default: http://base.invalid/FILE]
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<url::Url>,
+    /// Name of the printed profile [default: discovered]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    #[arg(long, value_enum, default_value = "toml")]
+    pub format: TomlOrJson,
     /// Date used for dates written without a year [default: today in Asia/Shanghai]
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub today: Option<NaiveDate>,
@@ -418,7 +444,8 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
     match &cli.command {
         Command::Demo(a) => demo::run(g, a).await,
         Command::Crawl(a) => commands::crawl(g, a).await,
-        Command::Check(a) => commands::check(g, a).await,
+        Command::Check(a) => onboard::check(g, a).await,
+        Command::Discover(a) => onboard::discover_cmd(g, a).await,
         Command::Items(a) => commands::items(g, a).await,
         Command::Columns(a) => commands::columns(g, a).await,
         Command::ParseDate(_) | Command::Calendar(_) => Ok(Exit::Ok),

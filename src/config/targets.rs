@@ -17,6 +17,9 @@ use crate::extract::Profile;
 pub enum ColumnKind {
     /// A list of items, newest first, read with a selector profile: freshness applies.
     List(Arc<Profile>),
+    /// A list whose profile is discovered on the first crawl, stored and reused, and
+    /// rediscovered when it stops matching (`profile = "auto"`).
+    Auto,
     /// One standing page (机构职能, 信息公开指南): must be reachable and not blank.
     Page,
 }
@@ -24,7 +27,7 @@ pub enum ColumnKind {
 impl ColumnKind {
     pub fn as_str(&self) -> &'static str {
         match self {
-            ColumnKind::List(_) => "list",
+            ColumnKind::List(_) | ColumnKind::Auto => "list",
             ColumnKind::Page => "page",
         }
     }
@@ -67,7 +70,7 @@ impl Column {
     pub fn profile(&self) -> Option<&Arc<Profile>> {
         match &self.kind {
             ColumnKind::List(p) => Some(p),
-            ColumnKind::Page => None,
+            ColumnKind::Auto | ColumnKind::Page => None,
         }
     }
 }
@@ -220,6 +223,7 @@ fn compile_column(
         p.push(format!("{key}.name"), "must not be empty");
     }
     let kind = match (raw.kind.as_str(), raw.profile.as_deref()) {
+        ("list", Some("auto")) => Some(ColumnKind::Auto),
         ("list", Some(name)) => match profiles.get(name) {
             Some(profile) => Some(ColumnKind::List(profile.clone())),
             None => {
@@ -227,7 +231,7 @@ fn compile_column(
                 p.push(
                     format!("{key}.profile"),
                     format!(
-                        "unknown selector profile {name:?} (known: {})",
+                        "unknown selector profile {name:?} (known: {}, or auto)",
                         known.join(", ")
                     ),
                 );

@@ -26,6 +26,9 @@ pub(super) fn judge(
             out.push(f);
             continue;
         }
+        if latest.rediscovered {
+            out.push(rediscovered(col));
+        }
         match latest.state {
             ColumnState::ExtractionFailed => out.push(selector_broken(col)),
             ColumnState::Ok | ColumnState::Unchanged | ColumnState::Empty => {
@@ -119,6 +122,34 @@ fn selector_broken(col: &ColumnFacts) -> Finding {
             "url": col.url,
             "matched_before": matched_before,
             "stored_items": col.item_count,
+            "detail": detail,
+        }),
+    }
+}
+
+/// An `auto` column whose page changed so that its profile had to be found anew: the crawl
+/// went on, but someone should check the new profile reads the right list.
+fn rediscovered(col: &ColumnFacts) -> Finding {
+    let detail = col
+        .crawls
+        .first()
+        .and_then(|c| c.detail.clone())
+        .unwrap_or_default();
+    Finding {
+        key: format!("selector_broken:{}", col.id),
+        kind: FindingKind::SelectorBroken,
+        department: col.department.clone(),
+        column: Some(col.id.clone()),
+        task: None,
+        severity: Severity::Low,
+        message: format!(
+            "【{}】{}页面结构发生变化，原采集规则已失效，已自动重新识别列表，请运维人员用 gkwatch check 核对。此问题不计入部门考核。",
+            col.department,
+            column_label(col)
+        ),
+        evidence: json!({
+            "url": col.url,
+            "rediscovered": true,
             "detail": detail,
         }),
     }

@@ -62,6 +62,8 @@ pub struct CrawlFact {
     /// When the crawl of the column finished (RFC 3339).
     pub at: String,
     pub items_seen: u64,
+    /// The column's discovered profile had stopped matching and was found anew.
+    pub rediscovered: bool,
 }
 
 #[derive(Debug, Clone)]

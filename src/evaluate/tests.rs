@@ -18,6 +18,7 @@ fn crawl(state: ColumnState, items_seen: u64) -> CrawlFact {
         detail: Some("detail".into()),
         at: "2026-11-27T02:30:00Z".into(),
         items_seen,
+        rediscovered: false,
     }
 }
 

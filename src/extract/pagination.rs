@@ -166,11 +166,28 @@ fn url_template(
         });
     }
     let n = start + ctx.page_index;
-    let next = ctx
-        .first_url
-        .join(&template.replace("{n}", &n.to_string()))
-        .ok()
-        .map(PageRequest::get);
+    let filled = template.replace("{n}", &n.to_string());
+    // `?page={n}` sets its parameters on the first page's query and keeps the others
+    // (`&sid=…`); any other template is a link relative to the first page.
+    let next = match filled.strip_prefix('?') {
+        Some(query) => {
+            let set: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            let mut url = ctx.first_url.clone();
+            let kept: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(k, _)| !set.iter().any(|(s, _)| s == k))
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            url.query_pairs_mut()
+                .clear()
+                .extend_pairs(kept.iter().chain(set.iter()));
+            Some(url)
+        }
+        None => ctx.first_url.join(&filled).ok(),
+    }
+    .map(PageRequest::get);
     Some(PaginationFound {
         strategy: "url_template",
         total_pages: None,

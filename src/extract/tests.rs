@@ -478,3 +478,42 @@ fn pinned_items_are_marked_and_their_mark_is_not_title() {
         ]
     );
 }
+
+#[test]
+fn shipped_definition_list_preset_reads_dd_items() {
+    let profiles = crate::config::load_profiles(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/selectors"
+    )))
+    .expect("shipped selectors");
+    let p = profiles.get("dl_list").expect("dl_list preset");
+    let html = r#"<html><body><dl class="nav"><dd><a href="/">首页</a></dd></dl>
+      <dl class="list"><dt>通知公告</dt>
+        <dd><a href="./202305/t20230512_1.html" title="关于开展2023年政务公开培训的通知">关于开展2023年政务公开培训的通知</a><span>2023-05-12</span></dd>
+        <dd><a href="./202305/t20230508_2.html">洮北区2023年第一季度重点项目清单</a><span>2023-05-08</span></dd>
+      </dl>
+      <div class="page"><a href="list_2.html">下一页</a></div></body></html>"#;
+    let page = run(html, p, "http://a.gov.cn/zwgk/list.html", 0);
+    let got: Vec<(&str, Option<String>)> = page
+        .items
+        .iter()
+        .map(|i| (i.url.as_str(), i.date.map(|d| d.display())))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "http://a.gov.cn/zwgk/202305/t20230512_1.html",
+                Some("2023-05-12".to_string())
+            ),
+            (
+                "http://a.gov.cn/zwgk/202305/t20230508_2.html",
+                Some("2023-05-08".to_string())
+            ),
+        ]
+    );
+    assert_eq!(
+        page.pagination.next.map(|n| n.url.to_string()).as_deref(),
+        Some("http://a.gov.cn/zwgk/list_2.html")
+    );
+}

@@ -13,7 +13,8 @@ use tokio::time::Instant;
 
 use crate::catalog::Catalog;
 use crate::classify::{ColumnPrior, classify};
-use crate::config::{Column, ColumnKind, Targets};
+use crate::config::{Column, ColumnKind, Targets, compile_spec};
+use crate::extract::discover::{Discovery, discover};
 use crate::extract::{self, ListItem, PageContext, PageRequest, Profile};
 use crate::fetch::{FetchError, FetchFailure, FetchRequest, Fetched, Fetcher};
 use crate::store::{
@@ -146,7 +147,9 @@ pub async fn crawl(
             })
             .await;
     };
-    let saver = async {
+    // The saver owns the receiver: if it stops on a store error, the receiver goes with it and
+    // readers waiting to hand over a column return at once instead of waiting forever.
+    let saver = async move {
         let mut reports = Vec::new();
         while let Some((col, crawl)) = done_rx.recv().await {
             let crawl = crawl?;
@@ -267,6 +270,7 @@ async fn crawl_column(
             items: Vec::new(),
             first_page_validators: None,
             complete: false,
+            rediscovered: false,
             finished_at: Utc::now(),
         });
     };
@@ -274,7 +278,122 @@ async fn crawl_column(
         ColumnKind::List(profile) => {
             crawl_list(col, profile, first_url, catalog, store, fetcher, opts).await
         }
+        ColumnKind::Auto => crawl_auto(col, first_url, catalog, store, fetcher, opts).await,
         ColumnKind::Page => Ok(crawl_page(col, first_url, fetcher, opts).await),
+    }
+}
+
+/// Fetches a column's first page and looks for its list.
+async fn discover_first_page(
+    col: &Column,
+    url: &url::Url,
+    fetcher: &Fetcher,
+    opts: &CrawlOptions,
+) -> (
+    Result<Fetched, FetchFailure>,
+    PageFetchRecord,
+    Option<Discovery>,
+) {
+    let request = PageRequest::get(url.clone());
+    let fetched = fetcher
+        .fetch(FetchRequest {
+            page: &request,
+            validators: None,
+            respect_robots: opts.obeys_robots(col),
+        })
+        .await;
+    let record = page_record(&request, "list", &fetched);
+    let found = fetched
+        .as_ref()
+        .ok()
+        .and_then(|f| f.body.as_ref())
+        .and_then(|b| discover(&b.text, url, opts.today));
+    (fetched, record, found)
+}
+
+/// A `profile = "auto"` column: the stored discovered profile while it matches; discovery on
+/// the first crawl, and again (reported to the operator) when the page's structure changed.
+async fn crawl_auto(
+    col: &Column,
+    first_url: &url::Url,
+    catalog: &Catalog,
+    store: &Store,
+    fetcher: &Fetcher,
+    opts: &CrawlOptions,
+) -> Result<ColumnCrawl, StoreError> {
+    let stored = store
+        .discovered_profile(&col.id)
+        .await?
+        .and_then(|spec| compile_spec(&spec).ok().map(|p| (spec, p)));
+    let failed_attempt = match stored {
+        Some((spec, profile)) => {
+            let crawl = crawl_list(col, &profile, first_url, catalog, store, fetcher, opts).await?;
+            if crawl.state != ColumnState::ExtractionFailed {
+                return Ok(crawl);
+            }
+            Some((spec, crawl))
+        }
+        None => None,
+    };
+    let (fetched, record, found) = discover_first_page(col, first_url, fetcher, opts).await;
+    let found = found.and_then(|f| compile_spec(&f.spec).ok().map(|p| (f, p)));
+    match (found, failed_attempt) {
+        // The old profile still describes the page: nothing better to offer.
+        (Some((f, _)), Some((spec, crawl))) if f.spec == spec => Ok(crawl),
+        (Some((f, profile)), failed) => {
+            store
+                .save_discovered_profile(&col.id, &f.spec, &f.reason, Utc::now())
+                .await?;
+            tracing::info!(column = %col.id, reason = %f.reason, "profile discovered");
+            let mut crawl =
+                crawl_list(col, &profile, first_url, catalog, store, fetcher, opts).await?;
+            let mut pages = vec![record];
+            if let Some((_, old)) = failed {
+                crawl.rediscovered = true;
+                crawl.detail = Some(format!("profile rediscovered: {}", f.reason));
+                pages.splice(0..0, old.pages);
+            }
+            pages.append(&mut crawl.pages);
+            crawl.pages = pages;
+            Ok(crawl)
+        }
+        (None, Some((_, crawl))) => Ok(crawl),
+        (None, None) => {
+            let (state, detail) = match &fetched {
+                Err(failure) => (
+                    match failure.error {
+                        FetchError::RobotsDisallowed { .. } => ColumnState::Blocked,
+                        _ => ColumnState::Unreachable,
+                    },
+                    failure.error.to_string(),
+                ),
+                Ok(f)
+                    if f.body
+                        .as_ref()
+                        .is_some_and(|b| extract::is_blank_page(&b.text)) =>
+                {
+                    (
+                        ColumnState::Empty,
+                        "the page shows no list (empty column)".to_string(),
+                    )
+                }
+                Ok(_) => (
+                    ColumnState::ExtractionFailed,
+                    "no list found on the page: set a profile for this column".to_string(),
+                ),
+            };
+            Ok(ColumnCrawl {
+                column_id: col.id.clone(),
+                state,
+                detail: Some(detail),
+                pages: vec![record],
+                items: Vec::new(),
+                first_page_validators: None,
+                complete: false,
+                rediscovered: false,
+                finished_at: Utc::now(),
+            })
+        }
     }
 }
 
@@ -319,6 +438,7 @@ async fn crawl_page(
         items: Vec::new(),
         first_page_validators: None,
         complete: state.is_success(),
+        rediscovered: false,
         finished_at: Utc::now(),
     }
 }
@@ -464,6 +584,7 @@ async fn crawl_list(
             .filter(|_| complete && state == ColumnState::Ok)
             .map(|v| (first_url.to_string(), v)),
         complete: complete && state.is_success(),
+        rediscovered: false,
         finished_at: Utc::now(),
     })
 }

@@ -45,5 +45,5 @@ pub use model::{
     Behaviour, DISTRICT, DemoState, ExpectedItem, GbkMode, HANWEB_FIRST_RECORDS, HANWEB_PER_PAGE,
     HANWEB_PROXY_PATH, HanwebIds, SimColumn, SimDepartment, SimItem, SimSite, Template,
 };
-pub use render::SimPage;
+pub use render::{API_PAGE, API_PATH, SimPage};
 pub use server::{ServeOptions, SimServer, SimStats};

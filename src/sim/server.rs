@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 use super::model::{HANWEB_PROXY_PATH, SimSite, url_at};
-use super::render::{SimPage, error_page, not_found};
+use super::render::{API_PATH, SimPage, error_page, not_found};
 
 /// Largest request body read (the data proxy's form is a few hundred bytes).
 const MAX_BODY: usize = 64 * 1024;
@@ -185,6 +185,15 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     }
     let site = shared.site();
     let page = match parts.method {
+        Method::GET | Method::HEAD if path.starts_with(API_PATH) => {
+            let params = form_params(query.as_bytes());
+            let page = params
+                .iter()
+                .find(|(k, _)| k == "page")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(1);
+            site.api(&path[API_PATH.len()..], page)
+        }
         Method::GET | Method::HEAD if path == HANWEB_PROXY_PATH => {
             site.dataproxy(&form_params(query.as_bytes()))
         }

@@ -205,9 +205,9 @@ impl Store {
         )
         .fetch_all(&self.pool)
         .await?;
-        let crawl_rows: Vec<(String, String, Option<String>, String, i64)> = sqlx::query_as(
-            "SELECT column_id, state, detail, finished_at, items_seen FROM (
-               SELECT column_id, state, detail, finished_at, items_seen,
+        let crawl_rows: Vec<(String, String, Option<String>, String, i64, bool)> = sqlx::query_as(
+            "SELECT column_id, state, detail, finished_at, items_seen, rediscovered != 0 FROM (
+               SELECT column_id, state, detail, finished_at, items_seen, rediscovered,
                       ROW_NUMBER() OVER (PARTITION BY column_id ORDER BY run_id DESC) AS n
                FROM column_crawls) WHERE n <= ? ORDER BY column_id, n",
         )
@@ -215,7 +215,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let mut crawls: HashMap<String, Vec<CrawlFact>> = HashMap::new();
-        for (column, state, detail, at, seen) in crawl_rows {
+        for (column, state, detail, at, seen, rediscovered) in crawl_rows {
             let Some(state) = ColumnState::parse(&state) else {
                 return Err(StoreError::Corrupt(format!(
                     "unknown column state {state:?}"
@@ -226,6 +226,7 @@ impl Store {
                 detail,
                 at,
                 items_seen: u64::try_from(seen).unwrap_or(0),
+                rediscovered,
             });
         }
         let columns = rows

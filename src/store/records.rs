@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Store, StoreError};
 use crate::classify::Match;
-use crate::config::Targets;
+use crate::config::{ColumnKind, Targets};
 use crate::extract::{ItemDate, Precision};
 use crate::fetch::Validators;
 
@@ -107,6 +107,8 @@ pub struct ColumnCrawl {
     pub first_page_validators: Option<(String, Validators)>,
     /// The crawl read the column to its end (or to the first page with nothing new).
     pub complete: bool,
+    /// The column's discovered profile stopped matching and was found anew.
+    pub rediscovered: bool,
     pub finished_at: DateTime<Utc>,
 }
 
@@ -179,7 +181,11 @@ impl Store {
             .bind(&c.department)
             .bind(&c.name)
             .bind(c.url.as_ref().map(|u| u.to_string()))
-            .bind(c.profile().map(|p| p.name.as_str()))
+            .bind(match &c.kind {
+                ColumnKind::List(p) => Some(p.name.as_str()),
+                ColumnKind::Auto => Some("auto"),
+                ColumnKind::Page => None,
+            })
             .bind(c.kind.as_str())
             .bind(serde_json::to_string(&c.categories).unwrap_or_else(|_| "[]".into()))
             .bind(i64::from(c.max_age_days))
@@ -322,6 +328,7 @@ impl Store {
                     .bind(&now)
                     .bind(run_id)
                     .bind(item.written.map(|d| d.format("%Y-%m-%d").to_string()))
+                    .bind(item.pinned)
                     .fetch_one(&mut *tx)
                     .await?;
             write_categories(&mut tx, item_id, &item.categories).await?;
@@ -336,11 +343,12 @@ impl Store {
             }
         }
         sqlx::query(
-            "INSERT INTO column_crawls (run_id, column_id, state, detail, pages, items_seen, items_new, newest_date, finished_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            "INSERT INTO column_crawls (run_id, column_id, state, detail, pages, items_seen, items_new, newest_date, finished_at, rediscovered)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT(run_id, column_id) DO UPDATE SET state = excluded.state, detail = excluded.detail,
                pages = excluded.pages, items_seen = excluded.items_seen, items_new = excluded.items_new,
-               newest_date = excluded.newest_date, finished_at = excluded.finished_at",
+               newest_date = excluded.newest_date, finished_at = excluded.finished_at,
+               rediscovered = excluded.rediscovered",
         )
         .bind(run_id)
         .bind(&crawl.column_id)
@@ -351,6 +359,7 @@ impl Store {
         .bind(i64::try_from(saved.items_new).unwrap_or(i64::MAX))
         .bind(newest.map(|d| d.format("%Y-%m-%d").to_string()))
         .bind(&now)
+        .bind(crawl.rediscovered)
         .execute(&mut *tx)
         .await?;
         sqlx::query("UPDATE columns SET incomplete = ? WHERE id = ?")
@@ -395,4 +404,41 @@ pub(super) async fn write_categories(
             .await?;
     }
     Ok(())
+}
+
+impl Store {
+    /// The profile discovered for an `auto` column, if any.
+    pub async fn discovered_profile(
+        &self,
+        column_id: &str,
+    ) -> Result<Option<crate::config::ProfileSpec>, StoreError> {
+        let spec: Option<String> =
+            sqlx::query_scalar("SELECT spec FROM discovered_profiles WHERE column_id = ?")
+                .bind(column_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(spec.and_then(|s| serde_json::from_str(&s).ok()))
+    }
+
+    /// Stores (or replaces) an `auto` column's discovered profile.
+    pub async fn save_discovered_profile(
+        &self,
+        column_id: &str,
+        spec: &crate::config::ProfileSpec,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO discovered_profiles (column_id, spec, reason, discovered_at) VALUES (?, ?, ?, ?)
+             ON CONFLICT(column_id) DO UPDATE SET spec = excluded.spec, reason = excluded.reason,
+               discovered_at = excluded.discovered_at",
+        )
+        .bind(column_id)
+        .bind(serde_json::to_string(spec).unwrap_or_default())
+        .bind(reason)
+        .bind(ts(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
 }

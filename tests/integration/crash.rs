@@ -71,11 +71,17 @@ async fn killed_crawls_lose_nothing_and_duplicate_nothing() {
     );
 
     let mut last = crawl();
-    let status = tokio::task::spawn_blocking(move || last.status())
+    last.stderr(std::process::Stdio::piped());
+    let out = tokio::task::spawn_blocking(move || last.output())
         .await
         .expect("join")
         .expect("final crawl");
-    assert!(status.success(), "final uninterrupted crawl: {status}");
+    assert!(
+        out.status.success(),
+        "final uninterrupted crawl: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let store = Store::open(&db).await.expect("open");
     store.integrity_check().await.expect("integrity");

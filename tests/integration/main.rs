@@ -11,6 +11,7 @@ macro_rules! report {
     }};
 }
 
+mod auto;
 mod catalog;
 mod cli;
 mod common;

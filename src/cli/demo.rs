@@ -158,7 +158,7 @@ pub(super) async fn run(g: &Ctx, a: &DemoArgs) -> anyhow::Result<Exit> {
     let report_path = db.with_extension("report.html");
     let data = build(&store, DISTRICT, Week::containing(today), today).await?;
     let rendered = render(&data, &Scope::Office);
-    std::fs::write(&report_path, &rendered.html)
+    crate::util::write_private(&report_path, rendered.html.as_bytes())
         .with_context(|| format!("writing {}", report_path.display()))?;
     println!("report:   {} ({})", report_path.display(), rendered.subject);
     println!(

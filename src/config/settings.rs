@@ -67,6 +67,8 @@ struct RawSmtp {
     password_env: Option<String>,
     #[serde(default)]
     password_file: Option<PathBuf>,
+    #[serde(default)]
+    password_credential: Option<String>,
     from: String,
     #[serde(default)]
     ca_file: Option<PathBuf>,
@@ -102,6 +104,8 @@ pub struct SmtpSettings {
     pub user: Option<String>,
     pub password_env: Option<String>,
     pub password_file: Option<PathBuf>,
+    /// A systemd credential (`LoadCredential=NAME:…`), read from `$CREDENTIALS_DIRECTORY/NAME`.
+    pub password_credential: Option<String>,
     pub from: String,
     pub ca_file: Option<PathBuf>,
     pub timeout: Duration,
@@ -110,8 +114,17 @@ pub struct SmtpSettings {
 }
 
 impl SmtpSettings {
-    /// The password from its environment variable or file; `None` when no user is set.
+    /// The password, from (in this order) a systemd credential, an environment variable or the
+    /// file its `VAR_FILE` variable names, or a file; `None` when no user is set.
     pub fn password(&self) -> Result<Option<String>, ConfigError> {
+        self.password_from(|name| std::env::var_os(name))
+    }
+
+    /// [`SmtpSettings::password`] reading the environment through `env`.
+    pub fn password_from(
+        &self,
+        env: impl Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<Option<String>, ConfigError> {
         let problem = |key: &str, message: String| {
             ConfigError::Invalid(vec![super::Problem {
                 file: self.file.clone(),
@@ -120,31 +133,45 @@ impl SmtpSettings {
                 message,
             }])
         };
+        let read = |path: &Path, key: &str| {
+            std::fs::read_to_string(path)
+                .map(|s| Some(s.trim_end_matches(['\r', '\n']).to_string()))
+                .map_err(|e| problem(key, format!("cannot read {}: {e}", path.display())))
+        };
         if self.user.is_none() {
             return Ok(None);
         }
-        if let Some(var) = &self.password_env {
-            return match std::env::var(var) {
-                Ok(v) if !v.is_empty() => Ok(Some(v)),
-                _ => Err(problem(
-                    "smtp.password_env",
-                    format!("the environment variable {var} is not set"),
-                )),
+        if let Some(name) = &self.password_credential {
+            let Some(dir) = env("CREDENTIALS_DIRECTORY") else {
+                return Err(problem(
+                    "smtp.password_credential",
+                    format!(
+                        "$CREDENTIALS_DIRECTORY is not set: run under systemd with LoadCredential={name}:/path/to/file"
+                    ),
+                ));
             };
+            return read(&Path::new(&dir).join(name), "smtp.password_credential");
+        }
+        if let Some(var) = &self.password_env {
+            if let Some(v) = env(var).and_then(|v| v.into_string().ok())
+                && !v.is_empty()
+            {
+                return Ok(Some(v));
+            }
+            if let Some(path) = env(&format!("{var}_FILE")) {
+                return read(Path::new(&path), "smtp.password_env");
+            }
+            return Err(problem(
+                "smtp.password_env",
+                format!("neither the environment variable {var} nor {var}_FILE is set"),
+            ));
         }
         if let Some(path) = &self.password_file {
-            return std::fs::read_to_string(path)
-                .map(|s| Some(s.trim_end_matches(['\r', '\n']).to_string()))
-                .map_err(|e| {
-                    problem(
-                        "smtp.password_file",
-                        format!("cannot read {}: {e}", path.display()),
-                    )
-                });
+            return read(path, "smtp.password_file");
         }
         Err(problem(
             "smtp.user",
-            "a user is set but neither password_env nor password_file says where its password is"
+            "a user is set but none of password_credential, password_env or password_file says where its password is"
                 .into(),
         ))
     }
@@ -364,11 +391,19 @@ fn compile(raw: RawSettings, file: Option<&Path>) -> Result<Settings, ConfigErro
         if s.password.is_some() {
             p.push(
                 "smtp.password",
-                "passwords are never read from the settings file: set password_env (an environment variable) or password_file",
+                "passwords are never read from the settings file: use password_credential (a systemd credential), password_env (an environment variable, or VAR_FILE naming a file) or password_file",
             );
         }
-        if s.password_env.is_some() && s.password_file.is_some() {
-            p.push("smtp.password_env", "set password_env or password_file, not both");
+        let sources = [
+            s.password_env.is_some(),
+            s.password_file.is_some(),
+            s.password_credential.is_some(),
+        ];
+        if sources.iter().filter(|x| **x).count() > 1 {
+            p.push(
+                "smtp.password_env",
+                "set one of password_credential, password_env or password_file",
+            );
         }
         let security = match s.security.as_str() {
             "starttls" => SmtpSecurity::Starttls,
@@ -396,6 +431,7 @@ fn compile(raw: RawSettings, file: Option<&Path>) -> Result<Settings, ConfigErro
             user: s.user,
             password_env: s.password_env,
             password_file: resolve(s.password_file),
+            password_credential: s.password_credential,
             from: s.from,
             ca_file: resolve(s.ca_file),
             timeout: Duration::from_secs(s.timeout_secs),

@@ -10,7 +10,7 @@ use url::Url;
 use super::date::{ParsedDate, Precision, YearHint, parse_date, parse_url_date};
 use super::list::resolve_link;
 use super::profile::JsonFields;
-use super::text::normalize_space;
+use super::text::{MAX_TITLE_CHARS, normalize_space, truncate_chars};
 use super::{DateSource, ExtractWarning, ItemDate, ListItem};
 
 /// The JSON document of a page: the body itself, or the object assigned to `var`.
@@ -229,6 +229,7 @@ pub(super) fn items(
             Some(re) => normalize_space(&re.replace_all(&raw_title, "")),
             None => normalize_space(&raw_title),
         };
+        let title = truncate_chars(&title, MAX_TITLE_CHARS).into_owned();
         let hint = YearHint {
             year: None,
             today: Some(today),

@@ -9,7 +9,7 @@ use url::Url;
 
 use super::date::{Precision, YearHint, parse_date, parse_url_date};
 use super::profile::{DateFallback, ListSource, Profile};
-use super::text::{choose_title, normalize_space};
+use super::text::{choose_title, normalize_space, truncate_chars};
 use super::{DateSource, ExtractWarning, ItemDate, ListItem, PageContext};
 
 static RECORD_CDATA: LazyLock<Regex> = LazyLock::new(|| {
@@ -109,7 +109,7 @@ fn read_items(
             // Header rows of a table carry no link and no information: not worth a warning.
             if !text.is_empty() && el.value().name() != "tr" {
                 warnings.push(ExtractWarning::ItemWithoutLink {
-                    text: truncate(&text, 60),
+                    text: truncate_chars(&text, 60).into_owned(),
                 });
             }
             continue;
@@ -119,7 +119,7 @@ fn read_items(
         };
         let Some(url) = resolve_link(base, href) else {
             warnings.push(ExtractWarning::BadLink {
-                href: truncate(href, 120),
+                href: truncate_chars(href, 120).into_owned(),
             });
             continue;
         };
@@ -159,7 +159,7 @@ fn read_items(
     if items.len() >= 3 && items.iter().all(|i| i.title == items[0].title) {
         warnings.push(ExtractWarning::IdenticalItems {
             count: items.len(),
-            title: truncate(&items[0].title, 40),
+            title: truncate_chars(&items[0].title, 40).into_owned(),
         });
     }
     items
@@ -212,7 +212,7 @@ fn item_date(
                 let text = normalize_space(&text);
                 if !text.is_empty() {
                     warnings.push(ExtractWarning::UnreadableDate {
-                        text: truncate(&text, 40),
+                        text: truncate_chars(&text, 40).into_owned(),
                     });
                 }
             }
@@ -249,12 +249,6 @@ fn item_date(
     }
 }
 
-fn truncate(s: &str, max_chars: usize) -> String {
-    match s.char_indices().nth(max_chars) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_string(),
-    }
-}
 
 /// Whether the page's visible text says the column is empty.
 pub(super) fn has_empty_marker(doc: &Html, profile: &Profile) -> bool {

@@ -198,6 +198,50 @@ pub fn is_blank_page(html: &str) -> bool {
             .any(|m| text.contains(m))
 }
 
+/// Texts of the challenge pages web application firewalls put in front of government sites
+/// (answered with status 200, so only the content tells).
+const WAF_MARKERS: &[&str] = &[
+    "安全验证",
+    "访问验证",
+    "人机验证",
+    "滑动验证",
+    "请完成验证",
+    "请输入验证码",
+    "检测到您的访问",
+    "访问被拦截",
+    "请求已被拦截",
+    "已被网站管理员设置拦截",
+    "Web应用防火墙",
+    "网站防火墙",
+    "访问过于频繁",
+    "请开启JavaScript并刷新",
+];
+
+/// Whether a page that gave no items is a firewall's challenge rather than the column: the
+/// crawl is then blocked, not the selector broken.
+pub fn is_waf_challenge(html: &str) -> bool {
+    let doc = scraper::Html::parse_document(html);
+    let text = doc
+        .root_element()
+        .select(&list::BODY)
+        .next()
+        .map(list::visible_text)
+        .unwrap_or_default();
+    let title: String = doc
+        .root_element()
+        .select(&TITLE)
+        .next()
+        .map(|t| t.text().collect())
+        .unwrap_or_default();
+    let text = text::normalize_space(&text);
+    // A real column page mentioning 安全验证 in an item is long; a challenge page is short.
+    WAF_MARKERS.iter().any(|m| title.contains(m))
+        || (text.chars().count() < 2000 && WAF_MARKERS.iter().any(|m| text.contains(m)))
+}
+
+static TITLE: std::sync::LazyLock<scraper::Selector> =
+    std::sync::LazyLock::new(|| scraper::Selector::parse("title").expect("static selector"));
+
 /// Reads the items and pagination of one list page with `profile`.
 pub fn extract_list(html: &str, profile: &Profile, ctx: PageContext<'_>) -> ListPage {
     if let ListSource::Json(fields) = &profile.source {

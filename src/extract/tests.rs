@@ -517,3 +517,19 @@ fn shipped_definition_list_preset_reads_dd_items() {
         Some("http://a.gov.cn/zwgk/list_2.html")
     );
 }
+
+#[test]
+fn firewall_challenges_are_told_apart_from_columns() {
+    assert!(is_waf_challenge(
+        "<html><head><title>安全验证</title></head><body><div id=\"captcha\"></div><script>var x=1;</script></body></html>"
+    ));
+    assert!(is_waf_challenge(
+        "<html><body><p>您的访问过于频繁，请稍后再试</p></body></html>"
+    ));
+    assert!(!is_waf_challenge(TRS_PAGE));
+    let long_page = format!(
+        "<html><head><title>通知公告</title></head><body>{}<p>关于开展网络安全验证工作的通知</p></body></html>",
+        "<p>洮北区人民政府办公室关于印发工作要点的通知</p>".repeat(100)
+    );
+    assert!(!is_waf_challenge(&long_page));
+}

@@ -1,13 +1,17 @@
 //! Text normalisation shared by titles, dates and page-level checks.
 
 /// Folds every run of whitespace (ASCII, U+3000 ideographic space, U+00A0 and other Unicode
-/// spaces, zero-width spaces) into one ASCII space and trims the ends.
+/// spaces, zero-width spaces) into one ASCII space, drops other control characters, and trims
+/// the ends.
 pub fn normalize_space(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     for ch in text.chars() {
         if is_space(ch) {
             pending_space = !out.is_empty();
+        } else if ch.is_control() {
+            // NUL, ESC, DEL, C1 controls: invisible on a page, harmful in a terminal or a log.
+            continue;
         } else {
             if pending_space {
                 out.push(' ');
@@ -23,6 +27,18 @@ fn is_space(ch: char) -> bool {
     ch.is_whitespace() || matches!(ch, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}')
 }
 
+/// Titles longer than this are cut (with "…") when read: real ones are a few dozen characters,
+/// and a page cannot make gkwatch store or show megabytes as a title.
+pub const MAX_TITLE_CHARS: usize = 500;
+
+/// Cuts `text` to `max` characters, marking the cut with "…".
+pub fn truncate_chars(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &text[..i]).into(),
+        None => text.into(),
+    }
+}
+
 /// Whether a visible link text has been shortened by the template (`…`, `...`, `..`).
 pub fn is_truncated(text: &str) -> bool {
     let t = text.trim_end();
@@ -32,6 +48,11 @@ pub fn is_truncated(text: &str) -> bool {
 /// Picks the title of an item from its visible text and its `title` attribute: the attribute
 /// wins when the text is empty or truncated, or when the text is a strict prefix of it.
 pub fn choose_title(text: &str, attr: Option<&str>) -> String {
+    let title = choose_title_uncut(text, attr);
+    truncate_chars(&title, MAX_TITLE_CHARS).into_owned()
+}
+
+fn choose_title_uncut(text: &str, attr: Option<&str>) -> String {
     let text = normalize_space(text);
     let Some(attr) = attr.map(normalize_space).filter(|a| !a.is_empty()) else {
         return text;
@@ -48,6 +69,15 @@ pub fn choose_title(text: &str, attr: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_and_huge_titles() {
+        assert_eq!(normalize_space("区财\u{0}政\u{1b}[31m局\u{7f}\u{85}"), "区财政[31m局");
+        let huge = "长".repeat(10_000_000 / 3);
+        let t = choose_title(&huge, None);
+        assert_eq!(t.chars().count(), MAX_TITLE_CHARS + 1);
+        assert!(t.ends_with('…'));
+    }
 
     #[test]
     fn folds_all_kinds_of_space() {

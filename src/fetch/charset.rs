@@ -21,6 +21,9 @@ pub enum CharsetSource {
     Detected,
     /// Nothing to go on (e.g. an ASCII-only body): GBK was assumed.
     Default,
+    /// The declared charset did not fit the bytes (a server saying UTF-8 about a GBK page, or
+    /// the reverse) and the other one decodes them cleanly.
+    Corrected,
 }
 
 /// A decoded body and how its encoding was chosen.
@@ -64,10 +67,10 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, tld_hint: Option<&[u8]>)
         );
     }
     if let Some(encoding) = content_type.and_then(header_charset) {
-        return finish(encoding, bytes, CharsetSource::Header);
+        return declared(encoding, bytes, CharsetSource::Header);
     }
     if let Some(encoding) = prescan_meta(&bytes[..bytes.len().min(PRESCAN_LIMIT)]) {
-        return finish(encoding, bytes, CharsetSource::Meta);
+        return declared(encoding, bytes, CharsetSource::Meta);
     }
     if bytes.is_ascii() {
         // Every ASCII-compatible encoding decodes this identically; detection would only pick
@@ -98,6 +101,29 @@ pub fn encoding_for_label(label: &[u8]) -> Option<&'static Encoding> {
         return Some(GBK);
     }
     Encoding::for_label_no_replacement(label)
+}
+
+/// A declared charset, unless it is the common lie of Chinese sites: UTF-8 declared over GBK
+/// bytes (they do not decode), or GBK declared over UTF-8 bytes (valid UTF-8 with non-ASCII
+/// text is practically never real GBK). Then the other one is used, and the choice says so.
+fn declared(encoding: &'static Encoding, body: &[u8], source: CharsetSource) -> Decoded {
+    let gbk_family = encoding == GBK || encoding == encoding_rs::GB18030;
+    if gbk_family && !body.is_ascii() && std::str::from_utf8(body).is_ok() {
+        return finish(UTF_8, body, CharsetSource::Corrected);
+    }
+    let first = finish(encoding, body, source);
+    if first.had_errors && encoding == UTF_8 {
+        let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(body);
+        if !had_errors {
+            return Decoded {
+                text: text.into_owned(),
+                encoding: GBK,
+                source: CharsetSource::Corrected,
+                had_errors: false,
+            };
+        }
+    }
+    first
 }
 
 fn finish(encoding: &'static Encoding, body: &[u8], source: CharsetSource) -> Decoded {
@@ -563,14 +589,24 @@ mod tests {
     }
 
     #[test]
-    fn wrong_header_is_followed() {
-        // Documented choice: the declaration wins, as in a browser; the damage is reported.
+    fn a_wrong_declaration_is_corrected() {
+        // The header says UTF-8, the bytes are GBK: they do not decode as UTF-8, they do as GBK.
         let out = decode(&gbk(TITLE), Some("text/html; charset=utf-8"), Some(b"cn"));
-        assert_eq!(out.source, CharsetSource::Header);
-        assert_eq!(out.encoding, UTF_8);
+        assert_eq!(out.source, CharsetSource::Corrected);
+        assert_eq!(out.encoding, GBK);
+        assert!(!out.had_errors);
+        assert_eq!(out.text, TITLE);
+        // The reverse: GBK declared over UTF-8 bytes, in the header and in a meta tag.
+        let out = decode(TITLE.as_bytes(), Some("text/html; charset=GBK"), None);
+        assert_eq!((out.source, out.encoding), (CharsetSource::Corrected, UTF_8));
+        assert_eq!(out.text, TITLE);
+        let page = format!("<meta charset=\"gb2312\"><p>{TITLE}</p>");
+        let out = decode(page.as_bytes(), None, None);
+        assert_eq!((out.source, out.encoding), (CharsetSource::Corrected, UTF_8));
+        // Bytes that fit neither keep the declaration, and the damage is reported.
+        let out = decode(b"\xE5\x8C\xBA\xFF\xFE", Some("text/html; charset=utf-8"), None);
+        assert_eq!((out.source, out.encoding), (CharsetSource::Header, UTF_8));
         assert!(out.had_errors);
-        assert!(out.text.contains('\u{FFFD}'));
-        assert_ne!(out.text, TITLE);
     }
 
     #[test]

@@ -55,8 +55,20 @@ pub struct Store {
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 impl Store {
-    /// Opens (creating if needed) and migrates the database at `path`.
+    /// Opens (creating if needed) and migrates the database at `path`. A new database (and a
+    /// missing directory for it) is created readable by its owner only (0600 / 0700); SQLite
+    /// gives its `-wal` and `-shm` files the database's mode.
     pub async fn open(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            let io = |e: std::io::Error| StoreError::Open {
+                path: path.to_path_buf(),
+                source: sqlx::Error::Io(e),
+            };
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+                crate::util::create_private_dir(dir).map_err(io)?;
+            }
+            crate::util::write_private(path, b"").map_err(io)?;
+        }
         let opts = SqliteConnectOptions::from_str("sqlite:")
             .map_err(|source| StoreError::Open {
                 path: path.to_path_buf(),

@@ -20,6 +20,7 @@ mod crash;
 mod crawl;
 mod daemon;
 mod fetch;
+mod hostile;
 mod findings;
 mod judge;
 mod mailing;

@@ -26,6 +26,7 @@ fn the_annotated_example_loads() {
     assert_eq!(s.schedule.report.source(), "0 8 * * 1");
     let smtp = s.smtp.expect("smtp section");
     assert_eq!((smtp.port, smtp.security), (587, SmtpSecurity::Starttls));
+    assert_eq!(smtp.password_credential.as_deref(), Some("smtp-password"));
     assert_eq!(s.recipients.departments["区财政局"], ["czj@example.gov.cn"]);
     assert_eq!(
         s.database.as_deref(),
@@ -96,4 +97,39 @@ fn bad_schedules_zones_and_addresses_name_their_keys() {
         assert!(msg.contains(key), "{key} not named: {msg}");
     }
     assert_eq!(err.problems().len(), 4);
+}
+
+#[test]
+fn the_password_from_a_systemd_credential_or_a_file_variable() {
+    use std::collections::HashMap;
+    use std::ffi::OsString;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("smtp-password"), "cred-pw\n").expect("write");
+    std::fs::write(dir.path().join("pw-file"), "file-pw").expect("write");
+    let env_of = |pairs: &[(&str, OsString)]| {
+        let map: HashMap<String, OsString> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        move |name: &str| map.get(name).cloned()
+    };
+
+    let (r, _d) = load(
+        "[smtp]\nhost = \"smtp.x.gov.cn\"\nuser = \"a@x.gov.cn\"\npassword_credential = \"smtp-password\"\nfrom = \"a@x.gov.cn\"\n",
+    );
+    let smtp = r.expect("loads").smtp.expect("smtp");
+    let env = env_of(&[("CREDENTIALS_DIRECTORY", dir.path().as_os_str().to_owned())]);
+    assert_eq!(smtp.password_from(env).expect("credential").as_deref(), Some("cred-pw"));
+    let err = smtp.password_from(env_of(&[])).expect_err("no credentials directory").to_string();
+    assert!(err.contains("CREDENTIALS_DIRECTORY"), "{err}");
+
+    let (r, _d) = load(
+        "[smtp]\nhost = \"smtp.x.gov.cn\"\nuser = \"a@x.gov.cn\"\npassword_env = \"GKWATCH_PW\"\nfrom = \"a@x.gov.cn\"\n",
+    );
+    let smtp = r.expect("loads").smtp.expect("smtp");
+    let file = dir.path().join("pw-file").into_os_string();
+    let env = env_of(&[("GKWATCH_PW_FILE", file.clone())]);
+    assert_eq!(smtp.password_from(env).expect("via _FILE").as_deref(), Some("file-pw"));
+    let env = env_of(&[("GKWATCH_PW_FILE", file), ("GKWATCH_PW", "env-pw".into())]);
+    assert_eq!(smtp.password_from(env).expect("env wins").as_deref(), Some("env-pw"));
+    let err = smtp.password_from(env_of(&[])).expect_err("unset").to_string();
+    assert!(err.contains("GKWATCH_PW_FILE"), "{err}");
 }

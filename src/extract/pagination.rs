@@ -108,16 +108,19 @@ fn trs_create_page_html(doc: &Html, ctx: PageContext<'_>) -> Option<PaginationFo
     None
 }
 
+/// `var countPage = 5` and the like: a name assigned a number in a script.
+static NUMBER_ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"([A-Za-z_$][\w$]*)\s*=\s*(\d+)").expect("static regex")
+});
+
 fn resolve_number(script: &str, token: &str) -> Option<u32> {
     if let Ok(n) = token.parse() {
         return Some(n);
     }
-    let re = Regex::new(&format!(
-        r"(?:var|let|const)?\s*\b{}\s*=\s*(\d+)",
-        regex::escape(token)
-    ))
-    .ok()?;
-    re.captures(script)?.get(1)?.as_str().parse().ok()
+    NUMBER_ASSIGNMENT
+        .captures_iter(script)
+        .find(|c| &c[1] == token)
+        .and_then(|c| c[2].parse().ok())
 }
 
 fn next_link(

@@ -263,6 +263,9 @@ pub struct CheckArgs {
     /// Date used for dates written without a year [default: today in Asia/Shanghai]
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub today: Option<NaiveDate>,
+    /// Allow a loopback, private or link-local address (a local try-out); refused by default
+    #[arg(long)]
+    pub allow_private: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -286,6 +289,9 @@ pub struct DiscoverArgs {
     /// Date used for dates written without a year [default: today in Asia/Shanghai]
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub today: Option<NaiveDate>,
+    /// Allow a loopback, private or link-local address (a local try-out); refused by default
+    #[arg(long)]
+    pub allow_private: bool,
 }
 
 #[derive(Debug, Args)]

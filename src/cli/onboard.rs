@@ -20,11 +20,12 @@ use crate::fetch::{self, Decoded, FetchRequest, Fetcher};
 pub const AUTO: &str = "auto";
 
 /// A page to look at: fetched (URL) or read (file), decoded, with the URL links resolve
-/// against.
+/// against. `allow_private` lifts the SSRF refusal of non-public addresses (`--allow-private`).
 async fn load_page(
     c: &Ctx,
     source: &str,
     base_url: Option<&Url>,
+    allow_private: bool,
 ) -> anyhow::Result<(Decoded, Url)> {
     if source.starts_with("http://") || source.starts_with("https://") {
         let url = Url::parse(source).with_context(|| format!("bad URL {source:?}"))?;
@@ -35,6 +36,8 @@ async fn load_page(
                 page: &page,
                 validators: None,
                 respect_robots: c.settings.crawl.respect_robots,
+                allow_private,
+                ca_file: None,
             })
             .await?;
         let body = fetched.body.context("empty answer")?;
@@ -163,7 +166,7 @@ fn print_table(out: &Extracted) -> anyhow::Result<()> {
 
 pub(super) async fn check(c: &Ctx, a: &CheckArgs) -> anyhow::Result<Exit> {
     let today = a.today.unwrap_or_else(district_today);
-    let (decoded, page_url) = load_page(c, &a.source, a.base_url.as_ref()).await?;
+    let (decoded, page_url) = load_page(c, &a.source, a.base_url.as_ref(), a.allow_private).await?;
     let profile: Arc<Profile> = if a.profile == AUTO {
         let Some(found) = discover(&decoded.text, &page_url, today) else {
             bail!("no list found on the page (an empty column, or a list built by JavaScript?)");
@@ -205,7 +208,7 @@ struct DiscoverOutput<'a> {
 
 pub(super) async fn discover_cmd(c: &Ctx, a: &DiscoverArgs) -> anyhow::Result<Exit> {
     let today = a.today.unwrap_or_else(district_today);
-    let (decoded, page_url) = load_page(c, &a.source, a.base_url.as_ref()).await?;
+    let (decoded, page_url) = load_page(c, &a.source, a.base_url.as_ref(), a.allow_private).await?;
     let Some(mut found) = discover(&decoded.text, &page_url, today) else {
         bail!(
             "no list found on {}: no repeated blocks that each carry a link and a date (an empty column, or a list built by JavaScript — try a json profile, see selectors/trs.toml)",

@@ -217,9 +217,11 @@ pub(super) async fn report(c: &Ctx, a: &ReportArgs) -> anyhow::Result<Exit> {
             None => Scope::Office,
         };
         let r = render(&data, &scope);
-        crate::util::write_private(path, r.html.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+        crate::util::write_private(path, r.html.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))?;
         if let Some(text) = &a.text {
-            crate::util::write_private(text, r.text.as_bytes()).with_context(|| format!("writing {}", text.display()))?;
+            crate::util::write_private(text, r.text.as_bytes())
+                .with_context(|| format!("writing {}", text.display()))?;
         }
         println!("{} → {}", r.subject, path.display());
     }

@@ -27,6 +27,15 @@ pub struct RawDepartment {
     /// Obey robots.txt (default true); a column may override.
     #[serde(default)]
     pub respect_robots: Option<bool>,
+    /// Let the columns reach loopback, private and other non-public addresses (default false:
+    /// refused, against SSRF); a column may override.
+    #[serde(default)]
+    pub allow_private: Option<bool>,
+    /// PEM file of CA certificates trusted, in addition to the system roots, for the columns'
+    /// requests (a site that omits its intermediate); relative to the targets file. A column
+    /// may name its own.
+    #[serde(default)]
+    pub ca_file: Option<String>,
     #[serde(default)]
     pub column: Vec<RawColumn>,
 }
@@ -53,6 +62,12 @@ pub struct RawColumn {
     pub enabled: bool,
     #[serde(default)]
     pub respect_robots: Option<bool>,
+    /// Overrides the department's `allow_private`.
+    #[serde(default)]
+    pub allow_private: Option<bool>,
+    /// Overrides the department's `ca_file`.
+    #[serde(default)]
+    pub ca_file: Option<String>,
 }
 
 fn default_kind() -> String {

@@ -56,6 +56,12 @@ pub struct Column {
     pub enabled: bool,
     /// The department's or column's own robots.txt choice; `None` follows the settings.
     pub respect_robots: Option<bool>,
+    /// May reach loopback, private and other non-public addresses (column's, else
+    /// department's `allow_private`; default false).
+    pub allow_private: bool,
+    /// Extra CA certificates for this column's requests (column's, else department's
+    /// `ca_file`), resolved against the targets file's directory and checked at load.
+    pub ca_file: Option<PathBuf>,
     /// The file that defines the column (for messages).
     pub file: PathBuf,
 }
@@ -149,8 +155,13 @@ pub(crate) fn load_targets(
                 },
             };
             let dept_robots = dept.respect_robots;
+            let dept_ca = check_ca_file(dept.ca_file.as_deref(), &dkey, &file_path, &mut p);
             for (ci, raw) in dept.column.iter().enumerate() {
                 let ckey = format!("{dkey}.column[{ci}] ({})", raw.id);
+                let ca_file = match raw.ca_file.as_deref() {
+                    Some(own) => check_ca_file(Some(own), &ckey, &file_path, &mut p),
+                    None => dept_ca.clone(),
+                };
                 if let Some(mut col) = compile_column(
                     raw,
                     &ckey,
@@ -186,6 +197,8 @@ pub(crate) fn load_targets(
                         }
                     }
                     col.file = file_path.clone();
+                    col.allow_private = raw.allow_private.or(dept.allow_private).unwrap_or(false);
+                    col.ca_file = ca_file;
                     targets.columns.push(col);
                 }
             }
@@ -312,8 +325,40 @@ fn compile_column(
         max_age_days: raw.max_age_days,
         enabled: raw.enabled,
         respect_robots: raw.respect_robots.or(dept_robots),
+        // Set by the caller, which knows the department and the file.
+        allow_private: false,
+        ca_file: None,
         file: PathBuf::new(),
     })
+}
+
+/// Resolves a `ca_file` against the targets file's directory and checks that it holds usable
+/// CA certificates; a problem names the file and the key (`{key}.ca_file`).
+fn check_ca_file(
+    raw: Option<&str>,
+    key: &str,
+    targets_file: &Path,
+    p: &mut Problems,
+) -> Option<PathBuf> {
+    let raw = raw?;
+    if raw.trim().is_empty() {
+        p.push(
+            format!("{key}.ca_file"),
+            "is empty: name a PEM file of CA certificates, or remove the key",
+        );
+        return None;
+    }
+    let path = targets_file
+        .parent()
+        .unwrap_or_else(|| Path::new(""))
+        .join(raw.trim());
+    match crate::fetch::tls::load_ca_file(&path) {
+        Ok(_) => Some(path),
+        Err(e) => {
+            p.push(format!("{key}.ca_file"), e.to_string());
+            None
+        }
+    }
 }
 
 fn parse_http_url(s: &str) -> Result<Url, String> {

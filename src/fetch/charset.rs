@@ -598,13 +598,23 @@ mod tests {
         assert_eq!(out.text, TITLE);
         // The reverse: GBK declared over UTF-8 bytes, in the header and in a meta tag.
         let out = decode(TITLE.as_bytes(), Some("text/html; charset=GBK"), None);
-        assert_eq!((out.source, out.encoding), (CharsetSource::Corrected, UTF_8));
+        assert_eq!(
+            (out.source, out.encoding),
+            (CharsetSource::Corrected, UTF_8)
+        );
         assert_eq!(out.text, TITLE);
         let page = format!("<meta charset=\"gb2312\"><p>{TITLE}</p>");
         let out = decode(page.as_bytes(), None, None);
-        assert_eq!((out.source, out.encoding), (CharsetSource::Corrected, UTF_8));
+        assert_eq!(
+            (out.source, out.encoding),
+            (CharsetSource::Corrected, UTF_8)
+        );
         // Bytes that fit neither keep the declaration, and the damage is reported.
-        let out = decode(b"\xE5\x8C\xBA\xFF\xFE", Some("text/html; charset=utf-8"), None);
+        let out = decode(
+            b"\xE5\x8C\xBA\xFF\xFE",
+            Some("text/html; charset=utf-8"),
+            None,
+        );
         assert_eq!((out.source, out.encoding), (CharsetSource::Header, UTF_8));
         assert!(out.had_errors);
     }

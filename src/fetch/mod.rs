@@ -1,16 +1,26 @@
-//! Fetching: one HTTP client for the whole crawl, polite per host, retrying what is worth
-//! retrying, reading bodies under a size cap and decoding them to text.
+//! Fetching: the crawl's HTTP clients, polite per host, retrying what is worth retrying,
+//! reading bodies under a size cap and decoding them to text.
+//!
+//! A reqwest client has one trust store and one resolver, so the [`Fetcher`] keeps one client
+//! per combination it has been asked for: guarded (SSRF checks, see [`ssrf`]) or allowed to
+//! reach private addresses, and with the system roots only or with a column's extra CA file
+//! (see [`tls`]). Clients are built on first use and kept for the run.
 
 pub mod charset;
 mod host;
 mod robots;
+pub mod ssrf;
+pub mod tls;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap, HeaderValue};
-use tokio::sync::Semaphore;
+use tokio::sync::{OnceCell, Semaphore};
 use tokio::time::Instant;
 use url::Url;
 
@@ -20,6 +30,7 @@ use crate::config::CrawlSettings;
 use crate::extract::PageRequest;
 use host::HostLimits;
 use robots::{ROBOTS_AGENT, RobotsCache, Rules};
+use ssrf::{DnsError, Guard, GuardedResolver, RedirectRefusal, Refusal, TooManyRedirects};
 
 /// HTTP validators from an earlier answer, for a conditional GET.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,6 +52,12 @@ pub struct FetchRequest<'a> {
     /// Send `If-None-Match` / `If-Modified-Since`; a 304 then means "unchanged".
     pub validators: Option<&'a Validators>,
     pub respect_robots: bool,
+    /// Let the request (and its redirects) reach loopback, private, link-local and other
+    /// non-public addresses: the column's `allow_private`, or `check --allow-private`.
+    pub allow_private: bool,
+    /// CA certificates (PEM) trusted in addition to the system roots, for this request only:
+    /// the column's `ca_file`.
+    pub ca_file: Option<&'a Path>,
 }
 
 /// A successful answer (2xx, or 304 for a conditional request).
@@ -71,8 +88,19 @@ pub enum FetchError {
     RobotsDisallowed { url: Url, reason: Option<String> },
     #[error("timed out: {url}")]
     Timeout { url: Url },
+    /// The host name does not resolve.
+    #[error("cannot resolve the host of {url}: {message}")]
+    Dns { url: Url, message: String },
     #[error("cannot connect to {url}: {message}")]
     Connect { url: Url, message: String },
+    /// The TLS handshake failed; `reason` is short and stable (`certificate expired`,
+    /// `unknown issuer`, `hostname mismatch`, …).
+    #[error("TLS handshake with {url} failed: {reason}")]
+    Tls { url: Url, reason: String },
+    /// SSRF protection: the URL, or a redirect hop, leads to a non-public address (or a
+    /// redirect leaves http(s)). Nothing was sent to that address.
+    #[error("refused {url}: {reason}")]
+    Refused { url: Url, reason: String },
     #[error("HTTP {status} from {url}")]
     Status { url: Url, status: u16 },
     #[error("body of {url} exceeds {limit} bytes")]
@@ -88,13 +116,15 @@ pub enum FetchError {
 }
 
 impl FetchError {
-    /// Whether trying again later may succeed (timeouts, connection errors, 5xx, 408, 429,
-    /// broken bodies). Robots, 4xx, size and redirect limits are final.
+    /// Whether trying again later may succeed (timeouts, DNS and connection errors, 5xx, 408,
+    /// 429, broken bodies). Robots, SSRF refusals, TLS failures (a certificate does not mend
+    /// itself within seconds), 4xx, size and redirect limits are final.
     pub fn is_transient(&self) -> bool {
         match self {
-            FetchError::Timeout { .. } | FetchError::Connect { .. } | FetchError::Body { .. } => {
-                true
-            }
+            FetchError::Timeout { .. }
+            | FetchError::Dns { .. }
+            | FetchError::Connect { .. }
+            | FetchError::Body { .. } => true,
             FetchError::Status { status, .. } => *status >= 500 || *status == 408 || *status == 429,
             _ => false,
         }
@@ -105,7 +135,10 @@ impl FetchError {
         match self {
             FetchError::RobotsDisallowed { .. } => "robots",
             FetchError::Timeout { .. } => "timeout",
+            FetchError::Dns { .. } => "dns",
             FetchError::Connect { .. } => "connect",
+            FetchError::Tls { .. } => "tls",
+            FetchError::Refused { .. } => "refused",
             FetchError::Status { .. } => "http_status",
             FetchError::TooLarge { .. } => "too_large",
             FetchError::TooManyRedirects { .. } => "redirects",
@@ -122,6 +155,47 @@ impl FetchError {
             _ => None,
         }
     }
+
+    /// A short reason for a column's state detail, as in `unreachable (tls: certificate
+    /// expired)`: `dns`, `connect`, `timeout`, `tls: …`, `http 503`, and for refusals the
+    /// whole refusal (`private address 127.0.0.1 (loopback) refused (set allow_private = true
+    /// for this column)`).
+    pub fn reason(&self) -> String {
+        match self {
+            FetchError::Tls { reason, .. } => format!("tls: {reason}"),
+            FetchError::Status { status, .. } => format!("http {status}"),
+            FetchError::Refused { reason, .. } => reason.clone(),
+            FetchError::RobotsDisallowed {
+                reason: Some(reason),
+                ..
+            } => format!("robots: {reason}"),
+            FetchError::TooLarge { limit, .. } => format!("too large (over {limit} bytes)"),
+            FetchError::TooManyRedirects { .. } => "too many redirects".into(),
+            other => other.kind().to_string(),
+        }
+    }
+
+    /// Whether the column is `blocked` (we chose not to fetch: robots.txt, SSRF refusal)
+    /// rather than `unreachable`.
+    pub fn is_blocked(&self) -> bool {
+        matches!(
+            self,
+            FetchError::RobotsDisallowed { .. } | FetchError::Refused { .. }
+        )
+    }
+
+    /// Whether the host could not be reached at all (as opposed to answering badly): a
+    /// robots.txt failing this way is reported as the column's own failure.
+    fn is_unreachable_host(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Dns { .. }
+                | FetchError::Connect { .. }
+                | FetchError::Timeout { .. }
+                | FetchError::Tls { .. }
+                | FetchError::Refused { .. }
+        )
+    }
 }
 
 /// A failed fetch, with what it cost.
@@ -134,14 +208,97 @@ pub struct FetchFailure {
     pub elapsed: Duration,
 }
 
-/// The crawl's HTTP client.
+/// The crawl's HTTP clients and politeness state.
 #[derive(Debug)]
 pub struct Fetcher {
-    client: reqwest::Client,
+    clients: Clients,
+    guard: Guard,
     settings: CrawlSettings,
     global: Arc<Semaphore>,
     hosts: HostLimits,
     robots: RobotsCache,
+    /// Origins whose robots.txt could not be fetched because the host is unreachable (DNS,
+    /// connect, timeout, TLS, refused), with the error and the attempts it took. Their
+    /// columns report that error, not "robots.txt disallows".
+    robots_unreachable: Mutex<HashMap<String, (FetchError, u32)>>,
+}
+
+/// Which client a request needs.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct ClientKey {
+    allow_private: bool,
+    ca_file: Option<PathBuf>,
+}
+
+/// The clients built so far: at most 2 × (1 + the number of distinct CA files).
+#[derive(Debug)]
+struct Clients {
+    settings: CrawlSettings,
+    guard: Guard,
+    built: Mutex<HashMap<ClientKey, Arc<OnceCell<reqwest::Client>>>>,
+}
+
+impl Clients {
+    /// The client for the key, built on first use, once however many columns ask at the
+    /// same time. Building reads the system roots and the CA file (some 30 ms), so it runs on
+    /// the blocking pool, not on a runtime worker. A failed build is not kept: the next request
+    /// tries again and reports the error again.
+    async fn get(
+        &self,
+        allow_private: bool,
+        ca_file: Option<&Path>,
+    ) -> Result<reqwest::Client, FetchError> {
+        let key = ClientKey {
+            allow_private,
+            ca_file: ca_file.map(Path::to_path_buf),
+        };
+        let cell = {
+            let mut built = self.built.lock().unwrap_or_else(|e| e.into_inner());
+            built.entry(key.clone()).or_default().clone()
+        };
+        cell.get_or_try_init(|| async {
+            let (settings, guard) = (self.settings.clone(), self.guard.clone());
+            tokio::task::spawn_blocking(move || build_client(&settings, &guard, &key))
+                .await
+                .map_err(|e| FetchError::Client(format!("building the HTTP client: {e}")))?
+        })
+        .await
+        .cloned()
+    }
+}
+
+fn build_client(
+    settings: &CrawlSettings,
+    guard: &Guard,
+    key: &ClientKey,
+) -> Result<reqwest::Client, FetchError> {
+    let guarded = !key.allow_private;
+    let mut builder = reqwest::Client::builder()
+        .user_agent(user_agent(settings.contact.as_deref()))
+        .connect_timeout(settings.connect_timeout())
+        .timeout(settings.timeout())
+        .read_timeout(settings.read_timeout())
+        .redirect(ssrf::redirect_policy(
+            settings.max_redirects,
+            guarded.then(|| guard.clone()),
+        ))
+        // Every client resolves through ours: typed DNS errors, and for guarded clients only
+        // public addresses reach the connector (DNS rebinding included).
+        .dns_resolver(GuardedResolver { guarded })
+        // A proxy from the environment would resolve names itself, past the resolver's check.
+        .no_proxy()
+        .gzip(true)
+        .brotli(true)
+        .deflate(true);
+    if let Some(path) = &key.ca_file {
+        let certs =
+            tls::load_ca_file(path).map_err(|e| FetchError::Client(format!("ca_file {e}")))?;
+        // Added to the system roots, never instead of them, and only in this client.
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder
+        .build()
+        .map_err(|e| FetchError::Client(error_chain(&e)))
 }
 
 /// The User-Agent: who we are and how to reach whoever runs us.
@@ -156,22 +313,45 @@ pub fn user_agent(contact: Option<&str>) -> String {
 }
 
 impl Fetcher {
-    /// A client configured from the crawl settings.
+    /// A fetcher configured from the crawl settings.
     pub fn new(settings: &CrawlSettings) -> Result<Fetcher, FetchError> {
-        let client = reqwest::Client::builder()
-            .user_agent(user_agent(settings.contact.as_deref()))
-            .connect_timeout(settings.connect_timeout())
-            .timeout(settings.timeout())
-            .read_timeout(settings.read_timeout())
-            .redirect(reqwest::redirect::Policy::limited(settings.max_redirects))
-            .no_proxy()
-            .gzip(true)
-            .brotli(true)
-            .deflate(true)
-            .build()
-            .map_err(|e| FetchError::Client(error_chain(&e)))?;
+        Fetcher::build(settings, Arc::from(Vec::new()))
+    }
+
+    /// Test-only: a fetcher that treats the given socket addresses (IP literal and port) as
+    /// public, so a test server on loopback can stand in for a public site while every other
+    /// private address stays refused. Not reachable from any configuration file.
+    #[doc(hidden)]
+    pub fn with_public_test_addrs(
+        settings: &CrawlSettings,
+        addrs: &[SocketAddr],
+    ) -> Result<Fetcher, FetchError> {
+        Fetcher::build(settings, Arc::from(addrs.to_vec()))
+    }
+
+    fn build(
+        settings: &CrawlSettings,
+        test_addrs: Arc<[SocketAddr]>,
+    ) -> Result<Fetcher, FetchError> {
+        let guard = Guard::new(test_addrs);
+        // The common client is built now, so a broken TLS set-up shows before the crawl.
+        let common = ClientKey {
+            allow_private: false,
+            ca_file: None,
+        };
+        let client = build_client(settings, &guard, &common)?;
+        let clients = Clients {
+            settings: settings.clone(),
+            guard: guard.clone(),
+            built: Mutex::new(HashMap::from([(
+                common,
+                Arc::new(OnceCell::new_with(Some(client))),
+            )])),
+        };
         Ok(Fetcher {
-            client,
+            clients,
+            guard,
+            robots_unreachable: Mutex::new(HashMap::new()),
             settings: settings.clone(),
             global: Arc::new(Semaphore::new(settings.concurrency.max(1))),
             hosts: HostLimits::new(settings.per_host, settings.min_delay()),
@@ -179,7 +359,8 @@ impl Fetcher {
         })
     }
 
-    /// Fetches one page: robots check, politeness, retries with backoff, size cap, decoding.
+    /// Fetches one page: SSRF check, robots check, politeness, retries with backoff, size
+    /// cap, decoding.
     pub async fn fetch(&self, req: FetchRequest<'_>) -> Result<Fetched, FetchFailure> {
         let started = Instant::now();
         let url = &req.page.url;
@@ -188,9 +369,25 @@ impl Fetcher {
             attempts,
             elapsed: started.elapsed(),
         };
+        // Before anything is sent, robots.txt included: an IP literal never reaches the
+        // resolver that guards host names.
+        if !req.allow_private
+            && let Err(refusal) = self.guard.check_url(url)
+        {
+            return Err(fail(refused(url, &refusal), 0));
+        }
+        let client = self
+            .clients
+            .get(req.allow_private, req.ca_file)
+            .await
+            .map_err(|e| fail(e, 0))?;
         if req.respect_robots {
-            let rules = self.robots_for(url).await;
+            let key = robots_key(url, &req);
+            let rules = self.robots_for(&client, url, &key).await;
             if !rules.allows(url) {
+                if let Some((error, attempts)) = self.robots_failure(&key) {
+                    return Err(fail(error, attempts));
+                }
                 let reason = match &*rules {
                     Rules::DisallowAll { reason } => Some(reason.clone()),
                     _ => None,
@@ -208,7 +405,7 @@ impl Fetcher {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let outcome = self.attempt(&host, req).await;
+            let outcome = self.attempt(&client, &host, req).await;
             let (error, retry_after) = match outcome {
                 Ok(mut fetched) => {
                     fetched.attempts = attempt;
@@ -237,6 +434,7 @@ impl Fetcher {
     /// One attempt; on failure, the error and any `Retry-After` the server sent.
     async fn attempt(
         &self,
+        client: &reqwest::Client,
         host: &str,
         req: FetchRequest<'_>,
     ) -> Result<Fetched, (FetchError, Option<Duration>)> {
@@ -244,8 +442,8 @@ impl Fetcher {
         let _host_slot = self.hosts.acquire(host).await;
         let _global_slot = self.global.acquire().await.ok();
         let mut builder = match &req.page.form {
-            Some(form) => self.client.post(url.clone()).form(form),
-            None => self.client.get(url.clone()),
+            Some(form) => client.post(url.clone()).form(form),
+            None => client.get(url.clone()),
         };
         if let Some(v) = req.validators {
             if let Some(etag) = &v.etag {
@@ -306,12 +504,12 @@ impl Fetcher {
         })
     }
 
-    /// The robots.txt rules for `url`'s origin, fetched once per run.
-    async fn robots_for(&self, url: &Url) -> Arc<Rules> {
-        let origin = url.origin().ascii_serialization();
-        let cell = self.robots.cell(&origin);
+    /// The robots.txt rules for `url`'s origin, fetched once per run and client
+    /// ([`robots_key`]) with the page's own client (same SSRF and CA rules).
+    async fn robots_for(&self, client: &reqwest::Client, url: &Url, key: &str) -> Arc<Rules> {
+        let cell = self.robots.cell(key);
         cell.get_or_init(|| async {
-            let rules = self.fetch_robots(url).await;
+            let rules = self.fetch_robots(client, url, key).await;
             if let (Some(delay), Some(host)) = (rules.crawl_delay(), url.host_str()) {
                 // A Crawl-delay over a minute would stall a whole crawl: cap it.
                 let gap = Duration::from_secs_f32(delay.clamp(0.0, 60.0));
@@ -323,7 +521,16 @@ impl Fetcher {
         .clone()
     }
 
-    async fn fetch_robots(&self, url: &Url) -> Rules {
+    /// Why the robots.txt under `key` could not be fetched, if its host was unreachable.
+    fn robots_failure(&self, key: &str) -> Option<(FetchError, u32)> {
+        let failures = self
+            .robots_unreachable
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        failures.get(key).cloned()
+    }
+
+    async fn fetch_robots(&self, client: &reqwest::Client, url: &Url, key: &str) -> Rules {
         let Ok(robots_url) = url.join("/robots.txt") else {
             return Rules::AllowAll;
         };
@@ -333,11 +540,14 @@ impl Fetcher {
             page: &page,
             validators: None,
             respect_robots: false,
+            // The client carries the SSRF and CA choices; these fields pick no client here.
+            allow_private: false,
+            ca_file: None,
         };
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.attempt(&host, req).await {
+            match self.attempt(client, &host, req).await {
                 Ok(fetched) => {
                     let text = fetched.body.map(|b| b.text).unwrap_or_default();
                     return Rules::from_response(ROBOTS_AGENT, fetched.status, text.as_bytes());
@@ -350,6 +560,12 @@ impl Fetcher {
                 }
                 Err((error, _)) => {
                     tracing::warn!(url = %robots_url, %error, "robots.txt unavailable: skipping the host this run");
+                    if error.is_unreachable_host() {
+                        self.robots_unreachable
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .insert(key.to_string(), (error.clone(), attempt));
+                    }
                     return Rules::DisallowAll {
                         reason: format!("robots.txt unavailable: {error}"),
                     };
@@ -357,6 +573,19 @@ impl Fetcher {
             }
         }
     }
+}
+
+/// Where an origin's robots.txt is cached: per origin and client, so a column that may not
+/// reach an address (or lacks a CA) cannot decide robots.txt for one that may (or has it).
+fn robots_key(url: &Url, req: &FetchRequest<'_>) -> String {
+    format!(
+        "{} private={} ca={}",
+        url.origin().ascii_serialization(),
+        req.allow_private,
+        req.ca_file
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
+    )
 }
 
 /// Exponential backoff with full jitter: a random wait in [base·2^(n-1) / 2, base·2^(n-1)].
@@ -420,12 +649,59 @@ async fn read_capped(
     }
 }
 
+/// The first error of type `T` in `e`'s source chain (io errors opened: their `source` skips
+/// the error they wrap).
+fn find_in_chain<'a, T: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if let Some(found) = err.downcast_ref::<T>() {
+            return Some(found);
+        }
+        if let Some(found) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            .and_then(|inner| find_in_chain::<T>(inner))
+        {
+            return Some(found);
+        }
+        next = err.source();
+    }
+    None
+}
+
+fn refused(url: &Url, refusal: &dyn std::fmt::Display) -> FetchError {
+    FetchError::Refused {
+        url: url.clone(),
+        reason: refusal.to_string(),
+    }
+}
+
+/// Sorts a failed request into a [`FetchError`]: our own refusals first (they travel inside
+/// reqwest's connect and redirect errors), then TLS, timeouts, redirects, DNS, connect.
 fn classify(url: &Url, e: &reqwest::Error) -> FetchError {
+    if let Some(r) = find_in_chain::<RedirectRefusal>(e) {
+        return refused(url, r);
+    }
+    if let Some(r) = find_in_chain::<Refusal>(e) {
+        return refused(url, r);
+    }
     let url = url.clone();
-    if e.is_timeout() {
+    if let Some(tls_error) = find_in_chain::<rustls::Error>(e) {
+        FetchError::Tls {
+            url,
+            reason: tls::tls_reason(tls_error),
+        }
+    } else if e.is_timeout() {
         FetchError::Timeout { url }
-    } else if e.is_redirect() {
+    } else if e.is_redirect() || find_in_chain::<TooManyRedirects>(e).is_some() {
         FetchError::TooManyRedirects { url }
+    } else if find_in_chain::<DnsError>(e).is_some() {
+        FetchError::Dns {
+            url,
+            message: error_chain(e),
+        }
     } else if e.is_connect() {
         FetchError::Connect {
             url,
@@ -493,6 +769,49 @@ mod tests {
         );
         h.insert(header::RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn errors_are_found_inside_io_errors() {
+        let tls = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let io = std::io::Error::new(std::io::ErrorKind::InvalidData, tls);
+        let found = find_in_chain::<rustls::Error>(&io).map(tls::tls_reason);
+        assert_eq!(found.as_deref(), Some("unknown issuer"));
+    }
+
+    #[test]
+    fn reasons_are_short_and_stable() {
+        let url = Url::parse("https://a.gov.cn/").expect("url");
+        let tls = FetchError::Tls {
+            url: url.clone(),
+            reason: "certificate expired".into(),
+        };
+        assert_eq!(tls.reason(), "tls: certificate expired");
+        assert!(!tls.is_transient());
+        assert_eq!(
+            FetchError::Status {
+                url: url.clone(),
+                status: 503
+            }
+            .reason(),
+            "http 503"
+        );
+        let dns = FetchError::Dns {
+            url: url.clone(),
+            message: "x".into(),
+        };
+        assert_eq!(dns.reason(), "dns");
+        assert!(dns.is_transient());
+        assert_eq!(FetchError::Timeout { url: url.clone() }.reason(), "timeout");
+        let refused = FetchError::Refused {
+            url,
+            reason: "private address 10.0.0.1 (private) refused".into(),
+        };
+        assert!(refused.is_blocked() && !refused.is_transient());
+        assert_eq!(
+            refused.reason(),
+            "private address 10.0.0.1 (private) refused"
+        );
     }
 
     #[test]

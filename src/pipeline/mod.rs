@@ -283,6 +283,25 @@ async fn crawl_column(
     }
 }
 
+/// The state a column ends in when its page could not be fetched, and a short reason:
+/// `blocked` when we chose not to fetch (robots.txt, a private address), `extraction_failed`
+/// when the server sent something unusable (too large, cut off: never read as a short list),
+/// `unreachable` otherwise (dns, connect, timeout, tls, http status, redirects).
+fn failure_state(e: &FetchError) -> (ColumnState, String) {
+    let state = if e.is_blocked() {
+        ColumnState::Blocked
+    } else if matches!(e, FetchError::TooLarge { .. } | FetchError::Body { .. }) {
+        ColumnState::ExtractionFailed
+    } else {
+        ColumnState::Unreachable
+    };
+    let reason = match e {
+        FetchError::Body { .. } => "partial body".to_string(),
+        other => other.reason(),
+    };
+    (state, reason)
+}
+
 /// Fetches a column's first page and looks for its list.
 async fn discover_first_page(
     col: &Column,
@@ -300,6 +319,8 @@ async fn discover_first_page(
             page: &request,
             validators: None,
             respect_robots: opts.obeys_robots(col),
+            allow_private: col.allow_private,
+            ca_file: col.ca_file.as_deref(),
         })
         .await;
     let record = page_record(&request, "list", &fetched);
@@ -360,13 +381,7 @@ async fn crawl_auto(
         (None, Some((_, crawl))) => Ok(crawl),
         (None, None) => {
             let (state, detail) = match &fetched {
-                Err(failure) => (
-                    match failure.error {
-                        FetchError::RobotsDisallowed { .. } => ColumnState::Blocked,
-                        _ => ColumnState::Unreachable,
-                    },
-                    failure.error.to_string(),
-                ),
+                Err(failure) => failure_state(&failure.error),
                 Ok(f)
                     if f.body
                         .as_ref()
@@ -410,17 +425,16 @@ async fn crawl_page(
             page: &request,
             validators: None,
             respect_robots: opts.obeys_robots(col),
+            allow_private: col.allow_private,
+            ca_file: col.ca_file.as_deref(),
         })
         .await;
     let record = page_record(&request, "list", &fetched);
     let (state, detail) = match &fetched {
-        Err(failure) => (
-            match failure.error {
-                FetchError::RobotsDisallowed { .. } => ColumnState::Blocked,
-                _ => ColumnState::Unreachable,
-            },
-            Some(failure.error.to_string()),
-        ),
+        Err(failure) => {
+            let (state, detail) = failure_state(&failure.error);
+            (state, Some(detail))
+        }
         Ok(f) => {
             let text = f.body.as_ref().map(|b| b.text.as_str()).unwrap_or("");
             if extract::is_blank_page(text) {
@@ -484,21 +498,27 @@ async fn crawl_list(
                 page: &request,
                 validators: conditional,
                 respect_robots: opts.obeys_robots(col),
+                allow_private: col.allow_private,
+                ca_file: col.ca_file.as_deref(),
             })
             .await;
         log.push(page_record(&request, "list", &fetched));
         let fetched = match fetched {
             Ok(f) => f,
             Err(failure) => {
+                let (failed, why) = failure_state(&failure.error);
                 if page_index == 0 {
-                    state = Some(match failure.error {
-                        FetchError::RobotsDisallowed { .. } => ColumnState::Blocked,
-                        _ => ColumnState::Unreachable,
-                    });
+                    state = Some(failed);
                 } else {
+                    // Earlier pages were read: their items are kept, the column is read again
+                    // in full next time.
                     complete = false;
                 }
-                detail = Some(format!("list page {}: {}", page_index + 1, failure.error));
+                detail = Some(format!(
+                    "list page {}: {why} ({})",
+                    page_index + 1,
+                    failure.error
+                ));
                 break;
             }
         };
@@ -521,6 +541,18 @@ async fn crawl_list(
             },
         );
         empty_marker |= page.empty_marker;
+        // A firewall's challenge answered with 200 instead of the list: blocked, not broken.
+        if page_index == 0
+            && page.items.is_empty()
+            && !page.empty_marker
+            && extract::is_waf_challenge(html)
+        {
+            state = Some(ColumnState::Blocked);
+            detail = Some(
+                "waf: a firewall's challenge page (安全验证) answered instead of the list".into(),
+            );
+            break;
+        }
         let on_page = page.items.len();
         let mut fresh_on_page = 0;
         for item in page.items {
@@ -622,6 +654,8 @@ async fn read_details(
                     page: &page,
                     validators: None,
                     respect_robots: opts.obeys_robots(col),
+                    allow_private: col.allow_private,
+                    ca_file: col.ca_file.as_deref(),
                 })
                 .await;
             log.push(page_record(&page, "detail", &fetched));

@@ -1271,7 +1271,8 @@ impl SimSite {
         for dept in &self.departments {
             let _ = write!(
                 out,
-                "\n[[department]]\nname = {}\naliases = [{}]\nsite = {}\n",
+                // The simulated site serves on loopback: its columns must be let through.
+                "\n[[department]]\nname = {}\naliases = [{}]\nsite = {}\nallow_private = true\n",
                 toml_str(&dept.name),
                 dept.aliases
                     .iter()

@@ -196,6 +196,7 @@ async fn discover_and_check_auto_through_the_binary() {
     let out = run(vec![
         "discover".into(),
         url.to_string(),
+        "--allow-private".into(),
         "--format".into(),
         "json".into(),
         "--today".into(),
@@ -225,6 +226,7 @@ async fn discover_and_check_auto_through_the_binary() {
     let out = run(vec![
         "discover".into(),
         url.to_string(),
+        "--allow-private".into(),
         "--name".into(),
         "sfj_table".into(),
         "--today".into(),
@@ -240,6 +242,7 @@ async fn discover_and_check_auto_through_the_binary() {
     let out = run(vec![
         "check".into(),
         url.to_string(),
+        "--allow-private".into(),
         "--profile".into(),
         "auto".into(),
         "--format".into(),
@@ -263,7 +266,12 @@ async fn discover_and_check_auto_through_the_binary() {
     let blank = demo
         .server
         .url(&demo.site.column("jyj-zsxx").expect("blank").path);
-    let out = run(vec!["discover".into(), blank.to_string()]).await;
+    let out = run(vec![
+        "discover".into(),
+        blank.to_string(),
+        "--allow-private".into(),
+    ])
+    .await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no list found"));
 }
@@ -280,7 +288,7 @@ async fn a_json_api_column_is_read_through_its_pages() {
     std::fs::write(
         &targets,
         format!(
-            "[[department]]\nname = \"区人社局\"\nsite = \"{}\"\n[[department.column]]\nid = \"rsj-api\"\nname = \"就业创业（目录）\"\nurl = \"gkmlpt/api/all/rsj-jycy?page=1&sid=220802\"\nprofile = \"gkmlpt_api\"\n",
+            "[[department]]\nname = \"区人社局\"\nsite = \"{}\"\nallow_private = true\n[[department.column]]\nid = \"rsj-api\"\nname = \"就业创业（目录）\"\nurl = \"gkmlpt/api/all/rsj-jycy?page=1&sid=220802\"\nprofile = \"gkmlpt_api\"\n",
             demo.server.origin
         ),
     )

@@ -115,6 +115,7 @@ async fn check_reads_a_live_gbk_page_and_its_pagination() {
     let mut cmd = gkwatch();
     cmd.args([
         "check",
+        "--allow-private",
         "--format",
         "json",
         "--profile",

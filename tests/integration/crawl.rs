@@ -193,7 +193,7 @@ async fn robots_disallowed_column_is_blocked_and_never_requested() {
     std::fs::write(
         &targets,
         format!(
-            "[[department]]\nname = \"区档案馆\"\nsite = \"{}\"\n[[department.column]]\nid = \"dag-x\"\nname = \"内部\"\nurl = \"private/list.html\"\nprofile = \"trs_list\"\n",
+            "[[department]]\nname = \"区档案馆\"\nsite = \"{}\"\nallow_private = true\n[[department.column]]\nid = \"dag-x\"\nname = \"内部\"\nurl = \"private/list.html\"\nprofile = \"trs_list\"\n",
             demo.server.origin
         ),
     )

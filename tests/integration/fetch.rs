@@ -127,6 +127,9 @@ async fn get_page(
             page: &page,
             validators: None,
             respect_robots: true,
+            // The test server is on 127.0.0.1.
+            allow_private: true,
+            ca_file: None,
         })
         .await
 }
@@ -233,6 +236,9 @@ async fn conditional_get_gzip_user_agent_and_forms() {
             page: &page,
             validators: Some(&v),
             respect_robots: true,
+            // The test server is on 127.0.0.1.
+            allow_private: true,
+            ca_file: None,
         })
         .await
         .expect("304");
@@ -265,6 +271,9 @@ async fn conditional_get_gzip_user_agent_and_forms() {
             page: &page,
             validators: None,
             respect_robots: true,
+            // The test server is on 127.0.0.1.
+            allow_private: true,
+            ca_file: None,
         })
         .await
         .expect("post");

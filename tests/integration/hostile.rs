@@ -9,7 +9,8 @@ async fn database_and_reports_are_private() {
     let db = dir.path().join("new-dir").join("g.db");
     let store = gkwatch::store::Store::open(&db).await.expect("store");
     store.close().await;
-    let mode = |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+    let mode =
+        |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
     assert_eq!(mode(&db), 0o600);
     assert_eq!(mode(db.parent().expect("dir")), 0o700);
     let report = dir.path().join("report.html");

@@ -107,8 +107,10 @@ fn the_password_from_a_systemd_credential_or_a_file_variable() {
     std::fs::write(dir.path().join("smtp-password"), "cred-pw\n").expect("write");
     std::fs::write(dir.path().join("pw-file"), "file-pw").expect("write");
     let env_of = |pairs: &[(&str, OsString)]| {
-        let map: HashMap<String, OsString> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let map: HashMap<String, OsString> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         move |name: &str| map.get(name).cloned()
     };
 
@@ -117,8 +119,14 @@ fn the_password_from_a_systemd_credential_or_a_file_variable() {
     );
     let smtp = r.expect("loads").smtp.expect("smtp");
     let env = env_of(&[("CREDENTIALS_DIRECTORY", dir.path().as_os_str().to_owned())]);
-    assert_eq!(smtp.password_from(env).expect("credential").as_deref(), Some("cred-pw"));
-    let err = smtp.password_from(env_of(&[])).expect_err("no credentials directory").to_string();
+    assert_eq!(
+        smtp.password_from(env).expect("credential").as_deref(),
+        Some("cred-pw")
+    );
+    let err = smtp
+        .password_from(env_of(&[]))
+        .expect_err("no credentials directory")
+        .to_string();
     assert!(err.contains("CREDENTIALS_DIRECTORY"), "{err}");
 
     let (r, _d) = load(
@@ -127,9 +135,18 @@ fn the_password_from_a_systemd_credential_or_a_file_variable() {
     let smtp = r.expect("loads").smtp.expect("smtp");
     let file = dir.path().join("pw-file").into_os_string();
     let env = env_of(&[("GKWATCH_PW_FILE", file.clone())]);
-    assert_eq!(smtp.password_from(env).expect("via _FILE").as_deref(), Some("file-pw"));
+    assert_eq!(
+        smtp.password_from(env).expect("via _FILE").as_deref(),
+        Some("file-pw")
+    );
     let env = env_of(&[("GKWATCH_PW_FILE", file), ("GKWATCH_PW", "env-pw".into())]);
-    assert_eq!(smtp.password_from(env).expect("env wins").as_deref(), Some("env-pw"));
-    let err = smtp.password_from(env_of(&[])).expect_err("unset").to_string();
+    assert_eq!(
+        smtp.password_from(env).expect("env wins").as_deref(),
+        Some("env-pw")
+    );
+    let err = smtp
+        .password_from(env_of(&[]))
+        .expect_err("unset")
+        .to_string();
     assert!(err.contains("GKWATCH_PW_FILE"), "{err}");
 }

@@ -61,7 +61,16 @@ fn unreachable(col: &ColumnFacts, opts: &EvaluateOptions) -> Option<Finding> {
     let last = failing.first()?;
     let since = failing.last().map(|c| c.at.clone());
     let reason = last.detail.clone().unwrap_or_default();
-    let blocked = last.state == ColumnState::Blocked;
+    // Why it failed, in the words of the detail the crawl recorded.
+    let cause = if last.state != ColumnState::Blocked {
+        "无法访问"
+    } else if reason.contains("waf:") {
+        "被网站防火墙拦截"
+    } else if reason.contains("private address") || reason.contains("refused") {
+        "网址指向内网地址，已拒绝访问"
+    } else {
+        "被 robots.txt 禁止"
+    };
     Some(Finding {
         key: format!("unreachable_column:{}", col.id),
         kind: FindingKind::UnreachableColumn,
@@ -74,11 +83,7 @@ fn unreachable(col: &ColumnFacts, opts: &EvaluateOptions) -> Option<Finding> {
             col.department,
             column_label(col),
             failing.len(),
-            if blocked {
-                "被 robots.txt 禁止"
-            } else {
-                "无法访问"
-            },
+            cause,
             reason
         ),
         evidence: json!({

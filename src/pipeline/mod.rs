@@ -542,15 +542,16 @@ async fn crawl_list(
         );
         empty_marker |= page.empty_marker;
         // A firewall's challenge answered with 200 instead of the list: blocked, not broken.
-        if page_index == 0
-            && page.items.is_empty()
-            && !page.empty_marker
-            && extract::is_waf_challenge(html)
-        {
-            state = Some(ColumnState::Blocked);
-            detail = Some(
-                "waf: a firewall's challenge page (安全验证) answered instead of the list".into(),
-            );
+        // On a later page, what was read is kept and the column is read in full next time.
+        if page.items.is_empty() && !page.empty_marker && extract::is_waf_challenge(html) {
+            let why = "waf: a firewall's challenge page (安全验证) answered instead of the list";
+            if page_index == 0 {
+                state = Some(ColumnState::Blocked);
+                detail = Some(why.into());
+            } else {
+                complete = false;
+                detail = Some(format!("list page {}: {why}", page_index + 1));
+            }
             break;
         }
         let on_page = page.items.len();

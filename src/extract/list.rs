@@ -249,7 +249,6 @@ fn item_date(
     }
 }
 
-
 /// Whether the page's visible text says the column is empty.
 pub(super) fn has_empty_marker(doc: &Html, profile: &Profile) -> bool {
     let Some(body) = doc.select(&BODY).next() else {

@@ -109,9 +109,8 @@ fn trs_create_page_html(doc: &Html, ctx: PageContext<'_>) -> Option<PaginationFo
 }
 
 /// `var countPage = 5` and the like: a name assigned a number in a script.
-static NUMBER_ASSIGNMENT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"([A-Za-z_$][\w$]*)\s*=\s*(\d+)").expect("static regex")
-});
+static NUMBER_ASSIGNMENT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"([A-Za-z_$][\w$]*)\s*=\s*(\d+)").expect("static regex"));
 
 fn resolve_number(script: &str, token: &str) -> Option<u32> {
     if let Ok(n) = token.parse() {

@@ -72,7 +72,10 @@ mod tests {
 
     #[test]
     fn control_characters_and_huge_titles() {
-        assert_eq!(normalize_space("区财\u{0}政\u{1b}[31m局\u{7f}\u{85}"), "区财政[31m局");
+        assert_eq!(
+            normalize_space("区财\u{0}政\u{1b}[31m局\u{7f}\u{85}"),
+            "区财政[31m局"
+        );
         let huge = "长".repeat(10_000_000 / 3);
         let t = choose_title(&huge, None);
         assert_eq!(t.chars().count(), MAX_TITLE_CHARS + 1);

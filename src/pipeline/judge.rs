@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::calendar::Calendar;
 use crate::catalog::Catalog;
-use crate::classify::{ColumnPrior, Match, classify, fingerprint};
+use crate::classify::{Classifier, ColumnPrior, Match, fingerprint};
 use crate::evaluate::{EvaluateOptions, Finding};
 use crate::store::{FindingsSync, Store};
 
@@ -40,6 +40,7 @@ pub async fn evaluate(
             .iter()
             .map(|c| (c.id.as_str(), c.categories.as_slice()))
             .collect();
+        let classifier = Classifier::new(catalog);
         let items = store.items_to_classify().await?;
         let updates: Vec<(i64, Vec<Match>)> = items
             .iter()
@@ -48,7 +49,7 @@ pub async fn evaluate(
                     id: &i.column_id,
                     categories: cats,
                 });
-                (i.id, classify(&i.title, prior, catalog).matched)
+                (i.id, classifier.classify(&i.title, prior).matched)
             })
             .collect();
         reclassified = updates.len();

@@ -5,6 +5,7 @@
 //! transaction.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -12,7 +13,7 @@ use futures::StreamExt;
 use tokio::time::Instant;
 
 use crate::catalog::Catalog;
-use crate::classify::{ColumnPrior, classify};
+use crate::classify::{Classifier, ColumnPrior};
 use crate::config::{Column, ColumnKind, Targets, compile_spec};
 use crate::extract::discover::{Discovery, discover};
 use crate::extract::{self, ListItem, PageContext, PageRequest, Profile};
@@ -133,6 +134,7 @@ pub async fn crawl(
     // run side by side in this task: a saver waiting for the database never stops the
     // readers (which would hold their own connections and starve it), and readers that run
     // ahead wait on the bounded channel holding no connection.
+    let classifier = &Classifier::new(catalog);
     let parallel = opts.parallel_columns.max(1);
     let (done_tx, mut done_rx) = tokio::sync::mpsc::channel(parallel);
     let readers = async move {
@@ -140,7 +142,7 @@ pub async fn crawl(
             .for_each_concurrent(parallel, |col| {
                 let done_tx = done_tx.clone();
                 async move {
-                    let crawl = crawl_column(col, catalog, store, fetcher, opts).await;
+                    let crawl = crawl_column(col, classifier, store, fetcher, opts).await;
                     // The saver only goes away after a store error, reported below.
                     let _ = done_tx.send((col, crawl)).await;
                 }
@@ -255,7 +257,7 @@ fn select_columns<'a>(
 /// Reads one column. Only store errors abort; fetch failures become the column's state.
 async fn crawl_column(
     col: &Column,
-    catalog: &Catalog,
+    classifier: &Classifier,
     store: &Store,
     fetcher: &Fetcher,
     opts: &CrawlOptions,
@@ -276,9 +278,9 @@ async fn crawl_column(
     };
     match &col.kind {
         ColumnKind::List(profile) => {
-            crawl_list(col, profile, first_url, catalog, store, fetcher, opts).await
+            crawl_list(col, profile, first_url, classifier, store, fetcher, opts).await
         }
-        ColumnKind::Auto => crawl_auto(col, first_url, catalog, store, fetcher, opts).await,
+        ColumnKind::Auto => crawl_auto(col, first_url, classifier, store, fetcher, opts).await,
         ColumnKind::Page => Ok(crawl_page(col, first_url, fetcher, opts).await),
     }
 }
@@ -337,7 +339,7 @@ async fn discover_first_page(
 async fn crawl_auto(
     col: &Column,
     first_url: &url::Url,
-    catalog: &Catalog,
+    classifier: &Classifier,
     store: &Store,
     fetcher: &Fetcher,
     opts: &CrawlOptions,
@@ -345,10 +347,11 @@ async fn crawl_auto(
     let stored = store
         .discovered_profile(&col.id)
         .await?
-        .and_then(|spec| compile_spec(&spec).ok().map(|p| (spec, p)));
+        .and_then(|spec| compile_spec(&spec).ok().map(|p| (spec, Arc::new(p))));
     let failed_attempt = match stored {
         Some((spec, profile)) => {
-            let crawl = crawl_list(col, &profile, first_url, catalog, store, fetcher, opts).await?;
+            let crawl =
+                crawl_list(col, &profile, first_url, classifier, store, fetcher, opts).await?;
             if crawl.state != ColumnState::ExtractionFailed {
                 return Ok(crawl);
             }
@@ -357,7 +360,7 @@ async fn crawl_auto(
         None => None,
     };
     let (fetched, record, found) = discover_first_page(col, first_url, fetcher, opts).await;
-    let found = found.and_then(|f| compile_spec(&f.spec).ok().map(|p| (f, p)));
+    let found = found.and_then(|f| compile_spec(&f.spec).ok().map(|p| (f, Arc::new(p))));
     match (found, failed_attempt) {
         // The old profile still describes the page: nothing better to offer.
         (Some((f, _)), Some((spec, crawl))) if f.spec == spec => Ok(crawl),
@@ -367,7 +370,7 @@ async fn crawl_auto(
                 .await?;
             tracing::info!(column = %col.id, reason = %f.reason, "profile discovered");
             let mut crawl =
-                crawl_list(col, &profile, first_url, catalog, store, fetcher, opts).await?;
+                crawl_list(col, &profile, first_url, classifier, store, fetcher, opts).await?;
             let mut pages = vec![record];
             if let Some((_, old)) = failed {
                 crawl.rediscovered = true;
@@ -457,12 +460,69 @@ async fn crawl_page(
     }
 }
 
+/// A list page's extraction, done off the async tasks.
+struct ParsedPage {
+    page: extract::ListPage,
+    /// Nothing was found and the page is a firewall's challenge.
+    waf: bool,
+}
+
+/// Extracts a list page on the blocking pool, at most one page per core at a time.
+///
+/// Parsing is the crawl's CPU work (~1 ms a page): run inline, every column's parsing would
+/// share the one task that drives the concurrent columns, so one core would do it all. The
+/// permit bounds the DOMs alive at once (each several times its page), and the DOM is dropped
+/// before the items come back.
+async fn parse_list_page(
+    html: String,
+    profile: Arc<Profile>,
+    request: PageRequest,
+    first_url: url::Url,
+    page_index: u32,
+    today: NaiveDate,
+) -> ParsedPage {
+    let parse = move || {
+        let page = extract::extract_list(
+            &html,
+            &profile,
+            PageContext {
+                request: &request,
+                first_url: &first_url,
+                page_index,
+                today,
+            },
+        );
+        let waf = page.items.is_empty() && !page.empty_marker && extract::is_waf_challenge(&html);
+        ParsedPage { page, waf }
+    };
+    // The semaphore is never closed; were it, parsing inline is still correct.
+    let Ok(permit) = PARSERS.clone().acquire_owned().await else {
+        return parse();
+    };
+    match tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        parse()
+    })
+    .await
+    {
+        Ok(parsed) => parsed,
+        // A panic while parsing is a bug: surface it where it would have surfaced inline.
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
+/// Pages being parsed at once: one per core.
+static PARSERS: LazyLock<Arc<tokio::sync::Semaphore>> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    Arc::new(tokio::sync::Semaphore::new(cores))
+});
+
 /// Reads a list column page by page.
 async fn crawl_list(
     col: &Column,
-    profile: &Profile,
+    profile: &Arc<Profile>,
     first_url: &url::Url,
-    catalog: &Catalog,
+    classifier: &Classifier,
     store: &Store,
     fetcher: &Fetcher,
     opts: &CrawlOptions,
@@ -529,21 +589,20 @@ async fn crawl_list(
         if page_index == 0 {
             first_validators = Some(fetched.validators.clone()).filter(|v| !v.is_empty());
         }
-        let html = fetched.body.as_ref().map(|b| b.text.as_str()).unwrap_or("");
-        let page = extract::extract_list(
+        let html = fetched.body.map(|b| b.text).unwrap_or_default();
+        let ParsedPage { page, waf } = parse_list_page(
             html,
-            profile,
-            PageContext {
-                request: &request,
-                first_url,
-                page_index,
-                today: opts.today,
-            },
-        );
+            profile.clone(),
+            request.clone(),
+            first_url.clone(),
+            page_index,
+            opts.today,
+        )
+        .await;
         empty_marker |= page.empty_marker;
         // A firewall's challenge answered with 200 instead of the list: blocked, not broken.
         // On a later page, what was read is kept and the column is read in full next time.
-        if page.items.is_empty() && !page.empty_marker && extract::is_waf_challenge(html) {
+        if waf {
             let why = "waf: a firewall's challenge page (安全验证) answered instead of the list";
             if page_index == 0 {
                 state = Some(ColumnState::Blocked);
@@ -605,7 +664,7 @@ async fn crawl_list(
         categories: &col.categories,
     };
     for r in &mut records {
-        r.categories = classify(&r.title, Some(prior), catalog).matched;
+        r.categories = classifier.classify(&r.title, Some(prior)).matched;
     }
     Ok(ColumnCrawl {
         column_id: col.id.clone(),

@@ -64,7 +64,10 @@ impl Store {
                 path: path.to_path_buf(),
                 source: sqlx::Error::Io(e),
             };
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+            if let Some(dir) = path
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty() && !d.exists())
+            {
                 crate::util::create_private_dir(dir).map_err(io)?;
             }
             crate::util::write_private(path, b"").map_err(io)?;

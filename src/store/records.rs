@@ -1,6 +1,6 @@
 //! The write side: configuration sync, crawl runs and the per-column transaction.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -266,82 +266,95 @@ impl Store {
     }
 
     /// Saves one column's crawl in a single transaction.
+    ///
+    /// The pages, the items and their categories each go in one statement that reads its rows
+    /// from a JSON array (`json_each`): a handful of statements per column instead of a few
+    /// per item, each of which is a round trip to the connection's worker thread.
     pub async fn save_column(
         &self,
         run_id: i64,
         crawl: &ColumnCrawl,
     ) -> Result<SavedColumn, StoreError> {
         let now = ts(crawl.finished_at);
+        let pages = pages_json(&crawl.pages);
+        let items = items_json(&crawl.items);
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        for p in &crawl.pages {
+        if !crawl.pages.is_empty() {
             sqlx::query(
                 "INSERT INTO page_fetches (run_id, column_id, url, method, kind, status, bytes, duration_ms, attempts, encoding, error, fetched_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 SELECT ?1, ?2, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4,
+                        value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9
+                 FROM jsonb_each(?3) ORDER BY key",
             )
             .bind(run_id)
             .bind(&crawl.column_id)
-            .bind(&p.url)
-            .bind(p.method)
-            .bind(p.kind)
-            .bind(p.status.map(i64::from))
-            .bind(p.bytes.map(|b| i64::try_from(b).unwrap_or(i64::MAX)))
-            .bind(i64::try_from(p.duration_ms).unwrap_or(i64::MAX))
-            .bind(i64::from(p.attempts))
-            .bind(p.encoding.as_deref())
-            .bind(p.error.as_deref())
-            .bind(ts(p.fetched_at))
+            .bind(&pages)
             .execute(&mut *tx)
             .await?;
         }
-        let upsert = format!(
-            "INSERT INTO items (column_id, url, title, published, date_precision, date_source, meta, first_seen, last_seen, first_run_id, written, pinned)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT(column_id, url) DO UPDATE SET
-               title = excluded.title,
-               last_seen = excluded.last_seen,
-               published = CASE WHEN excluded.published IS NOT NULL AND {RANK_NEW} >= {RANK_OLD} THEN excluded.published ELSE items.published END,
-               date_precision = CASE WHEN excluded.published IS NOT NULL AND {RANK_NEW} >= {RANK_OLD} THEN excluded.date_precision ELSE items.date_precision END,
-               date_source = CASE WHEN excluded.published IS NOT NULL AND {RANK_NEW} >= {RANK_OLD} THEN excluded.date_source ELSE items.date_source END,
-               meta = COALESCE(excluded.meta, items.meta),
-               written = COALESCE(excluded.written, items.written),
-               pinned = excluded.pinned
-             RETURNING id, first_run_id"
-        );
         let mut saved = SavedColumn::default();
-        let mut newest: Option<NaiveDate> = None;
-        for item in &crawl.items {
-            let (published, precision, source) = date_columns(item.date.as_ref());
-            let meta = item
-                .meta
-                .as_ref()
-                .and_then(|m| serde_json::to_string(m).ok());
-            let (item_id, first_run): (i64, Option<i64>) =
+        if !crawl.items.is_empty() {
+            // `WHERE true` tells the parser that ON CONFLICT belongs to the INSERT.
+            let upsert = format!(
+                "INSERT INTO items (column_id, url, title, published, date_precision, date_source, meta, first_seen, last_seen, first_run_id, written, pinned)
+                 SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
+                        ?2, ?2, ?3, value ->> 6, value ->> 7
+                 FROM jsonb_each(?4) WHERE true ORDER BY key
+                 ON CONFLICT(column_id, url) DO UPDATE SET
+                   title = excluded.title,
+                   last_seen = excluded.last_seen,
+                   published = CASE WHEN excluded.published IS NOT NULL AND {RANK_NEW} >= {RANK_OLD} THEN excluded.published ELSE items.published END,
+                   date_precision = CASE WHEN excluded.published IS NOT NULL AND {RANK_NEW} >= {RANK_OLD} THEN excluded.date_precision ELSE items.date_precision END,
+                   date_source = CASE WHEN excluded.published IS NOT NULL AND {RANK_NEW} >= {RANK_OLD} THEN excluded.date_source ELSE items.date_source END,
+                   meta = COALESCE(excluded.meta, items.meta),
+                   written = COALESCE(excluded.written, items.written),
+                   pinned = excluded.pinned
+                 RETURNING id, first_run_id, url"
+            );
+            // RETURNING gives the rows in no promised order: they are matched by URL.
+            let returned: Vec<(i64, Option<i64>, String)> =
                 sqlx::query_as(sqlx::AssertSqlSafe(upsert.as_str()))
                     .bind(&crawl.column_id)
-                    .bind(&item.url)
-                    .bind(&item.title)
-                    .bind(published)
-                    .bind(precision)
-                    .bind(source)
-                    .bind(meta)
-                    .bind(&now)
                     .bind(&now)
                     .bind(run_id)
-                    .bind(item.written.map(|d| d.format("%Y-%m-%d").to_string()))
-                    .bind(item.pinned)
-                    .fetch_one(&mut *tx)
+                    .bind(&items)
+                    .fetch_all(&mut *tx)
                     .await?;
-            write_categories(&mut tx, item_id, &item.categories).await?;
-            saved.items_seen += 1;
-            if first_run == Some(run_id) {
-                saved.items_new += 1;
-            }
-            if let Some(d) = item.date
-                && d.precision == Precision::Day
-            {
-                newest = newest.max(Some(d.date));
+            saved.items_seen = crawl.items.len();
+            saved.items_new = returned
+                .iter()
+                .filter(|(_, first, _)| *first == Some(run_id))
+                .count();
+            let ids: HashMap<&str, i64> = returned
+                .iter()
+                .map(|(id, _, url)| (url.as_str(), *id))
+                .collect();
+            let (ids, categories) = categories_json(&crawl.items, &ids);
+            // Each item's categories are replaced by the ones this crawl gave it.
+            sqlx::query(
+                "DELETE FROM item_categories WHERE item_id IN (SELECT value FROM json_each(?))",
+            )
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await?;
+            if let Some(categories) = categories {
+                // A URL listed twice keeps its last categories, as one statement per item did.
+                sqlx::query(
+                    "INSERT OR REPLACE INTO item_categories (item_id, category, pattern)
+                     SELECT value ->> 0, value ->> 1, value ->> 2 FROM jsonb_each(?) ORDER BY key",
+                )
+                .bind(&categories)
+                .execute(&mut *tx)
+                .await?;
             }
         }
+        let newest: Option<NaiveDate> = crawl
+            .items
+            .iter()
+            .filter_map(|i| i.date)
+            .filter(|d| d.precision == Precision::Day)
+            .map(|d| d.date)
+            .max();
         sqlx::query(
             "INSERT INTO column_crawls (run_id, column_id, state, detail, pages, items_seen, items_new, newest_date, finished_at, rediscovered)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -383,6 +396,84 @@ impl Store {
         tx.commit().await?;
         Ok(saved)
     }
+}
+
+/// The pages of a crawl as a JSON array of rows, in the column order of `page_fetches`.
+fn pages_json(pages: &[PageFetchRecord]) -> String {
+    let rows: Vec<serde_json::Value> = pages
+        .iter()
+        .map(|p| {
+            serde_json::json!([
+                p.url,
+                p.method,
+                p.kind,
+                p.status,
+                p.bytes.map(|b| i64::try_from(b).unwrap_or(i64::MAX)),
+                i64::try_from(p.duration_ms).unwrap_or(i64::MAX),
+                p.attempts,
+                p.encoding,
+                p.error,
+                ts(p.fetched_at),
+            ])
+        })
+        .collect();
+    serde_json::Value::Array(rows).to_string()
+}
+
+/// One item row of the upsert: url, title, published, precision, source, meta (JSON text),
+/// written, pinned.
+#[derive(serde::Serialize)]
+struct ItemRow<'a>(
+    &'a str,
+    &'a str,
+    Option<String>,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<String>,
+    Option<String>,
+    bool,
+);
+
+/// The items of a crawl as a JSON array of [`ItemRow`]s.
+fn items_json(items: &[ItemRecord]) -> String {
+    let rows: Vec<ItemRow<'_>> = items
+        .iter()
+        .map(|item| {
+            let (published, precision, source) = date_columns(item.date.as_ref());
+            ItemRow(
+                &item.url,
+                &item.title,
+                published,
+                precision,
+                source,
+                item.meta
+                    .as_ref()
+                    .and_then(|m| serde_json::to_string(m).ok()),
+                item.written.map(|d| d.format("%Y-%m-%d").to_string()),
+                item.pinned,
+            )
+        })
+        .collect();
+    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+}
+
+/// The items' ids as a JSON array, and their categories as `[id, category, pattern]` rows
+/// (`None` when no item has one).
+fn categories_json(items: &[ItemRecord], ids: &HashMap<&str, i64>) -> (String, Option<String>) {
+    let id_list: Vec<i64> = ids.values().copied().collect();
+    let rows: Vec<(i64, &str, &str)> = items
+        .iter()
+        .filter_map(|i| ids.get(i.url.as_str()).map(|id| (*id, i)))
+        .flat_map(|(id, i)| {
+            i.categories
+                .iter()
+                .map(move |m| (id, m.category.as_str(), m.pattern.as_str()))
+        })
+        .collect();
+    (
+        serde_json::to_string(&id_list).unwrap_or_else(|_| "[]".into()),
+        (!rows.is_empty()).then(|| serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())),
+    )
 }
 
 /// Replaces an item's categories.

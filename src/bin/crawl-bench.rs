@@ -91,11 +91,12 @@ struct Args {
     /// Print only the final JSON line.
     #[arg(long)]
     json_only: bool,
-    /// Requests in flight overall, and columns crawled at once (`crawl.concurrency`).
-    #[arg(long, default_value_t = 64)]
+    /// Requests in flight overall, and columns crawled at once (`crawl.concurrency`); 32 as
+    /// the Scrapy reference.
+    #[arg(long, default_value_t = 32)]
     concurrency: usize,
     /// Requests in flight to the one host serving everything (`crawl.per_host`).
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 32)]
     per_host: usize,
     /// Worker threads of the crawler's runtime (default: one per core, like `gkwatch`).
     #[arg(long)]
@@ -846,67 +847,27 @@ fn query_bench(args: &Args) -> anyhow::Result<()> {
 }
 
 mod query {
-    //! The query/report benchmark: a big database written with bulk SQL, then the timings.
+    //! The query/report benchmark: a big database written through the store's own write path
+    //! (three crawl runs: the first with every item, the next two with each column's first
+    //! page, as routine crawls), then the timings.
 
     use std::collections::BTreeMap;
     use std::path::Path;
-    use std::str::FromStr;
     use std::time::{Duration, Instant};
 
     use anyhow::Context;
-    use chrono::Utc;
-    use serde::Serialize;
-    use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+    use chrono::{DateTime, Utc};
 
     use gkwatch::calendar::Calendar;
     use gkwatch::classify::{Classifier, ColumnPrior};
     use gkwatch::config;
     use gkwatch::evaluate::EvaluateOptions;
+    use gkwatch::extract::{DateSource, ItemDate, Precision};
     use gkwatch::report::{self, Scope, Week};
     use gkwatch::sim::SimSite;
-    use gkwatch::store::{FindingFilter, FindingRow, Store};
+    use gkwatch::store::{ColumnCrawl, ColumnState, FindingFilter, FindingJson, ItemRecord, Store};
 
     use super::{Args, median, repo, today};
-
-    /// A finding as `gkwatch findings --format json` prints it (the same fields).
-    #[derive(Debug, Serialize)]
-    struct FindingOut<'a> {
-        id: String,
-        kind: &'a str,
-        status: &'a str,
-        department: &'a str,
-        column: Option<&'a str>,
-        task: Option<i64>,
-        severity: &'a str,
-        audience: &'a str,
-        first_seen: &'a str,
-        last_seen: &'a str,
-        resolved_at: Option<&'a str>,
-        message: &'a str,
-        evidence: &'a serde_json::Value,
-        waiver: Option<serde_json::Value>,
-    }
-
-    fn finding_out(r: &FindingRow) -> FindingOut<'_> {
-        FindingOut {
-            id: format!("F{}", r.id),
-            kind: &r.kind,
-            status: &r.status,
-            department: &r.department,
-            column: r.column_id.as_deref(),
-            task: r.task,
-            severity: &r.severity,
-            audience: &r.audience,
-            first_seen: &r.first_seen,
-            last_seen: &r.last_seen,
-            resolved_at: r.resolved_at.as_deref(),
-            message: &r.message,
-            evidence: &r.evidence,
-            waiver: r.waived_at.as_ref().map(|at| {
-                serde_json::json!({"at": at, "by": r.waived_by, "note": r.waive_note, "until": r.waived_until})
-            }),
-        }
-    }
 
     pub(super) async fn run(args: &Args, dir: &Path) -> anyhow::Result<()> {
         let t = Instant::now();
@@ -937,42 +898,11 @@ mod query {
         loaded.targets.columns.truncate(columns);
         let store = Store::open(&db).await?;
         store.sync_config(&loaded.targets, Utc::now()).await?;
-        let stored_columns = store.column_categories().await?;
-        let fp = gkwatch::classify::fingerprint(
-            &catalog,
-            stored_columns
-                .iter()
-                .map(|c| (c.id.as_str(), c.categories.as_slice())),
-        );
-        store.close().await;
-
-        // Bulk writes over our own connection: one transaction, prepared statements, no
-        // per-row fsync (this database is scratch).
-        let opts = SqliteConnectOptions::from_str("sqlite:")?
-            .filename(&db)
-            .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
-            .synchronous(sqlx::sqlite::SqliteSynchronous::Off);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(opts)
-            .await?;
-        let mut tx = pool.begin().await?;
         let today = today();
-        let mut run_ids = Vec::new();
-        for back in [14i64, 7, 0] {
-            let day = today - chrono::Duration::days(back);
-            let at = format!("{day}T02:00:00Z");
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO crawl_runs (started_at, finished_at, status, full) VALUES (?, ?, 'finished', 0) RETURNING id",
-            )
-            .bind(&at)
-            .bind(&at)
-            .fetch_one(&mut *tx)
-            .await?;
-            run_ids.push((id, at));
-        }
         let mut n_items = 0usize;
         let mut n_cats = 0usize;
+        // What each column's crawl found: every item, classified as the crawl classifies.
+        let mut found: Vec<(String, Vec<ItemRecord>)> = Vec::with_capacity(columns);
         for (k, col) in site.columns().iter().take(columns).enumerate() {
             let cfg = loaded
                 .targets
@@ -984,61 +914,72 @@ mod query {
                 categories: &cfg.categories,
             };
             let take = per_column.min(args.query_items.saturating_sub(n_items));
-            for (id, at) in &run_ids {
-                sqlx::query(
-                    "INSERT INTO column_crawls (run_id, column_id, state, pages, items_seen, items_new, newest_date, finished_at)
-                     VALUES (?, ?, 'ok', 1, ?, 0, ?, ?)",
-                )
-                .bind(id)
-                .bind(&col.id)
-                .bind(i64::try_from(take).unwrap_or(i64::MAX))
-                .bind(col.newest().map(|d| d.to_string()))
-                .bind(at)
-                .execute(&mut *tx)
-                .await?;
-            }
-            let first = run_ids.first().map(|r| r.0);
-            for it in col.items.iter().take(take) {
-                let url = format!("https://gk.example.gov.cn{}", it.path);
-                let item_id: i64 = sqlx::query_scalar(
-                    "INSERT INTO items (column_id, url, title, published, date_precision, date_source, first_seen, last_seen, first_run_id)
-                     VALUES (?, ?, ?, ?, 'day', 'list', ?, ?, ?) RETURNING id",
-                )
-                .bind(&col.id)
-                .bind(&url)
-                .bind(&it.title)
-                .bind(it.date.to_string())
-                .bind(&run_ids[0].1)
-                .bind(&run_ids[run_ids.len() - 1].1)
-                .bind(first)
-                .fetch_one(&mut *tx)
-                .await?;
-                for m in classifier.classify(&it.title, Some(prior)).matched {
-                    sqlx::query(
-                        "INSERT INTO item_categories (item_id, category, pattern) VALUES (?, ?, ?)",
-                    )
-                    .bind(item_id)
-                    .bind(&m.category)
-                    .bind(&m.pattern)
-                    .execute(&mut *tx)
-                    .await?;
-                    n_cats += 1;
-                }
-                n_items += 1;
-            }
+            let items: Vec<ItemRecord> = col
+                .items
+                .iter()
+                .take(take)
+                .map(|it| {
+                    let categories = classifier.classify(&it.title, Some(prior)).matched;
+                    n_cats += categories.len();
+                    ItemRecord {
+                        url: format!("https://gk.example.gov.cn{}", it.path),
+                        title: it.title.clone(),
+                        date: Some(ItemDate {
+                            date: it.date,
+                            precision: Precision::Day,
+                            source: DateSource::List,
+                        }),
+                        meta: None,
+                        written: None,
+                        categories,
+                        pinned: false,
+                    }
+                })
+                .collect();
+            n_items += items.len();
+            found.push((cfg.id.clone(), items));
         }
-        // Classified as the crawl would have: the routine evaluation does not reclassify.
-        sqlx::query("INSERT INTO meta (key, value) VALUES ('classification', ?)")
-            .bind(&fp)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&pool)
-            .await?;
-        sqlx::query("ANALYZE").execute(&pool).await?;
-        pool.close().await;
         drop(site);
+        // Three runs a week apart: a full crawl, then two routine ones (first pages only).
+        for (back, full) in [(14i64, true), (7, false), (0, false)] {
+            let at: DateTime<Utc> = (today - chrono::Duration::days(back))
+                .and_hms_opt(2, 0, 0)
+                .context("time")?
+                .and_utc();
+            let run_id = store.begin_run(full, at).await?;
+            for chunk in found.chunks(64) {
+                let crawls: Vec<ColumnCrawl> = chunk
+                    .iter()
+                    .map(|(id, items)| ColumnCrawl {
+                        column_id: id.clone(),
+                        state: ColumnState::Ok,
+                        detail: None,
+                        pages: Vec::new(),
+                        items: if full {
+                            items.clone()
+                        } else {
+                            items.iter().take(20).cloned().collect()
+                        },
+                        first_page_validators: None,
+                        complete: true,
+                        rediscovered: false,
+                        finished_at: at,
+                    })
+                    .collect();
+                store.save_columns(run_id, &crawls).await?;
+            }
+            store.finish_run(run_id, at).await?;
+        }
+        // Classified as the crawl classified: the routine evaluation does not reclassify.
+        let stored_columns = store.column_categories().await?;
+        let fp = gkwatch::classify::fingerprint(
+            &catalog,
+            stored_columns
+                .iter()
+                .map(|c| (c.id.as_str(), c.categories.as_slice())),
+        );
+        store.set_meta("classification", &fp).await?;
+        store.close().await;
         let db_mib = std::fs::metadata(&db).map_or(0.0, |m| m.len() as f64 / 1048576.0);
         println!(
             "database: {n_items} items, {n_cats} category rows, {columns} columns, {} MiB, built in {:.1} s",
@@ -1072,7 +1013,7 @@ mod query {
         for _ in 0..args.query_repeat.max(1) {
             let t = Instant::now();
             let rows = store.findings(&FindingFilter::default(), today).await?;
-            let out: Vec<FindingOut<'_>> = rows.iter().map(finding_out).collect();
+            let out: Vec<FindingJson<'_>> = rows.iter().map(FindingJson::from).collect();
             let json = serde_json::to_string_pretty(&out)?;
             finds.push(t.elapsed());
             json_len = json.len();

@@ -20,7 +20,7 @@ use crate::classify::{ColumnPrior, classify};
 use crate::config;
 use crate::evaluate::{EvaluateOptions, Facts, FindingKind};
 use crate::pipeline;
-use crate::store::{FindingFilter, FindingRow};
+use crate::store::{FindingFilter, FindingJson};
 
 fn load_catalog(g: &Ctx) -> anyhow::Result<Catalog> {
     Ok(g.load_catalog()?)
@@ -68,46 +68,6 @@ pub(super) async fn evaluate(g: &Ctx, a: &EvaluateArgs) -> anyhow::Result<Exit> 
     Ok(Exit::Ok)
 }
 
-/// A finding as `findings --format json` prints it.
-#[derive(Debug, Serialize)]
-struct FindingOut<'a> {
-    id: String,
-    kind: &'a str,
-    status: &'a str,
-    department: &'a str,
-    column: Option<&'a str>,
-    task: Option<i64>,
-    severity: &'a str,
-    audience: &'a str,
-    first_seen: &'a str,
-    last_seen: &'a str,
-    resolved_at: Option<&'a str>,
-    message: &'a str,
-    evidence: &'a serde_json::Value,
-    waiver: Option<serde_json::Value>,
-}
-
-fn finding_out(r: &FindingRow) -> FindingOut<'_> {
-    FindingOut {
-        id: format!("F{}", r.id),
-        kind: &r.kind,
-        status: &r.status,
-        department: &r.department,
-        column: r.column_id.as_deref(),
-        task: r.task,
-        severity: &r.severity,
-        audience: &r.audience,
-        first_seen: &r.first_seen,
-        last_seen: &r.last_seen,
-        resolved_at: r.resolved_at.as_deref(),
-        message: &r.message,
-        evidence: &r.evidence,
-        waiver: r.waived_at.as_ref().map(|at| {
-            json!({"at": at, "by": r.waived_by, "note": r.waive_note, "until": r.waived_until})
-        }),
-    }
-}
-
 pub(super) async fn findings(g: &Ctx, a: &FindingsArgs) -> anyhow::Result<Exit> {
     let kind = match &a.kind {
         Some(k) => Some(FindingKind::parse(k).with_context(|| {
@@ -131,7 +91,7 @@ pub(super) async fn findings(g: &Ctx, a: &FindingsArgs) -> anyhow::Result<Exit> 
         .await?;
     match a.format {
         TableJsonCsv::Json => {
-            let out: Vec<FindingOut<'_>> = rows.iter().map(finding_out).collect();
+            let out: Vec<FindingJson<'_>> = rows.iter().map(FindingJson::from).collect();
             print_json(&out)?;
         }
         TableJsonCsv::Csv => {
@@ -235,7 +195,7 @@ pub(super) async fn explain(g: &Ctx, a: &ExplainArgs) -> anyhow::Result<Exit> {
             });
             match a.format {
                 TableOrJson::Json => print_json(&json!({
-                    "finding": finding_out(&r),
+                    "finding": FindingJson::from(&r),
                     "task": task,
                 }))?,
                 TableOrJson::Table => {

@@ -1,11 +1,14 @@
 //! Policy findings: a 规范性文件 without its 政策解读 within 3 working days, and items
 //! published more than 20 working days after their 成文日期.
 
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, MatchKind};
 use chrono::{Datelike, NaiveDate};
 use serde_json::json;
 
 use super::{EvaluateOptions, Facts, Finding, FindingKind, ItemFacts, Severity};
-use crate::calendar::Calendar;
+use crate::calendar::{Calendar, Computed};
 use crate::catalog::Catalog;
 use crate::extract::Precision;
 
@@ -45,7 +48,9 @@ pub(crate) fn needs_interpretation(title: &str) -> bool {
     !NOT.iter().any(|w| title.contains(w))
 }
 
-/// Whether `interpretation` explains the policy called `subject`.
+/// Whether `interpretation` explains the policy called `subject`: the definition that
+/// [`Candidates`] applies to many subjects at once.
+#[cfg(test)]
 pub(crate) fn interprets(interpretation: &str, subject: &str) -> bool {
     if subject.chars().count() < 4 {
         return false;
@@ -90,28 +95,28 @@ fn interpretation_missing(
     let Some(since) = NaiveDate::from_ymd_opt(opts.today.year() - 1, 1, 1) else {
         return;
     };
-    for policy in facts
+    let overdue: Vec<(&ItemFacts, NaiveDate, Computed<NaiveDate>, String)> = facts
         .items
         .iter()
         .filter(|i| has(i, POLICY) && !has(i, INTERPRETATION))
-    {
-        let Some(published) = day_date(policy) else {
-            continue;
-        };
-        if published < since || published > opts.today || !needs_interpretation(&policy.title) {
-            continue;
-        }
-        let deadline = calendar.add_working_days(published, opts.interpretation_days);
-        if deadline.value >= opts.today {
-            continue; // still within its time
-        }
-        let subject = policy_subject(&policy.title);
+        .filter_map(|policy| {
+            let published = day_date(policy)?;
+            if published < since || published > opts.today || !needs_interpretation(&policy.title) {
+                return None;
+            }
+            let deadline = calendar.add_working_days(published, opts.interpretation_days);
+            // Still within its time?
+            (deadline.value < opts.today)
+                .then(|| (policy, published, deadline, policy_subject(&policy.title)))
+        })
+        .collect();
+    let candidates = Candidates::new(&interpretations, overdue.iter().map(|o| o.3.as_str()));
+    for (policy, published, deadline, subject) in &overdue {
+        let (published, deadline) = (*published, *deadline);
         // An interpretation published before the policy explains an earlier version of it.
-        let mut matching: Vec<&ItemFacts> = interpretations
-            .iter()
+        let mut matching: Vec<&ItemFacts> = candidates
+            .of(subject)
             .filter(|i| i.published.is_some_and(|d| d >= published))
-            .filter(|i| interprets(&i.title, &subject))
-            .copied()
             .collect();
         matching.sort_by_key(|i| i.published);
         if matching
@@ -170,6 +175,84 @@ fn interpretation_missing(
                 "interpretation": late.map(|(d, i)| json!({"title": i.title, "url": i.url, "published": d.to_string()})),
             }),
         });
+    }
+}
+
+/// The interpretations that [`interprets`] a policy subject, for many subjects at once:
+/// testing every interpretation against every policy is quadratic (a province has tens of
+/// thousands of each), so the subjects are found in all interpretation titles in one pass of an
+/// Aho-Corasick automaton, and exact names through a map.
+pub(crate) struct Candidates<'a> {
+    interpretations: Vec<&'a ItemFacts>,
+    /// Per subject: the interpretations whose title contains it or whose own subject it is,
+    /// in the interpretations' order, each once.
+    by_subject: HashMap<String, Vec<usize>>,
+}
+
+impl<'a> Candidates<'a> {
+    pub(crate) fn new<'s>(
+        interpretations: &[&'a ItemFacts],
+        subjects: impl Iterator<Item = &'s str>,
+    ) -> Self {
+        let mut patterns: Vec<&str> = subjects.filter(|s| s.chars().count() >= 4).collect();
+        patterns.sort_unstable();
+        patterns.dedup();
+        let mut by_subject: HashMap<String, Vec<usize>> = HashMap::new();
+        let named: HashMap<String, Vec<usize>> =
+            interpretations
+                .iter()
+                .enumerate()
+                .fold(HashMap::new(), |mut m, (k, i)| {
+                    m.entry(policy_subject(&i.title)).or_default().push(k);
+                    m
+                });
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .ok();
+        for (k, interp) in interpretations.iter().enumerate() {
+            match &automaton {
+                Some(ac) => {
+                    for m in ac.find_overlapping_iter(interp.title.as_str()) {
+                        if let Some(p) = patterns.get(m.pattern().as_usize()) {
+                            let list = by_subject.entry((*p).to_string()).or_default();
+                            if list.last() != Some(&k) {
+                                list.push(k);
+                            }
+                        }
+                    }
+                }
+                // Only past the automaton's size limit: test each subject in turn.
+                None => {
+                    for p in &patterns {
+                        if interp.title.contains(p) {
+                            by_subject.entry((*p).to_string()).or_default().push(k);
+                        }
+                    }
+                }
+            }
+        }
+        for p in &patterns {
+            if let Some(exact) = named.get(*p) {
+                let list = by_subject.entry((*p).to_string()).or_default();
+                list.extend(exact);
+                list.sort_unstable();
+                list.dedup();
+            }
+        }
+        Candidates {
+            interpretations: interpretations.to_vec(),
+            by_subject,
+        }
+    }
+
+    /// The interpretations of `subject`, as testing each with [`interprets`] would find them.
+    pub(crate) fn of(&self, subject: &str) -> impl Iterator<Item = &'a ItemFacts> + '_ {
+        self.by_subject
+            .get(subject)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| self.interpretations.get(*k).copied())
     }
 }
 

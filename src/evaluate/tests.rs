@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use regex::Regex;
 
 use super::categories::window;
-use super::policies::{interprets, needs_interpretation, policy_subject};
+use super::policies::{Candidates, interprets, needs_interpretation, policy_subject};
 use super::*;
 use crate::catalog::{Category, Deadline, Expect, Period, Task};
 
@@ -545,4 +545,60 @@ fn outside_the_calendar_years_findings_say_they_are_estimated() {
         .expect("finding");
     assert_eq!(interp.evidence["calendar_estimated"], true);
     assert!(interp.message.contains("估算"));
+}
+
+/// The one-pass matcher finds exactly the interpretations `interprets` accepts, for every
+/// subject, short ones (never matched) included.
+#[test]
+fn candidates_agree_with_interprets() {
+    let titles = [
+        "关于《洮北区促进就业若干措施》的解读",
+        "《洮北区促进就业若干措施》政策解读",
+        "图解：洮北区促进就业若干措施",
+        "洮北区行政执法公示办法解读",
+        "关于《洮北区行政执法公示办法（修订）》的解读",
+        "一图读懂洮北区促进就业若干措施和洮北区行政执法公示办法",
+        "解读",
+        "就业",
+        "",
+    ];
+    let items: Vec<ItemFacts> = titles
+        .iter()
+        .enumerate()
+        .map(|(k, t)| {
+            item(
+                k as i64,
+                "c",
+                "区人社局",
+                t,
+                "2026-11-20",
+                &["policy_interpretation"],
+            )
+        })
+        .collect();
+    let refs: Vec<&ItemFacts> = items.iter().collect();
+    let subjects: Vec<String> = [
+        "关于印发《洮北区促进就业若干措施》的通知",
+        "洮北区行政执法公示办法",
+        "关于《洮北区行政执法公示办法（修订）》的通知",
+        "关于就业的通知",
+        "解读",
+        "一图读懂洮北区促进就业若干措施和洮北区行政执法公示办法",
+    ]
+    .iter()
+    .map(|t| policy_subject(t))
+    .collect();
+    let candidates = Candidates::new(&refs, subjects.iter().map(String::as_str));
+    let mut matched = 0;
+    for subject in &subjects {
+        let want: Vec<i64> = items
+            .iter()
+            .filter(|i| interprets(&i.title, subject))
+            .map(|i| i.id)
+            .collect();
+        let got: Vec<i64> = candidates.of(subject).map(|i| i.id).collect();
+        assert_eq!(got, want, "{subject}");
+        matched += want.len();
+    }
+    assert!(matched >= 6, "{matched}");
 }

@@ -492,13 +492,24 @@ impl Fetcher {
             .host_str()
             .and_then(|h| h.rsplit('.').next())
             .map(|t| t.as_bytes().to_vec());
-        let body = charset::decode(&bytes, content_type.as_deref(), tld.as_deref());
+        let len = bytes.len() as u64;
+        let body = decode_body(bytes, content_type, tld)
+            .await
+            .map_err(|message| {
+                (
+                    FetchError::Body {
+                        url: final_url.clone(),
+                        message,
+                    },
+                    None,
+                )
+            })?;
         Ok(Fetched {
             final_url,
             status: status.as_u16(),
             body: Some(body),
             validators,
-            bytes: bytes.len() as u64,
+            bytes: len,
             attempts: 0,
             elapsed: Duration::ZERO,
         })
@@ -612,6 +623,29 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
     let secs = (when.timestamp() - chrono::Utc::now().timestamp()).max(0);
     Some(Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
+}
+
+/// Bodies at least this large are decoded on the blocking pool.
+const DECODE_OFF_TASK_BYTES: usize = 8 * 1024;
+
+/// Decodes a body to text. A page's decoding (with charset detection when nothing is
+/// declared) costs a fraction of a millisecond: done inline, every column's decoding would
+/// share the task that drives the concurrent columns, so large bodies go to the blocking pool.
+async fn decode_body(
+    bytes: Vec<u8>,
+    content_type: Option<String>,
+    tld: Option<Vec<u8>>,
+) -> Result<charset::Decoded, String> {
+    let small = bytes.len() < DECODE_OFF_TASK_BYTES;
+    let decode = move || charset::decode(&bytes, content_type.as_deref(), tld.as_deref());
+    if small {
+        return Ok(decode());
+    }
+    match tokio::task::spawn_blocking(decode).await {
+        Ok(decoded) => Ok(decoded),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err("decoding was cancelled (shutting down)".into()),
+    }
 }
 
 async fn read_capped(

@@ -153,20 +153,37 @@ pub async fn crawl(
     // readers waiting to hand over a column return at once instead of waiting forever.
     let saver = async move {
         let mut reports = Vec::new();
-        while let Some((col, crawl)) = done_rx.recv().await {
-            let crawl = crawl?;
-            let saved = store.save_column(run_id, &crawl).await?;
-            let report = column_report(col, &crawl, saved, opts.today);
-            tracing::info!(
-                column = %report.column_id,
-                state = report.state.as_str(),
-                pages = report.list_pages,
-                new = report.saved.items_new,
-                detail = report.detail.as_deref().unwrap_or(""),
-                "column done"
-            );
-            on_column(&report);
-            reports.push(report);
+        let mut batch = Vec::new();
+        while let Some(first) = done_rx.recv().await {
+            // Group commit: the columns that finished while the last batch was being saved
+            // go in one transaction (one fsync), up to a bound.
+            batch.push(first);
+            while batch.len() < SAVE_BATCH {
+                match done_rx.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
+            }
+            let mut cols = Vec::with_capacity(batch.len());
+            let mut crawls = Vec::with_capacity(batch.len());
+            for (col, crawl) in batch.drain(..) {
+                cols.push(col);
+                crawls.push(crawl?);
+            }
+            let saved = store.save_columns(run_id, &crawls).await?;
+            for ((col, crawl), saved) in cols.into_iter().zip(&crawls).zip(saved) {
+                let report = column_report(col, crawl, saved, opts.today);
+                tracing::info!(
+                    column = %report.column_id,
+                    state = report.state.as_str(),
+                    pages = report.list_pages,
+                    new = report.saved.items_new,
+                    detail = report.detail.as_deref().unwrap_or(""),
+                    "column done"
+                );
+                on_column(&report);
+                reports.push(report);
+            }
         }
         Ok::<_, StoreError>(reports)
     };
@@ -510,6 +527,9 @@ async fn parse_list_page(
         Err(e) => std::panic::resume_unwind(e.into_panic()),
     }
 }
+
+/// Finished columns saved in one transaction at most.
+const SAVE_BATCH: usize = 16;
 
 /// Pages being parsed at once: one per core.
 static PARSERS: LazyLock<Arc<tokio::sync::Semaphore>> = LazyLock::new(|| {

@@ -99,7 +99,7 @@ pub async fn build(
     week: Week,
     as_of: NaiveDate,
 ) -> Result<ReportData, StoreError> {
-    let facts = store.facts(1).await?;
+    let facts = store.column_facts(1).await?;
     let all = store
         .findings(
             &FindingFilter {
@@ -189,13 +189,7 @@ pub async fn build(
         .collect();
 
     // Per department: the freshness of every watched column and its open findings.
-    let mut newest: BTreeMap<&str, NaiveDate> = BTreeMap::new();
-    for item in facts.items.iter().filter(|i| !i.pinned) {
-        if let Some(d) = item.published_latest().filter(|d| *d <= as_of) {
-            let e = newest.entry(item.column_id.as_str()).or_insert(d);
-            *e = (*e).max(d);
-        }
-    }
+    let newest = store.newest_published(as_of).await?;
     let mut departments = Vec::new();
     for dept in &facts.departments {
         let columns: Vec<ColumnFreshness> = facts
@@ -204,7 +198,7 @@ pub async fn build(
             .filter(|c| c.department == dept.name && c.enabled && c.url.is_some())
             .map(|c| ColumnFreshness {
                 column: c.name.clone(),
-                days_since_update: newest.get(c.id.as_str()).map(|d| (as_of - *d).num_days()),
+                days_since_update: newest.get(&c.id).map(|d| (as_of - *d).num_days()),
                 max_age_days: i64::from(c.max_age_days),
                 state: c
                     .crawls

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use futures::TryStreamExt;
 use serde::Serialize;
 
 use super::records::{ts, write_categories};
@@ -74,6 +75,48 @@ pub struct FindingRow {
     pub status: String,
 }
 
+/// A finding as `gkwatch findings --format json` prints it (and `explain --format json`).
+#[derive(Debug, Serialize)]
+pub struct FindingJson<'a> {
+    id: String,
+    kind: &'a str,
+    status: &'a str,
+    department: &'a str,
+    column: Option<&'a str>,
+    task: Option<i64>,
+    severity: &'a str,
+    audience: &'a str,
+    first_seen: &'a str,
+    last_seen: &'a str,
+    resolved_at: Option<&'a str>,
+    message: &'a str,
+    evidence: &'a serde_json::Value,
+    waiver: Option<serde_json::Value>,
+}
+
+impl<'a> From<&'a FindingRow> for FindingJson<'a> {
+    fn from(r: &'a FindingRow) -> FindingJson<'a> {
+        FindingJson {
+        id: format!("F{}", r.id),
+        kind: &r.kind,
+        status: &r.status,
+        department: &r.department,
+        column: r.column_id.as_deref(),
+        task: r.task,
+        severity: &r.severity,
+        audience: &r.audience,
+        first_seen: &r.first_seen,
+        last_seen: &r.last_seen,
+        resolved_at: r.resolved_at.as_deref(),
+        message: &r.message,
+        evidence: &r.evidence,
+        waiver: r.waived_at.as_ref().map(|at| {
+            serde_json::json!({"at": at, "by": r.waived_by, "note": r.waive_note, "until": r.waived_until})
+        }),
+    }
+    }
+}
+
 impl FindingRow {
     fn with_status(mut self, today: NaiveDate) -> FindingRow {
         let today = today.format("%Y-%m-%d").to_string();
@@ -110,6 +153,20 @@ pub struct ItemDetail {
     pub first_seen: String,
     pub categories: Vec<Match>,
 }
+
+/// One item of [`Store::facts`]'s per-column JSON: id, title, url, published, precision,
+/// written, pinned (0 or 1) and categories.
+#[derive(serde::Deserialize)]
+struct FactRow(
+    i64,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+    Vec<String>,
+);
 
 fn ymd(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
@@ -175,6 +232,14 @@ impl Store {
     /// Departments, configured columns with their latest `recent` crawls, and items with their
     /// categories: all evaluation needs.
     pub async fn facts(&self, recent: usize) -> Result<Facts, StoreError> {
+        let mut facts = self.column_facts(recent).await?;
+        facts.items = self.item_facts().await?;
+        Ok(facts)
+    }
+
+    /// Departments and configured columns with their latest `recent` crawls, without the
+    /// items (`items` is empty): for the report, which needs no item one by one.
+    pub async fn column_facts(&self, recent: usize) -> Result<Facts, StoreError> {
         let departments: Vec<(String, String)> =
             sqlx::query_as("SELECT name, aliases FROM departments ORDER BY name")
                 .fetch_all(&self.pool)
@@ -249,40 +314,37 @@ impl Store {
             )
             .collect();
 
-        let cats: Vec<(i64, String)> =
-            sqlx::query_as("SELECT item_id, category FROM item_categories ORDER BY item_id")
-                .fetch_all(&self.pool)
-                .await?;
-        let mut by_item: HashMap<i64, Vec<String>> = HashMap::new();
-        for (id, c) in cats {
-            by_item.entry(id).or_default().push(c);
-        }
-        type ItemRowT = (
-            i64,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            bool,
-        );
-        let item_rows: Vec<ItemRowT> = sqlx::query_as(
-            "SELECT i.id, i.column_id, c.department, i.title, i.url, i.published, i.date_precision, i.written, i.pinned != 0
-             FROM items i JOIN columns c ON c.id = i.column_id WHERE c.in_config = 1 ORDER BY i.id",
+        Ok(Facts {
+            departments,
+            columns,
+            items: Vec::new(),
+        })
+    }
+
+    /// Every item of a configured column with its categories, in the order stored.
+    async fn item_facts(&self) -> Result<Vec<ItemFacts>, StoreError> {
+        // Items come one column per row, as a JSON array of item rows with their categories:
+        // a million items as a million result rows would cost more in the driver's per-row
+        // hand-over between threads than everything else in an evaluation.
+        let mut items = Vec::new();
+        let mut rows = sqlx::query_as::<_, (String, String, String)>(
+            "SELECT i.column_id, c.department,
+                    json_group_array(json_array(i.id, i.title, i.url, i.published, i.date_precision,
+                        i.written, i.pinned != 0,
+                        json((SELECT json_group_array(category) FROM item_categories ic WHERE ic.item_id = i.id))))
+             FROM items i JOIN columns c ON c.id = i.column_id WHERE c.in_config = 1
+             GROUP BY i.column_id",
         )
-        .fetch_all(&self.pool)
-        .await?;
-        let items = item_rows
-            .into_iter()
-            .map(
-                |(id, column_id, department, title, url, published, precision, written, pinned)| {
+        .fetch(&self.pool);
+        while let Some((column_id, department, json)) = rows.try_next().await? {
+            let parsed: Vec<FactRow> = serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("items of column {column_id}: {e}")))?;
+            items.extend(parsed.into_iter().map(
+                |FactRow(id, title, url, published, precision, written, pinned, categories)| {
                     ItemFacts {
-                        categories: by_item.remove(&id).unwrap_or_default(),
                         id,
-                        column_id,
-                        department,
+                        column_id: column_id.clone(),
+                        department: department.clone(),
                         title,
                         url,
                         published: parse_day(published),
@@ -292,16 +354,16 @@ impl Store {
                             _ => None,
                         },
                         written: parse_day(written),
-                        pinned,
+                        pinned: pinned != 0,
+                        categories,
                     }
                 },
-            )
-            .collect();
-        Ok(Facts {
-            departments,
-            columns,
-            items,
-        })
+            ));
+        }
+        drop(rows);
+        // In the order they were first stored, as the rules expect.
+        items.sort_unstable_by_key(|i| i.id);
+        Ok(items)
     }
 
     /// Records an evaluation made on `today`: new conditions open findings, known ones are
@@ -320,59 +382,83 @@ impl Store {
         let open: HashMap<String, i64> = open.into_iter().map(|(id, k)| (k, id)).collect();
         let mut sync = FindingsSync::default();
         let mut current = HashSet::new();
+        // Rows for three statements that read them from JSON arrays (one round trip each to
+        // the database thread, not one per finding: a province has tens of thousands).
+        let mut updates = Vec::new();
+        let mut inserts = Vec::new();
         for f in findings {
             current.insert(f.key.as_str());
             let evidence = serde_json::to_string(&f.evidence).unwrap_or_else(|_| "{}".into());
+            let task = f.task.map(i64::from);
             match open.get(&f.key) {
                 Some(id) => {
-                    sqlx::query(
-                        "UPDATE findings SET severity = ?, message = ?, evidence = ?, task = ?,
-                           last_seen = MAX(last_seen, ?) WHERE id = ?",
-                    )
-                    .bind(f.severity.as_str())
-                    .bind(&f.message)
-                    .bind(&evidence)
-                    .bind(f.task.map(i64::from))
-                    .bind(&day)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                    updates.push(serde_json::json!([
+                        id,
+                        f.severity.as_str(),
+                        f.message,
+                        evidence,
+                        task
+                    ]));
                     sync.still_open += 1;
                 }
                 None => {
-                    sqlx::query(
-                        "INSERT INTO findings (key, kind, department, column_id, task, severity, audience, message, evidence, first_seen, last_seen)
-                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    )
-                    .bind(&f.key)
-                    .bind(f.kind.as_str())
-                    .bind(&f.department)
-                    .bind(f.column.as_deref())
-                    .bind(f.task.map(i64::from))
-                    .bind(f.severity.as_str())
-                    .bind(match f.kind.audience() {
+                    let audience = match f.kind.audience() {
                         crate::evaluate::Audience::Department => "department",
                         crate::evaluate::Audience::Operator => "operator",
-                    })
-                    .bind(&f.message)
-                    .bind(&evidence)
-                    .bind(&day)
-                    .bind(&day)
-                    .execute(&mut *tx)
-                    .await?;
+                    };
+                    inserts.push(serde_json::json!([
+                        f.key,
+                        f.kind.as_str(),
+                        f.department,
+                        f.column,
+                        task,
+                        f.severity.as_str(),
+                        audience,
+                        f.message,
+                        evidence,
+                    ]));
                     sync.opened += 1;
                 }
             }
         }
-        for (key, id) in &open {
-            if !current.contains(key.as_str()) {
-                sqlx::query("UPDATE findings SET resolved_at = ? WHERE id = ?")
-                    .bind(&day)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
-                sync.resolved += 1;
-            }
+        if !updates.is_empty() {
+            sqlx::query(
+                "UPDATE findings SET severity = u.value ->> 1, message = u.value ->> 2,
+                   evidence = u.value ->> 3, task = u.value ->> 4, last_seen = MAX(last_seen, ?1)
+                 FROM jsonb_each(?2) AS u WHERE findings.id = u.value ->> 0",
+            )
+            .bind(&day)
+            .bind(serde_json::Value::Array(updates).to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        if !inserts.is_empty() {
+            // In the evaluation's order, so ids follow it as they did one insert at a time.
+            sqlx::query(
+                "INSERT INTO findings (key, kind, department, column_id, task, severity, audience, message, evidence, first_seen, last_seen)
+                 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
+                        value ->> 6, value ->> 7, value ->> 8, ?1, ?1
+                 FROM jsonb_each(?2) ORDER BY key",
+            )
+            .bind(&day)
+            .bind(serde_json::Value::Array(inserts).to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let cleared: Vec<i64> = open
+            .iter()
+            .filter(|(key, _)| !current.contains(key.as_str()))
+            .map(|(_, id)| *id)
+            .collect();
+        sync.resolved = cleared.len();
+        if !cleared.is_empty() {
+            sqlx::query(
+                "UPDATE findings SET resolved_at = ? WHERE id IN (SELECT value FROM json_each(?))",
+            )
+            .bind(&day)
+            .bind(serde_json::to_string(&cleared).unwrap_or_else(|_| "[]".into()))
+            .execute(&mut *tx)
+            .await?;
         }
         sqlx::query(
             "INSERT INTO meta (key, value) VALUES ('last_evaluation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -18,7 +18,8 @@ use sqlx::sqlite::{
 };
 
 pub use findings::{
-    ColumnCategories, FindingFilter, FindingRow, FindingsSync, ItemDetail, ItemToClassify,
+    ColumnCategories, FindingFilter, FindingJson, FindingRow, FindingsSync, ItemDetail,
+    ItemToClassify,
 };
 pub use queries::{ColumnOverview, ItemFilter, ItemRow, RunRow};
 pub use records::{ColumnCrawl, ColumnState, ItemRecord, PageFetchRecord, SavedColumn};

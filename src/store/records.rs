@@ -266,21 +266,50 @@ impl Store {
     }
 
     /// Saves one column's crawl in a single transaction.
-    ///
-    /// The pages, the items and their categories each go in one statement that reads its rows
-    /// from a JSON array (`json_each`): a handful of statements per column instead of a few
-    /// per item, each of which is a round trip to the connection's worker thread.
     pub async fn save_column(
         &self,
         run_id: i64,
         crawl: &ColumnCrawl,
     ) -> Result<SavedColumn, StoreError> {
-        let now = ts(crawl.finished_at);
-        let pages = pages_json(&crawl.pages);
-        let items = items_json(&crawl.items);
+        let saved = self
+            .save_columns(run_id, std::slice::from_ref(crawl))
+            .await?;
+        Ok(saved.into_iter().next().unwrap_or_default())
+    }
+
+    /// Saves finished columns' crawls in a single transaction (a group commit: the crawl's
+    /// saver hands over the columns that finished while it was saving the previous ones).
+    /// Either every column in `crawls` is stored or none is.
+    pub async fn save_columns(
+        &self,
+        run_id: i64,
+        crawls: &[ColumnCrawl],
+    ) -> Result<Vec<SavedColumn>, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        if !crawl.pages.is_empty() {
-            sqlx::query(
+        let mut saved = Vec::with_capacity(crawls.len());
+        for crawl in crawls {
+            saved.push(save_in(&mut tx, run_id, crawl).await?);
+        }
+        tx.commit().await?;
+        Ok(saved)
+    }
+}
+
+/// One column's rows, inside the caller's transaction.
+///
+/// The pages, the items and their categories each go in one statement that reads its rows
+/// from a JSON array (`jsonb_each`): a handful of statements per column instead of a few per
+/// item, each of which is a round trip to the connection's worker thread.
+async fn save_in(
+    tx: &mut sqlx::SqliteConnection,
+    run_id: i64,
+    crawl: &ColumnCrawl,
+) -> Result<SavedColumn, StoreError> {
+    let now = ts(crawl.finished_at);
+    let pages = pages_json(&crawl.pages);
+    let items = items_json(&crawl.items);
+    if !crawl.pages.is_empty() {
+        sqlx::query(
                 "INSERT INTO page_fetches (run_id, column_id, url, method, kind, status, bytes, duration_ms, attempts, encoding, error, fetched_at)
                  SELECT ?1, ?2, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4,
                         value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9
@@ -291,11 +320,11 @@ impl Store {
             .bind(&pages)
             .execute(&mut *tx)
             .await?;
-        }
-        let mut saved = SavedColumn::default();
-        if !crawl.items.is_empty() {
-            // `WHERE true` tells the parser that ON CONFLICT belongs to the INSERT.
-            let upsert = format!(
+    }
+    let mut saved = SavedColumn::default();
+    if !crawl.items.is_empty() {
+        // `WHERE true` tells the parser that ON CONFLICT belongs to the INSERT.
+        let upsert = format!(
                 "INSERT INTO items (column_id, url, title, published, date_precision, date_source, meta, first_seen, last_seen, first_run_id, written, pinned)
                  SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
                         ?2, ?2, ?3, value ->> 6, value ->> 7
@@ -311,51 +340,51 @@ impl Store {
                    pinned = excluded.pinned
                  RETURNING id, first_run_id, url"
             );
-            // RETURNING gives the rows in no promised order: they are matched by URL.
-            let returned: Vec<(i64, Option<i64>, String)> =
-                sqlx::query_as(sqlx::AssertSqlSafe(upsert.as_str()))
-                    .bind(&crawl.column_id)
-                    .bind(&now)
-                    .bind(run_id)
-                    .bind(&items)
-                    .fetch_all(&mut *tx)
-                    .await?;
-            saved.items_seen = crawl.items.len();
-            saved.items_new = returned
-                .iter()
-                .filter(|(_, first, _)| *first == Some(run_id))
-                .count();
-            let ids: HashMap<&str, i64> = returned
-                .iter()
-                .map(|(id, _, url)| (url.as_str(), *id))
-                .collect();
-            let (ids, categories) = categories_json(&crawl.items, &ids);
-            // Each item's categories are replaced by the ones this crawl gave it.
+        // RETURNING gives the rows in no promised order: they are matched by URL.
+        let returned: Vec<(i64, Option<i64>, String)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(upsert.as_str()))
+                .bind(&crawl.column_id)
+                .bind(&now)
+                .bind(run_id)
+                .bind(&items)
+                .fetch_all(&mut *tx)
+                .await?;
+        saved.items_seen = crawl.items.len();
+        saved.items_new = returned
+            .iter()
+            .filter(|(_, first, _)| *first == Some(run_id))
+            .count();
+        let ids: HashMap<&str, i64> = returned
+            .iter()
+            .map(|(id, _, url)| (url.as_str(), *id))
+            .collect();
+        let (ids, categories) = categories_json(&crawl.items, &ids);
+        // Each item's categories are replaced by the ones this crawl gave it.
+        sqlx::query(
+            "DELETE FROM item_categories WHERE item_id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(categories) = categories {
+            // A URL listed twice keeps its last categories, as one statement per item did.
             sqlx::query(
-                "DELETE FROM item_categories WHERE item_id IN (SELECT value FROM json_each(?))",
+                "INSERT OR REPLACE INTO item_categories (item_id, category, pattern)
+                     SELECT value ->> 0, value ->> 1, value ->> 2 FROM jsonb_each(?) ORDER BY key",
             )
-            .bind(&ids)
+            .bind(&categories)
             .execute(&mut *tx)
             .await?;
-            if let Some(categories) = categories {
-                // A URL listed twice keeps its last categories, as one statement per item did.
-                sqlx::query(
-                    "INSERT OR REPLACE INTO item_categories (item_id, category, pattern)
-                     SELECT value ->> 0, value ->> 1, value ->> 2 FROM jsonb_each(?) ORDER BY key",
-                )
-                .bind(&categories)
-                .execute(&mut *tx)
-                .await?;
-            }
         }
-        let newest: Option<NaiveDate> = crawl
-            .items
-            .iter()
-            .filter_map(|i| i.date)
-            .filter(|d| d.precision == Precision::Day)
-            .map(|d| d.date)
-            .max();
-        sqlx::query(
+    }
+    let newest: Option<NaiveDate> = crawl
+        .items
+        .iter()
+        .filter_map(|i| i.date)
+        .filter(|d| d.precision == Precision::Day)
+        .map(|d| d.date)
+        .max();
+    sqlx::query(
             "INSERT INTO column_crawls (run_id, column_id, state, detail, pages, items_seen, items_new, newest_date, finished_at, rediscovered)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT(run_id, column_id) DO UPDATE SET state = excluded.state, detail = excluded.detail,
@@ -375,13 +404,13 @@ impl Store {
         .bind(crawl.rediscovered)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE columns SET incomplete = ? WHERE id = ?")
-            .bind(!crawl.complete)
-            .bind(&crawl.column_id)
-            .execute(&mut *tx)
-            .await?;
-        if let Some((url, v)) = &crawl.first_page_validators {
-            sqlx::query(
+    sqlx::query("UPDATE columns SET incomplete = ? WHERE id = ?")
+        .bind(!crawl.complete)
+        .bind(&crawl.column_id)
+        .execute(&mut *tx)
+        .await?;
+    if let Some((url, v)) = &crawl.first_page_validators {
+        sqlx::query(
                 "INSERT INTO http_cache (url, etag, last_modified, updated_at) VALUES (?, ?, ?, ?)
                  ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
                    updated_at = excluded.updated_at",
@@ -392,10 +421,8 @@ impl Store {
             .bind(&now)
             .execute(&mut *tx)
             .await?;
-        }
-        tx.commit().await?;
-        Ok(saved)
     }
+    Ok(saved)
 }
 
 /// The pages of a crawl as a JSON array of rows, in the column order of `page_fetches`.

@@ -1,6 +1,6 @@
 //! Reports, the outbox and the daemon's schedule.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -273,6 +273,31 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?)
+    }
+
+    /// Per column, the newest publication date on or before `as_of` of its items that are not
+    /// pinned (a month-precise date counts as the month's last day, as
+    /// [`ItemFacts::published_latest`](crate::evaluate::ItemFacts::published_latest)).
+    pub async fn newest_published(
+        &self,
+        as_of: NaiveDate,
+    ) -> Result<HashMap<String, NaiveDate>, StoreError> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT column_id, MAX(latest) FROM (
+               SELECT column_id,
+                      CASE WHEN date_precision = 'month'
+                           THEN date(published, 'start of month', '+1 month', '-1 day')
+                           ELSE published END AS latest
+               FROM items WHERE pinned = 0 AND published IS NOT NULL)
+             WHERE latest <= ? GROUP BY column_id",
+        )
+        .bind(ymd(as_of))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(c, d)| Some((c, NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()?)))
+            .collect())
     }
 
     /// Items published between two dates (inclusive), per department.

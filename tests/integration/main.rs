@@ -29,4 +29,5 @@ mod realworld;
 mod report;
 mod settings;
 mod smtp;
+mod store;
 mod tls_ssrf;

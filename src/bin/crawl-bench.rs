@@ -1019,6 +1019,13 @@ mod query {
             json_len = json.len();
             n_findings = rows.len();
         }
+        let open = store.findings(&FindingFilter::default(), today).await?;
+        let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in &open {
+            *by_kind.entry(f.kind.as_str()).or_default() += 1;
+        }
+        let by_kind: Vec<String> = by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        println!("open findings by kind: {}", by_kind.join(", "));
         let week = Week::before(today);
         let mut builds = Vec::new();
         let mut renders = Vec::new();

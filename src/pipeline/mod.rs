@@ -19,7 +19,8 @@ use crate::extract::discover::{Discovery, discover};
 use crate::extract::{self, ListItem, PageContext, PageRequest, Profile};
 use crate::fetch::{FetchError, FetchFailure, FetchRequest, Fetched, Fetcher};
 use crate::store::{
-    ColumnCrawl, ColumnState, ItemRecord, PageFetchRecord, SavedColumn, Store, StoreError,
+    ColumnCrawl, ColumnResume, ColumnState, ItemRecord, PageFetchRecord, SavedColumn, Store,
+    StoreError,
 };
 
 mod judge;
@@ -548,17 +549,14 @@ async fn crawl_list(
     opts: &CrawlOptions,
 ) -> Result<ColumnCrawl, StoreError> {
     // A column whose last crawl broke off is read to its end, whatever it already has.
-    let read_all = opts.full || store.column_incomplete(&col.id).await?;
-    let known = if opts.full {
-        HashSet::new()
+    let resume = if opts.full {
+        ColumnResume::default()
     } else {
-        store.known_urls(&col.id).await?
+        store.column_resume(&col.id, first_url.as_str()).await?
     };
-    let validators = if read_all {
-        None
-    } else {
-        store.validators(first_url.as_str()).await?
-    };
+    let read_all = opts.full || resume.incomplete;
+    let known = resume.known;
+    let validators = if read_all { None } else { resume.validators };
     let mut log = Vec::new();
     let mut items: Vec<ListItem> = Vec::new();
     let mut seen_urls = HashSet::new();

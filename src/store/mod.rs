@@ -22,7 +22,9 @@ pub use findings::{
     ItemToClassify,
 };
 pub use queries::{ColumnOverview, ItemFilter, ItemRow, RunRow};
-pub use records::{ColumnCrawl, ColumnState, ItemRecord, PageFetchRecord, SavedColumn};
+pub use records::{
+    ColumnCrawl, ColumnResume, ColumnState, ItemRecord, PageFetchRecord, SavedColumn,
+};
 pub use reports::{DueMessage, NewMessage, OutboxRow, ReportRow, ScheduleRow};
 
 /// A storage failure.

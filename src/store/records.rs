@@ -1,6 +1,6 @@
 //! The write side: configuration sync, crawl runs and the per-column transaction.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -110,6 +110,17 @@ pub struct ColumnCrawl {
     /// The column's discovered profile stopped matching and was found anew.
     pub rediscovered: bool,
     pub finished_at: DateTime<Utc>,
+}
+
+/// Where a column's last crawl left it (see [`Store::column_resume`]).
+#[derive(Debug, Clone, Default)]
+pub struct ColumnResume {
+    /// The last crawl broke off before the column's end: read it to its end.
+    pub incomplete: bool,
+    /// Validators of the first list page, for a conditional GET.
+    pub validators: Option<Validators>,
+    /// URLs the column already has.
+    pub known: HashSet<String>,
 }
 
 /// What saving a column did.
@@ -233,36 +244,37 @@ impl Store {
         Ok(())
     }
 
-    /// The item URLs stored for a column.
-    pub async fn known_urls(&self, column_id: &str) -> Result<HashSet<String>, StoreError> {
-        let rows: Vec<(String,)> = sqlx::query_as("SELECT url FROM items WHERE column_id = ?")
-            .bind(column_id)
-            .fetch_all(&self.pool)
-            .await?;
-        Ok(rows.into_iter().map(|(u,)| u).collect())
-    }
-
-    /// Whether the column's last crawl stopped before its end.
-    pub async fn column_incomplete(&self, column_id: &str) -> Result<bool, StoreError> {
-        let v: Option<bool> =
-            sqlx::query_scalar("SELECT incomplete != 0 FROM columns WHERE id = ?")
-                .bind(column_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(v.unwrap_or(false))
-    }
-
-    /// Stored validators for a URL.
-    pub async fn validators(&self, url: &str) -> Result<Option<Validators>, StoreError> {
-        let row: Option<(Option<String>, Option<String>)> =
-            sqlx::query_as("SELECT etag, last_modified FROM http_cache WHERE url = ?")
-                .bind(url)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map(|(etag, last_modified)| Validators {
-            etag,
-            last_modified,
-        }))
+    /// What a routine crawl of a column resumes from, in one query: whether its last crawl
+    /// broke off, the validators of its first list page, and the URLs it already has.
+    pub async fn column_resume(
+        &self,
+        column_id: &str,
+        first_url: &str,
+    ) -> Result<ColumnResume, StoreError> {
+        // The URLs come as one JSON array: the driver hands each result row over between
+        // threads, which costs more than the query for a column of hundreds of items.
+        let row: Option<(bool, Option<String>, Option<String>, String)> = sqlx::query_as(
+            "SELECT c.incomplete != 0, h.etag, h.last_modified,
+                    (SELECT json_group_array(url) FROM items WHERE column_id = c.id)
+             FROM columns c LEFT JOIN http_cache h ON h.url = ?2 WHERE c.id = ?1",
+        )
+        .bind(column_id)
+        .bind(first_url)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some((incomplete, etag, last_modified, urls)) = row else {
+            return Ok(ColumnResume::default());
+        };
+        let known = serde_json::from_str(&urls)
+            .map_err(|e| StoreError::Corrupt(format!("URLs of column {column_id}: {e}")))?;
+        Ok(ColumnResume {
+            incomplete,
+            validators: (etag.is_some() || last_modified.is_some()).then_some(Validators {
+                etag,
+                last_modified,
+            }),
+            known,
+        })
     }
 
     /// Saves one column's crawl in a single transaction.
@@ -337,41 +349,49 @@ async fn save_in(
                    date_source = CASE WHEN excluded.published IS NOT NULL AND {RANK_NEW} >= {RANK_OLD} THEN excluded.date_source ELSE items.date_source END,
                    meta = COALESCE(excluded.meta, items.meta),
                    written = COALESCE(excluded.written, items.written),
-                   pinned = excluded.pinned
-                 RETURNING id, first_run_id, url"
+                   pinned = excluded.pinned"
             );
-        // RETURNING gives the rows in no promised order: they are matched by URL.
-        let returned: Vec<(i64, Option<i64>, String)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(upsert.as_str()))
-                .bind(&crawl.column_id)
-                .bind(&now)
-                .bind(run_id)
-                .bind(&items)
-                .fetch_all(&mut *tx)
-                .await?;
+        sqlx::query(sqlx::AssertSqlSafe(upsert.as_str()))
+            .bind(&crawl.column_id)
+            .bind(&now)
+            .bind(run_id)
+            .bind(&items)
+            .execute(&mut *tx)
+            .await?;
+        // The rows are found again by (column, URL), their unique key, rather than carried
+        // back (RETURNING): the driver hands each returned row over between threads.
+        // CROSS JOIN keeps the JSON rows outside, each looked up by the index.
+        let new: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM jsonb_each(?2) AS j CROSS JOIN items AS i
+             ON i.column_id = ?1 AND i.url = j.value ->> 0 WHERE i.first_run_id = ?3",
+        )
+        .bind(&crawl.column_id)
+        .bind(&items)
+        .bind(run_id)
+        .fetch_one(&mut *tx)
+        .await?;
         saved.items_seen = crawl.items.len();
-        saved.items_new = returned
-            .iter()
-            .filter(|(_, first, _)| *first == Some(run_id))
-            .count();
-        let ids: HashMap<&str, i64> = returned
-            .iter()
-            .map(|(id, _, url)| (url.as_str(), *id))
-            .collect();
-        let (ids, categories) = categories_json(&crawl.items, &ids);
+        saved.items_new = usize::try_from(new).unwrap_or(0);
         // Each item's categories are replaced by the ones this crawl gave it.
         sqlx::query(
-            "DELETE FROM item_categories WHERE item_id IN (SELECT value FROM json_each(?))",
+            "DELETE FROM item_categories WHERE item_id IN
+               (SELECT i.id FROM jsonb_each(?2) AS j CROSS JOIN items AS i
+                ON i.column_id = ?1 AND i.url = j.value ->> 0)",
         )
-        .bind(&ids)
+        .bind(&crawl.column_id)
+        .bind(&items)
         .execute(&mut *tx)
         .await?;
-        if let Some(categories) = categories {
+        if let Some(categories) = categories_json(&crawl.items) {
             // A URL listed twice keeps its last categories, as one statement per item did.
             sqlx::query(
                 "INSERT OR REPLACE INTO item_categories (item_id, category, pattern)
-                     SELECT value ->> 0, value ->> 1, value ->> 2 FROM jsonb_each(?) ORDER BY key",
+                 SELECT i.id, c.value ->> 1, c.value ->> 2
+                 FROM jsonb_each(?2) AS c CROSS JOIN items AS i
+                   ON i.column_id = ?1 AND i.url = c.value ->> 0
+                 ORDER BY c.key",
             )
+            .bind(&crawl.column_id)
             .bind(&categories)
             .execute(&mut *tx)
             .await?;
@@ -484,23 +504,17 @@ fn items_json(items: &[ItemRecord]) -> String {
     serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
 }
 
-/// The items' ids as a JSON array, and their categories as `[id, category, pattern]` rows
-/// (`None` when no item has one).
-fn categories_json(items: &[ItemRecord], ids: &HashMap<&str, i64>) -> (String, Option<String>) {
-    let id_list: Vec<i64> = ids.values().copied().collect();
-    let rows: Vec<(i64, &str, &str)> = items
+/// The items' categories as `[url, category, pattern]` rows (`None` when no item has one).
+fn categories_json(items: &[ItemRecord]) -> Option<String> {
+    let rows: Vec<(&str, &str, &str)> = items
         .iter()
-        .filter_map(|i| ids.get(i.url.as_str()).map(|id| (*id, i)))
-        .flat_map(|(id, i)| {
+        .flat_map(|i| {
             i.categories
                 .iter()
-                .map(move |m| (id, m.category.as_str(), m.pattern.as_str()))
+                .map(|m| (i.url.as_str(), m.category.as_str(), m.pattern.as_str()))
         })
         .collect();
-    (
-        serde_json::to_string(&id_list).unwrap_or_else(|_| "[]".into()),
-        (!rows.is_empty()).then(|| serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())),
-    )
+    (!rows.is_empty()).then(|| serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into()))
 }
 
 /// Replaces an item's categories.

@@ -149,6 +149,11 @@ fn repo() -> &'static Path {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // Off unless asked for (`RUST_LOG=gkwatch=debug` shows where an evaluation's time goes).
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     match args.role {
         Role::Serve => serve(&args),
         Role::Crawl => crawl_role(&args),

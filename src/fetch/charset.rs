@@ -49,6 +49,9 @@ impl Decoded {
 /// How many leading bytes the `<meta>` prescan looks at, as in the HTML standard.
 pub const PRESCAN_LIMIT: usize = 1024;
 
+/// Bytes of a body, from its first non-ASCII byte, that charset detection reads.
+const DETECTION_WINDOW: usize = 8 * 1024;
+
 /// Decode an HTTP body the way browsers do: BOM, then the Content-Type header's charset, then a
 /// `<meta charset>` / `<meta http-equiv="Content-Type" content="...charset=...">` prescan of the
 /// first 1024 bytes, then chardetng detection (with `tld_hint` e.g. `Some(b"cn")` — pass the
@@ -77,8 +80,19 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>, tld_hint: Option<&[u8]>)
         // a name, so name the site family's default instead.
         return finish(GBK, bytes, CharsetSource::Default);
     }
+    if std::str::from_utf8(bytes).is_ok() {
+        // Valid UTF-8 with non-ASCII text is practically never a legacy encoding (the same
+        // rule `declared` applies), and detection would say so after reading it all.
+        return finish(UTF_8, bytes, CharsetSource::Detected);
+    }
     let mut detector = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-    detector.feed(bytes, true);
+    // Detection costs ~0.1 ms a KiB of Chinese text (4 ms for a 40 KiB page, more than the rest
+    // of the page's crawl): the window from the first non-ASCII byte, where the markup ends
+    // and the text begins, is plenty to tell GBK from Big5 or Shift_JIS.
+    let start = bytes.iter().position(|b| !b.is_ascii()).unwrap_or(0);
+    let window = bytes.get(start..).unwrap_or_default();
+    let end = window.len().min(DETECTION_WINDOW);
+    detector.feed(window.get(..end).unwrap_or_default(), end == window.len());
     let tld = tld_hint.and_then(sanitize_tld);
     // UTF-8 is allowed because, unlike a browser, we are not creating an incentive for authors
     // to rely on detection; undeclared UTF-8 is common on these sites.
@@ -514,6 +528,31 @@ mod tests {
         );
         assert_eq!(out.source, CharsetSource::Detected);
         assert_eq!(out.encoding, GBK);
+    }
+
+    /// Detection reads a window from the first non-ASCII byte: a long page whose ASCII head
+    /// is bigger than the window, and whose text runs past it, is still told right, in GBK
+    /// and in Big5 (with no TLD hint to lean on).
+    #[test]
+    fn detection_window_on_long_pages() {
+        let head = format!(
+            "<html><head>{}</head><body>",
+            "<script>var x = 1;</script>".repeat(800)
+        );
+        let text = "洮北区人民政府办公室关于印发《洮北区政务公开工作要点》的通知，各乡镇人民政府、各街道办事处。".repeat(400);
+        let page = format!("{head}<p>{text}</p></body></html>");
+        assert!(head.len() > DETECTION_WINDOW && text.len() > 2 * DETECTION_WINDOW);
+        let out = decode(&gbk(&page), None, Some(b"cn"));
+        assert_eq!((out.encoding, out.source), (GBK, CharsetSource::Detected));
+        assert_eq!(out.text, page);
+        let traditional = format!(
+            "{head}<p>{}</p></body></html>",
+            "臺北市政府公告：關於辦理資訊公開與檔案管理之說明。".repeat(400)
+        );
+        let (big5, _, _) = encoding_rs::BIG5.encode(&traditional);
+        let out = decode(&big5, None, None);
+        assert_eq!(out.encoding, encoding_rs::BIG5);
+        assert_eq!(out.text, traditional);
     }
 
     #[test]

@@ -56,9 +56,20 @@ pub async fn evaluate(
         store.replace_categories(&updates, &fp).await?;
         tracing::info!(items = reclassified, "reclassified stored items");
     }
+    let t = std::time::Instant::now();
     let facts = store.facts(opts.unreachable_after.max(1) + 1).await?;
+    let loaded = t.elapsed();
     let findings = crate::evaluate::evaluate(&facts, catalog, calendar, opts);
+    let judged = t.elapsed() - loaded;
+    drop(facts);
     let sync = store.sync_findings(&findings, opts.today).await?;
+    tracing::debug!(
+        facts_ms = loaded.as_millis(),
+        evaluate_ms = judged.as_millis(),
+        sync_ms = (t.elapsed() - loaded - judged).as_millis(),
+        findings = findings.len(),
+        "evaluated"
+    );
     Ok(Evaluation {
         findings,
         sync,

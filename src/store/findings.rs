@@ -425,7 +425,12 @@ impl Store {
             sqlx::query(
                 "UPDATE findings SET severity = u.value ->> 1, message = u.value ->> 2,
                    evidence = u.value ->> 3, task = u.value ->> 4, last_seen = MAX(last_seen, ?1)
-                 FROM jsonb_each(?2) AS u WHERE findings.id = u.value ->> 0",
+                 FROM jsonb_each(?2) AS u WHERE findings.id = u.value ->> 0
+                   -- A finding already seen today and unchanged is not rewritten: the report's
+                   -- evaluation right after the crawl's costs a read, not a rewrite.
+                   AND (last_seen < ?1 OR severity IS NOT u.value ->> 1
+                        OR message IS NOT u.value ->> 2 OR evidence IS NOT u.value ->> 3
+                        OR task IS NOT u.value ->> 4)",
             )
             .bind(&day)
             .bind(serde_json::Value::Array(updates).to_string())

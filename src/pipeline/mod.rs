@@ -555,8 +555,9 @@ async fn crawl_list(
         store.column_resume(&col.id, first_url.as_str()).await?
     };
     let read_all = opts.full || resume.incomplete;
-    let known = resume.known;
     let validators = if read_all { None } else { resume.validators };
+    // The column's known URLs, read once a page has come back (not for a 304).
+    let mut known: Option<HashSet<String>> = None;
     let mut log = Vec::new();
     let mut items: Vec<ListItem> = Vec::new();
     let mut seen_urls = HashSet::new();
@@ -633,6 +634,11 @@ async fn crawl_list(
         }
         let on_page = page.items.len();
         let mut fresh_on_page = 0;
+        let known = match &mut known {
+            Some(k) => k,
+            None if opts.full => known.insert(HashSet::new()),
+            None => known.insert(store.known_urls(&col.id).await?),
+        };
         for item in page.items {
             if seen_urls.insert(item.url.clone()) {
                 if !known.contains(item.url.as_str()) {
@@ -676,6 +682,7 @@ async fn crawl_list(
             profile.name, first_url
         ));
     }
+    let known = known.unwrap_or_default();
     let mut records = read_details(col, profile, fetcher, opts, &known, items, &mut log).await;
     let prior = ColumnPrior {
         id: &col.id,

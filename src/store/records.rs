@@ -119,8 +119,6 @@ pub struct ColumnResume {
     pub incomplete: bool,
     /// Validators of the first list page, for a conditional GET.
     pub validators: Option<Validators>,
-    /// URLs the column already has.
-    pub known: HashSet<String>,
 }
 
 /// What saving a column did.
@@ -245,36 +243,43 @@ impl Store {
     }
 
     /// What a routine crawl of a column resumes from, in one query: whether its last crawl
-    /// broke off, the validators of its first list page, and the URLs it already has.
+    /// broke off, and the validators of its first list page.
     pub async fn column_resume(
         &self,
         column_id: &str,
         first_url: &str,
     ) -> Result<ColumnResume, StoreError> {
-        // The URLs come as one JSON array: the driver hands each result row over between
-        // threads, which costs more than the query for a column of hundreds of items.
-        let row: Option<(bool, Option<String>, Option<String>, String)> = sqlx::query_as(
-            "SELECT c.incomplete != 0, h.etag, h.last_modified,
-                    (SELECT json_group_array(url) FROM items WHERE column_id = c.id)
+        let row: Option<(bool, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT c.incomplete != 0, h.etag, h.last_modified
              FROM columns c LEFT JOIN http_cache h ON h.url = ?2 WHERE c.id = ?1",
         )
         .bind(column_id)
         .bind(first_url)
         .fetch_optional(&self.pool)
         .await?;
-        let Some((incomplete, etag, last_modified, urls)) = row else {
+        let Some((incomplete, etag, last_modified)) = row else {
             return Ok(ColumnResume::default());
         };
-        let known = serde_json::from_str(&urls)
-            .map_err(|e| StoreError::Corrupt(format!("URLs of column {column_id}: {e}")))?;
         Ok(ColumnResume {
             incomplete,
             validators: (etag.is_some() || last_modified.is_some()).then_some(Validators {
                 etag,
                 last_modified,
             }),
-            known,
         })
+    }
+
+    /// The URLs a column already has.
+    pub async fn known_urls(&self, column_id: &str) -> Result<HashSet<String>, StoreError> {
+        // One row holding every URL: the driver hands each result row over between threads,
+        // which costs more than the query for a column of hundreds of items.
+        let urls: String =
+            sqlx::query_scalar("SELECT json_group_array(url) FROM items WHERE column_id = ?")
+                .bind(column_id)
+                .fetch_one(&self.pool)
+                .await?;
+        serde_json::from_str(&urls)
+            .map_err(|e| StoreError::Corrupt(format!("URLs of column {column_id}: {e}")))
     }
 
     /// Saves one column's crawl in a single transaction.

@@ -27,12 +27,39 @@ pub struct Classification {
     pub matched: Vec<Match>,
 }
 
+impl Classification {
+    /// Records `category` for the include pattern that matched, or else for the column when
+    /// it is dedicated to that category (`dedicated`: the column's id and its one category).
+    fn add(&mut self, category: &str, include: Option<&str>, dedicated: Option<(&str, &str)>) {
+        let pattern = match (include, dedicated) {
+            (Some(p), _) => p.to_string(),
+            (None, Some((col, id))) if id == category => format!("column:{col}"),
+            _ => return,
+        };
+        self.categories.push(category.to_string());
+        self.matched.push(Match {
+            category: category.to_string(),
+            pattern,
+        });
+    }
+}
+
 /// The column an item was found in, as a prior: a column dedicated to one category (a
 /// 财政预决算 column) lends it to every item that no exclude pattern rules out.
 #[derive(Debug, Clone, Copy)]
 pub struct ColumnPrior<'a> {
     pub id: &'a str,
     pub categories: &'a [String],
+}
+
+impl<'a> ColumnPrior<'a> {
+    /// The column's id and its category, when it is dedicated to exactly one.
+    fn dedicated(self) -> Option<(&'a str, &'a str)> {
+        match self.categories {
+            [only] => Some((self.id, only.as_str())),
+            _ => None,
+        }
+    }
 }
 
 /// A fingerprint of everything classification depends on: the catalog's patterns and the
@@ -164,10 +191,7 @@ impl Classifier {
 
     /// Classifies one title, as [`classify`] does with the catalog this was compiled from.
     pub fn classify(&self, title: &str, column: Option<ColumnPrior<'_>>) -> Classification {
-        let dedicated = column.and_then(|c| match c.categories {
-            [only] => Some((c.id, only.as_str())),
-            _ => None,
-        });
+        let dedicated = column.and_then(ColumnPrior::dedicated);
         // Categories an include matched: the only ones that can come out, with the column's.
         let mut candidates = Bits::new(self.plans.len());
         let mut literal_hits = Bits::new(self.literal_include_of.len());
@@ -207,22 +231,8 @@ impl Classifier {
             if !candidates.get(ci) || cat.exclude.iter().any(hit) {
                 continue;
             }
-            let pattern = cat
-                .include
-                .iter()
-                .find(|(p, _)| hit(p))
-                .map(|(_, text)| text.clone())
-                .or_else(|| match dedicated {
-                    Some((col, id)) if id == cat.id => Some(format!("column:{col}")),
-                    _ => None,
-                });
-            if let Some(pattern) = pattern {
-                out.categories.push(cat.id.clone());
-                out.matched.push(Match {
-                    category: cat.id.clone(),
-                    pattern,
-                });
-            }
+            let include = cat.include.iter().find(|(p, _)| hit(p));
+            out.add(&cat.id, include.map(|(_, text)| text.as_str()), dedicated);
         }
         out
     }
@@ -311,31 +321,14 @@ fn is_literal(pattern: &str) -> bool {
 /// This is the definition; a [`Classifier`] gives the same answer faster to callers that
 /// classify many titles against one catalog (a crawl, a reclassification).
 pub fn classify(title: &str, column: Option<ColumnPrior<'_>>, catalog: &Catalog) -> Classification {
-    let dedicated = column.and_then(|c| match c.categories {
-        [only] => Some((c.id, only.as_str())),
-        _ => None,
-    });
+    let dedicated = column.and_then(ColumnPrior::dedicated);
     let mut out = Classification::default();
     for cat in &catalog.categories {
         if cat.exclude.iter().any(|re| re.is_match(title)) {
             continue;
         }
-        let pattern = cat
-            .include
-            .iter()
-            .find(|re| re.is_match(title))
-            .map(|re| re.as_str().to_string())
-            .or_else(|| match dedicated {
-                Some((col, id)) if id == cat.id => Some(format!("column:{col}")),
-                _ => None,
-            });
-        if let Some(pattern) = pattern {
-            out.categories.push(cat.id.clone());
-            out.matched.push(Match {
-                category: cat.id.clone(),
-                pattern,
-            });
-        }
+        let include = cat.include.iter().find(|re| re.is_match(title));
+        out.add(&cat.id, include.map(Regex::as_str), dedicated);
     }
     out
 }

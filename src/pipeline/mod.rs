@@ -17,7 +17,7 @@ use crate::classify::{Classifier, ColumnPrior};
 use crate::config::{Column, ColumnKind, Targets, compile_spec};
 use crate::extract::discover::{Discovery, discover};
 use crate::extract::{self, ListItem, PageContext, PageRequest, Profile};
-use crate::fetch::{FetchError, FetchFailure, FetchRequest, Fetched, Fetcher};
+use crate::fetch::{FetchError, FetchFailure, FetchRequest, Fetched, Fetcher, Validators};
 use crate::store::{
     ColumnCrawl, ColumnResume, ColumnState, ItemRecord, PageFetchRecord, SavedColumn, Store,
     StoreError,
@@ -322,6 +322,26 @@ fn failure_state(e: &FetchError) -> (ColumnState, String) {
     (state, reason)
 }
 
+/// Fetches one page of `col` under the column's rules: robots.txt (unless the targets file
+/// overrides it), private addresses, extra CA file.
+async fn fetch_page(
+    fetcher: &Fetcher,
+    col: &Column,
+    opts: &CrawlOptions,
+    page: &PageRequest,
+    validators: Option<&Validators>,
+) -> Result<Fetched, FetchFailure> {
+    fetcher
+        .fetch(FetchRequest {
+            page,
+            validators,
+            respect_robots: opts.obeys_robots(col),
+            allow_private: col.allow_private,
+            ca_file: col.ca_file.as_deref(),
+        })
+        .await
+}
+
 /// Fetches a column's first page and looks for its list.
 async fn discover_first_page(
     col: &Column,
@@ -334,15 +354,7 @@ async fn discover_first_page(
     Option<Discovery>,
 ) {
     let request = PageRequest::get(url.clone());
-    let fetched = fetcher
-        .fetch(FetchRequest {
-            page: &request,
-            validators: None,
-            respect_robots: opts.obeys_robots(col),
-            allow_private: col.allow_private,
-            ca_file: col.ca_file.as_deref(),
-        })
-        .await;
+    let fetched = fetch_page(fetcher, col, opts, &request, None).await;
     let record = page_record(&request, "list", &fetched);
     let found = fetched
         .as_ref()
@@ -441,15 +453,7 @@ async fn crawl_page(
     opts: &CrawlOptions,
 ) -> ColumnCrawl {
     let request = PageRequest::get(url.clone());
-    let fetched = fetcher
-        .fetch(FetchRequest {
-            page: &request,
-            validators: None,
-            respect_robots: opts.obeys_robots(col),
-            allow_private: col.allow_private,
-            ca_file: col.ca_file.as_deref(),
-        })
-        .await;
+    let fetched = fetch_page(fetcher, col, opts, &request, None).await;
     let record = page_record(&request, "list", &fetched);
     let (state, detail) = match &fetched {
         Err(failure) => {
@@ -572,15 +576,7 @@ async fn crawl_list(
     loop {
         visited.insert(request.clone());
         let conditional = (page_index == 0).then_some(validators.as_ref()).flatten();
-        let fetched = fetcher
-            .fetch(FetchRequest {
-                page: &request,
-                validators: conditional,
-                respect_robots: opts.obeys_robots(col),
-                allow_private: col.allow_private,
-                ca_file: col.ca_file.as_deref(),
-            })
-            .await;
+        let fetched = fetch_page(fetcher, col, opts, &request, conditional).await;
         log.push(page_record(&request, "list", &fetched));
         let fetched = match fetched {
             Ok(f) => f,
@@ -734,15 +730,7 @@ async fn read_details(
         if wanted && budget > 0 {
             budget -= 1;
             let page = PageRequest::get(item.url.clone());
-            let fetched = fetcher
-                .fetch(FetchRequest {
-                    page: &page,
-                    validators: None,
-                    respect_robots: opts.obeys_robots(col),
-                    allow_private: col.allow_private,
-                    ca_file: col.ca_file.as_deref(),
-                })
-                .await;
+            let fetched = fetch_page(fetcher, col, opts, &page, None).await;
             log.push(page_record(&page, "detail", &fetched));
             if let Ok(Fetched {
                 body: Some(body), ..

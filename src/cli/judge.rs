@@ -315,11 +315,7 @@ fn published_this_year(facts: &Facts, today: NaiveDate) -> BTreeSet<(&str, &str)
             i.published
                 .is_some_and(|d| Some(d) >= year_start && d <= today)
         })
-        .flat_map(|i| {
-            i.categories
-                .iter()
-                .map(|c| (i.department.as_str(), c.as_str()))
-        })
+        .flat_map(|i| i.categories.iter().map(|c| (&*i.department, &**c)))
         .collect()
 }
 

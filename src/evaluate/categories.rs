@@ -127,7 +127,7 @@ pub(super) fn judge(
             let published = cols
                 .iter()
                 .flat_map(|c| index.items(&c.id))
-                .filter(|i| i.categories.iter().any(|x| x == cat_id))
+                .filter(|i| i.categories.iter().any(|x| &**x == cat_id))
                 .filter(|i| {
                     i.published.is_some_and(|d| d <= w.end)
                         && i.published_latest().is_some_and(|d| d >= w.start)

@@ -10,6 +10,8 @@ mod categories;
 mod columns;
 mod policies;
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -69,15 +71,17 @@ pub struct CrawlFact {
 #[derive(Debug, Clone)]
 pub struct ItemFacts {
     pub id: i64,
-    pub column_id: String,
-    pub department: String,
+    /// Shared by the column's items (a million items hold a few thousand of these).
+    pub column_id: Arc<str>,
+    pub department: Arc<str>,
     pub title: String,
     pub url: String,
     pub published: Option<NaiveDate>,
     pub precision: Option<Precision>,
     /// 成文日期 from the detail page, when it was read.
     pub written: Option<NaiveDate>,
-    pub categories: Vec<String>,
+    /// Category ids, each shared by the items in it.
+    pub categories: Vec<Arc<str>>,
     /// Pinned to the top of its list (置顶): not evidence of freshness.
     pub pinned: bool,
 }
@@ -262,7 +266,7 @@ impl<'a> Index<'a> {
             std::collections::HashMap::new();
         for item in &facts.items {
             items_by_column
-                .entry(item.column_id.as_str())
+                .entry(&*item.column_id)
                 .or_default()
                 .push(item);
         }

@@ -60,7 +60,7 @@ pub(crate) fn interprets(interpretation: &str, subject: &str) -> bool {
 }
 
 fn has(item: &ItemFacts, category: &str) -> bool {
-    item.categories.iter().any(|c| c == category)
+    item.categories.iter().any(|c| &**c == category)
 }
 
 fn day_date(item: &ItemFacts) -> Option<NaiveDate> {
@@ -113,19 +113,13 @@ fn interpretation_missing(
     let candidates = Candidates::new(&interpretations, overdue.iter().map(|o| o.3.as_str()));
     for (policy, published, deadline, subject) in &overdue {
         let (published, deadline) = (*published, *deadline);
-        // An interpretation published before the policy explains an earlier version of it.
-        let mut matching: Vec<&ItemFacts> = candidates
-            .of(subject)
-            .filter(|i| i.published.is_some_and(|d| d >= published))
-            .collect();
-        matching.sort_by_key(|i| i.published);
-        if matching
-            .iter()
-            .any(|i| i.published.is_some_and(|d| d <= deadline.value))
-        {
+        // An interpretation published before the policy explains an earlier version of it;
+        // the first one published since is on time or late.
+        let first = candidates.first_from(subject, published);
+        if first.is_some_and(|(d, _)| d <= deadline.value) {
             continue;
         }
-        let late = matching.first().and_then(|i| i.published.map(|d| (d, *i)));
+        let late = first;
         let estimated = if deadline.estimated {
             "（节假日数据未覆盖该年份，按周一至周五估算）"
         } else {
@@ -156,8 +150,8 @@ fn interpretation_missing(
         out.push(Finding {
             key: format!("interpretation_missing:{}", policy.url),
             kind: FindingKind::InterpretationMissing,
-            department: policy.department.clone(),
-            column: Some(policy.column_id.clone()),
+            department: policy.department.to_string(),
+            column: Some(policy.column_id.to_string()),
             task: catalog.task_for(INTERPRETATION).map(|t| t.number),
             severity: if late.is_some() {
                 Severity::Low
@@ -186,7 +180,10 @@ pub(crate) struct Candidates<'a> {
     interpretations: Vec<&'a ItemFacts>,
     /// Per subject: the interpretations whose title contains it or whose own subject it is,
     /// in the interpretations' order, each once.
+    #[cfg(test)]
     by_subject: HashMap<String, Vec<usize>>,
+    /// Per subject: the dated ones of those, by publication day (then in their order).
+    dated: HashMap<String, Vec<(NaiveDate, usize)>>,
 }
 
 impl<'a> Candidates<'a> {
@@ -240,13 +237,40 @@ impl<'a> Candidates<'a> {
                 list.dedup();
             }
         }
+        let dated = by_subject
+            .iter()
+            .map(|(subject, ks)| {
+                let mut days: Vec<(NaiveDate, usize)> = ks
+                    .iter()
+                    .filter_map(|k| Some((interpretations.get(*k)?.published?, *k)))
+                    .collect();
+                days.sort_unstable();
+                (subject.clone(), days)
+            })
+            .collect();
         Candidates {
             interpretations: interpretations.to_vec(),
+            #[cfg(test)]
             by_subject,
+            dated,
         }
     }
 
+    /// The first interpretation of `subject` published on `day` or later, with its day: a
+    /// binary search, where filtering [`Candidates::of`] would make a district whose policies
+    /// share a name quadratic.
+    pub(crate) fn first_from(
+        &self,
+        subject: &str,
+        day: NaiveDate,
+    ) -> Option<(NaiveDate, &'a ItemFacts)> {
+        let days = self.dated.get(subject)?;
+        let (d, k) = days.get(days.partition_point(|(d, _)| *d < day))?;
+        Some((*d, *self.interpretations.get(*k)?))
+    }
+
     /// The interpretations of `subject`, as testing each with [`interprets`] would find them.
+    #[cfg(test)]
     pub(crate) fn of(&self, subject: &str) -> impl Iterator<Item = &'a ItemFacts> + '_ {
         self.by_subject
             .get(subject)
@@ -280,8 +304,8 @@ fn late_publication(
         out.push(Finding {
             key: format!("late_publication:{}", item.url),
             kind: FindingKind::LatePublication,
-            department: item.department.clone(),
-            column: Some(item.column_id.clone()),
+            department: item.department.to_string(),
+            column: Some(item.column_id.to_string()),
             task: item
                 .categories
                 .iter()

@@ -29,7 +29,7 @@ fn column(id: &str, dept: &str, cats: &[&str], crawls: Vec<CrawlFact>, items: u6
         name: format!("{id}栏目"),
         kind: "list".into(),
         url: Some(format!("http://a.gov.cn/{id}/")),
-        categories: cats.iter().map(|s| s.to_string()).collect(),
+        categories: cats.iter().map(|s| (*s).into()).collect(),
         max_age_days: 14,
         enabled: true,
         crawls,
@@ -47,7 +47,7 @@ fn item(id: i64, col: &str, dept: &str, title: &str, published: &str, cats: &[&s
         published: Some(d(published)),
         precision: Some(Precision::Day),
         written: None,
-        categories: cats.iter().map(|s| s.to_string()).collect(),
+        categories: cats.iter().map(|s| (*s).into()).collect(),
         pinned: false,
     }
 }
@@ -566,12 +566,20 @@ fn candidates_agree_with_interprets() {
         .iter()
         .enumerate()
         .map(|(k, t)| {
+            // Days out of order, two of them shared, to test the search by day.
+            let day = [
+                "2026-11-20",
+                "2026-11-18",
+                "2026-11-24",
+                "2026-11-18",
+                "2026-11-19",
+            ][k % 5];
             item(
                 k as i64,
                 "c",
                 "区人社局",
                 t,
-                "2026-11-20",
+                day,
                 &["policy_interpretation"],
             )
         })
@@ -599,6 +607,24 @@ fn candidates_agree_with_interprets() {
         let got: Vec<i64> = candidates.of(subject).map(|i| i.id).collect();
         assert_eq!(got, want, "{subject}");
         matched += want.len();
+        // The first published on a day or later: the earliest such day, the first stored.
+        for day in [
+            "2026-11-17",
+            "2026-11-18",
+            "2026-11-19",
+            "2026-11-21",
+            "2026-11-25",
+        ] {
+            let day = d(day);
+            let want = items
+                .iter()
+                .filter(|i| interprets(&i.title, subject))
+                .filter_map(|i| Some((i.published?, i.id)))
+                .filter(|(p, _)| *p >= day)
+                .min();
+            let got = candidates.first_from(subject, day).map(|(p, i)| (p, i.id));
+            assert_eq!(got, want, "{subject} from {day}");
+        }
     }
     assert!(matched >= 6, "{matched}");
 }

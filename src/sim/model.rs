@@ -350,6 +350,9 @@ struct ColumnSpec {
     max_age_days: u32,
     comment_trap: bool,
     hanweb: Option<HanwebIds>,
+    /// Most policies are followed in the same column by their 政策解读 (as many 规范性文件
+    /// columns publish them), within the 3 working days the task list allows.
+    interpreted: bool,
 }
 
 struct Builder {
@@ -414,6 +417,7 @@ impl Builder {
         let mut seen = HashSet::new();
         let mut per_year: BTreeMap<i32, u32> = BTreeMap::new();
         let mut items = Vec::with_capacity(count);
+        let mut pending_policy: Option<String> = None;
         // Oldest first, so document ids and numbers grow with time as on a real site.
         for date in dates.iter().rev().copied() {
             self.next_doc += 1 + self.rng.below(9);
@@ -426,11 +430,19 @@ impl Builder {
                 dept_full: &dept_full,
                 abbr: &dept.abbr,
             };
+            // Nine policies in ten get their 解读 as the column's next item (dated the same
+            // day or up to 3 days later: within 3 working days whatever the calendar).
+            let interprets = pending_policy
+                .take()
+                .filter(|_| spec.interpreted && rng.below(10) < 9);
             // Redraw a few times before falling back to a "（二）" suffix, so most titles read
             // naturally; the suffix keeps titles unique within the column whatever the count.
-            let (mut base, mut doc_no) = make_title(spec.kind, &ctx, &mut rng);
+            let (mut base, mut doc_no) = match &interprets {
+                Some(subject) => (format!("关于《{subject}》的政策解读"), None),
+                None => make_title(spec.kind, &ctx, &mut rng),
+            };
             for _ in 0..12 {
-                if !seen.contains(&base) {
+                if interprets.is_some() || !seen.contains(&base) {
                     break;
                 }
                 (base, doc_no) = make_title(spec.kind, &ctx, &mut rng);
@@ -440,6 +452,9 @@ impl Builder {
             while !seen.insert(title.clone()) {
                 title = format!("{base}（{}）", cn_num(k));
                 k += 1;
+            }
+            if spec.interpreted && interprets.is_none() && !title.contains("废止") {
+                pending_policy = policy_named(&title);
             }
             let doc_id = self.next_doc;
             items.push(make_item(
@@ -735,7 +750,15 @@ fn spec(
         max_age_days,
         comment_trap: false,
         hanweb: None,
+        interpreted: false,
     }
+}
+
+/// The name inside a title's first 《》.
+fn policy_named(title: &str) -> Option<String> {
+    let (_, rest) = title.split_once('《')?;
+    let (name, _) = rest.split_once('》')?;
+    Some(name.to_owned())
 }
 
 /// Seed of the demo district; any constant would do, this one just has to never change.
@@ -1209,6 +1232,7 @@ impl SimSite {
                     max_age_days: 14,
                     comment_trap: false,
                     hanweb,
+                    interpreted: kind == TitleKind::NormativeDoc,
                 });
                 k += 1;
             }

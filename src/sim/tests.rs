@@ -1168,3 +1168,73 @@ fn demo_holds_for_other_dates() {
         }
     }
 }
+
+/// The generated district interprets most of its policies, as a real one does: judged by the
+/// evaluator's own rule over the generated items, classified as the crawl classifies them.
+#[test]
+fn generated_policies_mostly_have_their_interpretation() {
+    use crate::classify::{Classifier, ColumnPrior};
+    use crate::evaluate::{EvaluateOptions, Facts, FindingKind, ItemFacts, evaluate};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let catalog = crate::config::load_catalog(&root.join("targets/tasks.toml")).expect("catalog");
+    let classifier = Classifier::new(&catalog);
+    let site = SimSite::generated(today(), 40, 8, 5, 20, 11);
+    let mut items = Vec::new();
+    let mut policies = 0;
+    for col in site.columns() {
+        let prior = ColumnPrior {
+            id: &col.id,
+            categories: &col.categories,
+        };
+        for it in &col.items {
+            let categories: Vec<Arc<str>> = classifier
+                .classify(&it.title, Some(prior))
+                .matched
+                .into_iter()
+                .map(|m| m.category.into())
+                .collect();
+            let has = |c: &str| categories.iter().any(|x| &**x == c);
+            if has("normative_docs") && !has("policy_interpretation") && !it.title.contains("废止")
+            {
+                policies += 1;
+            }
+            items.push(ItemFacts {
+                id: i64::try_from(items.len()).expect("small"),
+                column_id: col.id.as_str().into(),
+                department: col.department.as_str().into(),
+                title: it.title.clone(),
+                url: it.path.clone(),
+                published: Some(it.date),
+                precision: Some(crate::extract::Precision::Day),
+                written: None,
+                categories,
+                pinned: false,
+            });
+        }
+    }
+    let facts = Facts {
+        departments: Vec::new(),
+        columns: Vec::new(),
+        items,
+    };
+    let findings = evaluate(
+        &facts,
+        &catalog,
+        crate::calendar::Calendar::china(),
+        &EvaluateOptions::new(today()),
+    );
+    let missing = findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::InterpretationMissing)
+        .count();
+    assert!(policies >= 100, "{policies} policies");
+    // Policies of this year and the last are judged; about one in ten has no 解读.
+    assert!(
+        missing > 0,
+        "every policy interpreted: the rule is never exercised"
+    );
+    assert!(
+        missing * 5 < policies,
+        "{missing} of {policies} policies without 解读"
+    );
+}

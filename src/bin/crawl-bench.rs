@@ -107,6 +107,10 @@ struct Args {
     /// Skip the unmeasured warm-up crawl that fills the server's page cache.
     #[arg(long)]
     no_warmup: bool,
+    /// The server renders every answer anew instead of answering from its cache of rendered
+    /// pages (as nginx answers from files): its CPU then competes with the crawler's.
+    #[arg(long)]
+    server_renders: bool,
     /// Work directory (databases, targets, expected items); default: a new directory under
     /// the system's temporary directory, removed at the end.
     #[arg(long)]
@@ -296,7 +300,11 @@ fn serve(args: &Args) -> anyhow::Result<()> {
             args.per_page,
             args.seed,
         ));
-        let server = SimServer::start(Arc::clone(&site), ServeOptions::default()).await?;
+        let opts = ServeOptions {
+            cache: !args.server_renders,
+            ..ServeOptions::default()
+        };
+        let server = SimServer::start(Arc::clone(&site), opts).await?;
         std::fs::write(dir.join("targets.toml"), site.targets_toml(&server.origin))?;
         let mut expected = String::new();
         for e in site.expected_items(&server.origin) {
@@ -387,6 +395,7 @@ impl ServerChild {
             .args(site_args(args))
             .args(["--role", "serve", "--server-threads"])
             .arg(args.server_threads.to_string())
+            .args(args.server_renders.then_some("--server-renders"))
             .arg("--dir")
             .arg(dir)
             .stdin(Stdio::piped())

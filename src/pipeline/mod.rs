@@ -135,7 +135,23 @@ pub async fn crawl(
     // run side by side in this task: a saver waiting for the database never stops the
     // readers (which would hold their own connections and starve it), and readers that run
     // ahead wait on the bounded channel holding no connection.
-    let classifier = &Classifier::new(catalog);
+    // Where each column's last crawl left it, read once for all of them.
+    let resumes = if opts.full {
+        HashMap::new()
+    } else {
+        let wanted: Vec<(&str, &str)> = columns
+            .iter()
+            .filter_map(|c| Some((c.id.as_str(), c.crawl_url()?.as_str())))
+            .collect();
+        store.column_resumes(&wanted).await?
+    };
+    let run = &Run {
+        classifier: &Classifier::new(catalog),
+        store,
+        fetcher,
+        opts,
+        resumes,
+    };
     let parallel = opts.parallel_columns.max(1);
     let (done_tx, mut done_rx) = tokio::sync::mpsc::channel(parallel);
     let readers = async move {
@@ -143,7 +159,7 @@ pub async fn crawl(
             .for_each_concurrent(parallel, |col| {
                 let done_tx = done_tx.clone();
                 async move {
-                    let crawl = crawl_column(col, classifier, store, fetcher, opts).await;
+                    let crawl = crawl_column(col, run).await;
                     // The saver only goes away after a store error, reported below.
                     let _ = done_tx.send((col, crawl)).await;
                 }
@@ -272,14 +288,18 @@ fn select_columns<'a>(
     Ok(selected)
 }
 
+/// What the columns of one crawl share.
+struct Run<'a> {
+    classifier: &'a Classifier,
+    store: &'a Store,
+    fetcher: &'a Fetcher,
+    opts: &'a CrawlOptions,
+    /// Where each column's last crawl left it (none for a full crawl).
+    resumes: HashMap<String, ColumnResume>,
+}
+
 /// Reads one column. Only store errors abort; fetch failures become the column's state.
-async fn crawl_column(
-    col: &Column,
-    classifier: &Classifier,
-    store: &Store,
-    fetcher: &Fetcher,
-    opts: &CrawlOptions,
-) -> Result<ColumnCrawl, StoreError> {
+async fn crawl_column(col: &Column, run: &Run<'_>) -> Result<ColumnCrawl, StoreError> {
     let Some(first_url) = col.crawl_url() else {
         // select_columns keeps only columns with a URL.
         return Ok(ColumnCrawl {
@@ -295,11 +315,9 @@ async fn crawl_column(
         });
     };
     match &col.kind {
-        ColumnKind::List(profile) => {
-            crawl_list(col, profile, first_url, classifier, store, fetcher, opts).await
-        }
-        ColumnKind::Auto => crawl_auto(col, first_url, classifier, store, fetcher, opts).await,
-        ColumnKind::Page => Ok(crawl_page(col, first_url, fetcher, opts).await),
+        ColumnKind::List(profile) => crawl_list(col, profile, first_url, run).await,
+        ColumnKind::Auto => crawl_auto(col, first_url, run).await,
+        ColumnKind::Page => Ok(crawl_page(col, first_url, run.fetcher, run.opts).await),
     }
 }
 
@@ -369,19 +387,21 @@ async fn discover_first_page(
 async fn crawl_auto(
     col: &Column,
     first_url: &url::Url,
-    classifier: &Classifier,
-    store: &Store,
-    fetcher: &Fetcher,
-    opts: &CrawlOptions,
+    run: &Run<'_>,
 ) -> Result<ColumnCrawl, StoreError> {
+    let Run {
+        store,
+        fetcher,
+        opts,
+        ..
+    } = *run;
     let stored = store
         .discovered_profile(&col.id)
         .await?
         .and_then(|spec| compile_spec(&spec).ok().map(|p| (spec, Arc::new(p))));
     let failed_attempt = match stored {
         Some((spec, profile)) => {
-            let crawl =
-                crawl_list(col, &profile, first_url, classifier, store, fetcher, opts).await?;
+            let crawl = crawl_list(col, &profile, first_url, run).await?;
             if crawl.state != ColumnState::ExtractionFailed {
                 return Ok(crawl);
             }
@@ -399,8 +419,7 @@ async fn crawl_auto(
                 .save_discovered_profile(&col.id, &f.spec, &f.reason, Utc::now())
                 .await?;
             tracing::info!(column = %col.id, reason = %f.reason, "profile discovered");
-            let mut crawl =
-                crawl_list(col, &profile, first_url, classifier, store, fetcher, opts).await?;
+            let mut crawl = crawl_list(col, &profile, first_url, run).await?;
             let mut pages = vec![record];
             if let Some((_, old)) = failed {
                 crawl.rediscovered = true;
@@ -547,17 +566,17 @@ async fn crawl_list(
     col: &Column,
     profile: &Arc<Profile>,
     first_url: &url::Url,
-    classifier: &Classifier,
-    store: &Store,
-    fetcher: &Fetcher,
-    opts: &CrawlOptions,
+    run: &Run<'_>,
 ) -> Result<ColumnCrawl, StoreError> {
+    let Run {
+        classifier,
+        store,
+        fetcher,
+        opts,
+        ..
+    } = *run;
     // A column whose last crawl broke off is read to its end, whatever it already has.
-    let resume = if opts.full {
-        ColumnResume::default()
-    } else {
-        store.column_resume(&col.id, first_url.as_str()).await?
-    };
+    let resume = run.resumes.get(&col.id).cloned().unwrap_or_default();
     let read_all = opts.full || resume.incomplete;
     let validators = if read_all { None } else { resume.validators };
     // The column's known URLs, read once a page has come back (not for a 304).

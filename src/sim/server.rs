@@ -1,13 +1,13 @@
 //! The HTTP side: serves a [`SimSite`] on loopback with validators, conditional GETs, the
 //! Hanweb data proxy, optional latency and request counters.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::Ipv4Addr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, to_bytes};
+use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
@@ -30,6 +30,10 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub struct ServeOptions {
     /// Added to every response, so tests can interrupt a crawl mid-way.
     pub latency: Duration,
+    /// Keep every answer once rendered, its validators with it, and serve it again from memory,
+    /// as a static file server (nginx) serves files: for benchmarks, whose cost should be the
+    /// crawler's. Cleared when the site is replaced.
+    pub cache: bool,
 }
 
 /// Request counters of a running server (a snapshot).
@@ -47,6 +51,31 @@ struct Shared {
     site: std::sync::RwLock<Arc<SimSite>>,
     opts: ServeOptions,
     stats: Mutex<SimStats>,
+    /// Answers by request (with `ServeOptions::cache`).
+    cache: Mutex<HashMap<String, Arc<Answer>>>,
+}
+
+/// A rendered page with its validators, ready to send.
+struct Answer {
+    status: u16,
+    content_type: &'static str,
+    body: Bytes,
+    last_modified: Option<chrono::NaiveDateTime>,
+    etag: Option<String>,
+    last_modified_http: Option<String>,
+}
+
+impl From<SimPage> for Answer {
+    fn from(page: SimPage) -> Answer {
+        Answer {
+            etag: page.etag(),
+            last_modified_http: page.last_modified_http(),
+            status: page.status,
+            content_type: page.content_type,
+            last_modified: page.last_modified,
+            body: Bytes::from(page.body),
+        }
+    }
 }
 
 impl Shared {
@@ -57,6 +86,10 @@ impl Shared {
     /// Counters stay usable even if a handler panicked while holding the lock.
     fn stats(&self) -> MutexGuard<'_, SimStats> {
         self.stats.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn cache(&self) -> MutexGuard<'_, HashMap<String, Arc<Answer>>> {
+        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -88,6 +121,7 @@ impl SimServer {
             site: std::sync::RwLock::new(site),
             opts,
             stats: Mutex::new(SimStats::default()),
+            cache: Mutex::new(HashMap::new()),
         });
         let app = Router::new()
             .fallback(handle)
@@ -129,6 +163,7 @@ impl SimServer {
             .site
             .write()
             .unwrap_or_else(PoisonError::into_inner) = site;
+        self.shared.cache().clear();
     }
 
     /// Stops accepting connections and waits (a few seconds at most) for open ones to finish.
@@ -183,8 +218,63 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     if !shared.opts.latency.is_zero() {
         tokio::time::sleep(shared.opts.latency).await;
     }
-    let site = shared.site();
-    let page = match parts.method {
+    // A POST's form is part of what it asks for.
+    let form = if parts.method == Method::POST {
+        match to_bytes(body, MAX_BODY).await {
+            Ok(bytes) => Some(bytes),
+            Err(_) => return respond(&error_page(400, "Bad Request").into(), &parts.headers).0,
+        }
+    } else {
+        None
+    };
+    let cache_key = shared.opts.cache.then(|| {
+        let form = form
+            .as_deref()
+            .map(String::from_utf8_lossy)
+            .unwrap_or_default();
+        format!("{} {path}?{query}\n{form}", parts.method)
+    });
+    let cached = cache_key
+        .as_ref()
+        .and_then(|k| shared.cache().get(k).cloned());
+    let answer = match cached {
+        Some(answer) => answer,
+        None => {
+            let answer = Arc::new(Answer::from(render(
+                &shared.site(),
+                &parts.method,
+                path,
+                query,
+                form.as_deref(),
+            )));
+            if let Some(k) = cache_key {
+                shared.cache().insert(k, Arc::clone(&answer));
+            }
+            answer
+        }
+    };
+    let (response, not_modified) = respond(&answer, &parts.headers);
+    if not_modified {
+        shared.stats().not_modified += 1;
+    }
+    response
+}
+
+fn form_params(bytes: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(bytes)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// The page a request asks for.
+fn render(
+    site: &SimSite,
+    method: &Method,
+    path: &str,
+    query: &str,
+    form: Option<&[u8]>,
+) -> SimPage {
+    match *method {
         Method::GET | Method::HEAD if path.starts_with(API_PATH) => {
             let params = form_params(query.as_bytes());
             let page = params
@@ -198,33 +288,19 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             site.dataproxy(&form_params(query.as_bytes()))
         }
         Method::GET | Method::HEAD => site.page(path).unwrap_or_else(not_found),
-        Method::POST if path == HANWEB_PROXY_PATH => match to_bytes(body, MAX_BODY).await {
-            Ok(bytes) => {
-                let mut params = form_params(&bytes);
-                params.extend(form_params(query.as_bytes()));
-                site.dataproxy(&params)
-            }
-            Err(_) => error_page(400, "Bad Request"),
-        },
+        Method::POST if path == HANWEB_PROXY_PATH => {
+            let mut params = form_params(form.unwrap_or_default());
+            params.extend(form_params(query.as_bytes()));
+            site.dataproxy(&params)
+        }
         _ => error_page(405, "Method Not Allowed"),
-    };
-    let (response, not_modified) = respond(page, &parts.headers);
-    if not_modified {
-        shared.stats().not_modified += 1;
     }
-    response
 }
 
-fn form_params(bytes: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(bytes)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
-}
-
-/// Turns a page into a response, answering 304 when the request's validators match.
-fn respond(page: SimPage, req: &HeaderMap) -> (Response, bool) {
-    let etag = page.etag();
-    let last_modified = page.last_modified_http();
+/// Turns an answer into a response, answering 304 when the request's validators match.
+fn respond(page: &Answer, req: &HeaderMap) -> (Response, bool) {
+    let etag = page.etag.clone();
+    let last_modified = page.last_modified_http.clone();
     let not_modified = match (&etag, page.last_modified) {
         (Some(etag), Some(lm)) => {
             if let Some(inm) = req.get(header::IF_NONE_MATCH) {
@@ -245,7 +321,7 @@ fn respond(page: SimPage, req: &HeaderMap) -> (Response, bool) {
     } else {
         (
             StatusCode::from_u16(page.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            Body::from(page.body),
+            Body::from(page.body.clone()),
         )
     };
     let mut resp = Response::new(body);

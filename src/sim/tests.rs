@@ -1057,6 +1057,7 @@ async fn latency_delays_every_answer() {
     let site = Arc::new(SimSite::demo(today()));
     let opts = ServeOptions {
         latency: Duration::from_millis(150),
+        ..ServeOptions::default()
     };
     let server = SimServer::start(site, opts).await.expect("start");
     let started = Instant::now();
@@ -1237,4 +1238,52 @@ fn generated_policies_mostly_have_their_interpretation() {
         missing * 5 < policies,
         "{missing} of {policies} policies without 解读"
     );
+}
+
+/// With its cache, the server answers a repeated request with the same bytes and validators,
+/// conditional requests included, until the site is replaced.
+#[tokio::test]
+async fn cached_answers_are_the_rendered_ones_until_the_site_changes() {
+    let site = Arc::new(SimSite::generated(today(), 2, 3, 2, 5, 11));
+    let opts = ServeOptions {
+        cache: true,
+        ..ServeOptions::default()
+    };
+    let server = SimServer::start(Arc::clone(&site), opts)
+        .await
+        .expect("start");
+    let plain = SimServer::start(Arc::clone(&site), ServeOptions::default())
+        .await
+        .expect("start");
+    let col = site.columns().first().expect("a column");
+    let path = col.path.clone();
+    let first = get(&server.origin, &path).await;
+    let again = get(&server.origin, &path).await;
+    let rendered = get(&plain.origin, &path).await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.body, again.body);
+    assert_eq!(
+        first.body, rendered.body,
+        "the cache serves what rendering gives"
+    );
+    let etag = first.header("etag").expect("etag").to_owned();
+    assert_eq!(again.header("etag"), Some(etag.as_str()));
+    let cond = http(
+        &server.origin,
+        "GET",
+        &path,
+        &[("If-None-Match", &etag)],
+        b"",
+    )
+    .await;
+    assert_eq!(cond.status, 304);
+    // A changed site is served as it now is, not from the cache.
+    let changed = Arc::new(SimSite::generated(today(), 2, 3, 2, 5, 12));
+    server.replace_site(Arc::clone(&changed));
+    let after = get(&server.origin, &path).await;
+    assert_eq!(after.status, 200);
+    assert_ne!(after.body, first.body);
+    assert_ne!(after.header("etag"), Some(etag.as_str()));
+    server.shutdown().await;
+    plain.shutdown().await;
 }

@@ -1,6 +1,6 @@
 //! The write side: configuration sync, crawl runs and the per-column transaction.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -112,7 +112,7 @@ pub struct ColumnCrawl {
     pub finished_at: DateTime<Utc>,
 }
 
-/// Where a column's last crawl left it (see [`Store::column_resume`]).
+/// Where a column's last crawl left it (see [`Store::column_resumes`]).
 #[derive(Debug, Clone, Default)]
 pub struct ColumnResume {
     /// The last crawl broke off before the column's end: read it to its end.
@@ -242,31 +242,43 @@ impl Store {
         Ok(())
     }
 
-    /// What a routine crawl of a column resumes from, in one query: whether its last crawl
-    /// broke off, and the validators of its first list page.
-    pub async fn column_resume(
+    /// What a routine crawl resumes each column from, in one query for all of them: whether
+    /// its last crawl broke off, and the validators of its first list page. `columns` are
+    /// (column id, first page URL) pairs; a column the store does not know gets the default.
+    pub async fn column_resumes(
         &self,
-        column_id: &str,
-        first_url: &str,
-    ) -> Result<ColumnResume, StoreError> {
-        let row: Option<(bool, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT c.incomplete != 0, h.etag, h.last_modified
-             FROM columns c LEFT JOIN http_cache h ON h.url = ?2 WHERE c.id = ?1",
+        columns: &[(&str, &str)],
+    ) -> Result<HashMap<String, ColumnResume>, StoreError> {
+        let wanted = serde_json::to_string(columns).unwrap_or_else(|_| "[]".into());
+        // One row holding them all: a row each is a hand-over between the driver's threads.
+        let json: String = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(c.id, c.incomplete != 0, h.etag, h.last_modified))
+             FROM jsonb_each(?1) AS j JOIN columns c ON c.id = j.value ->> 0
+             LEFT JOIN http_cache h ON h.url = j.value ->> 1",
         )
-        .bind(column_id)
-        .bind(first_url)
-        .fetch_optional(&self.pool)
+        .bind(wanted)
+        .fetch_one(&self.pool)
         .await?;
-        let Some((incomplete, etag, last_modified)) = row else {
-            return Ok(ColumnResume::default());
-        };
-        Ok(ColumnResume {
-            incomplete,
-            validators: (etag.is_some() || last_modified.is_some()).then_some(Validators {
-                etag,
-                last_modified,
-            }),
-        })
+        let rows: Vec<(String, u8, Option<String>, Option<String>)> =
+            serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("column validators: {e}")))?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, incomplete, etag, last_modified)| {
+                let validators =
+                    (etag.is_some() || last_modified.is_some()).then_some(Validators {
+                        etag,
+                        last_modified,
+                    });
+                (
+                    id,
+                    ColumnResume {
+                        incomplete: incomplete != 0,
+                        validators,
+                    },
+                )
+            })
+            .collect())
     }
 
     /// The URLs a column already has.
@@ -305,39 +317,26 @@ impl Store {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut saved = Vec::with_capacity(crawls.len());
         for crawl in crawls {
-            saved.push(save_in(&mut tx, run_id, crawl).await?);
+            saved.push(save_items(&mut tx, run_id, crawl).await?);
         }
+        save_states(&mut tx, run_id, crawls, &saved).await?;
         tx.commit().await?;
         Ok(saved)
     }
 }
 
-/// One column's rows, inside the caller's transaction.
+/// One column's items and their categories, inside the caller's transaction.
 ///
-/// The pages, the items and their categories each go in one statement that reads its rows
-/// from a JSON array (`jsonb_each`): a handful of statements per column instead of a few per
-/// item, each of which is a round trip to the connection's worker thread.
-async fn save_in(
+/// The items and their categories each go in one statement that reads its rows from a JSON
+/// array (`jsonb_each`): a handful of statements per column instead of a few per item, each of
+/// which is a round trip to the connection's worker thread.
+async fn save_items(
     tx: &mut sqlx::SqliteConnection,
     run_id: i64,
     crawl: &ColumnCrawl,
 ) -> Result<SavedColumn, StoreError> {
     let now = ts(crawl.finished_at);
-    let pages = pages_json(&crawl.pages);
     let items = items_json(&crawl.items);
-    if !crawl.pages.is_empty() {
-        sqlx::query(
-                "INSERT INTO page_fetches (run_id, column_id, url, method, kind, status, bytes, duration_ms, attempts, encoding, error, fetched_at)
-                 SELECT ?1, ?2, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4,
-                        value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9
-                 FROM jsonb_each(?3) ORDER BY key",
-            )
-            .bind(run_id)
-            .bind(&crawl.column_id)
-            .bind(&pages)
-            .execute(&mut *tx)
-            .await?;
-    }
     let mut saved = SavedColumn::default();
     if !crawl.items.is_empty() {
         // `WHERE true` tells the parser that ON CONFLICT belongs to the INSERT.
@@ -363,99 +362,161 @@ async fn save_in(
             .bind(&items)
             .execute(&mut *tx)
             .await?;
-        // The rows are found again by (column, URL), their unique key, rather than carried
-        // back (RETURNING): the driver hands each returned row over between threads.
-        // CROSS JOIN keeps the JSON rows outside, each looked up by the index.
-        let new: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM jsonb_each(?2) AS j CROSS JOIN items AS i
-             ON i.column_id = ?1 AND i.url = j.value ->> 0 WHERE i.first_run_id = ?3",
+        // The rows are found again by (column, URL), their unique key, once, rather than
+        // carried back (RETURNING): the driver hands each returned row over between threads.
+        // CROSS JOIN keeps the JSON rows outside, each looked up by the index; one JSON row
+        // comes back, with each item's id and whether this run stored it first.
+        let found: String = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(i.id, coalesce(i.first_run_id = ?3, 0)) ORDER BY j.key)
+             FROM jsonb_each(?2) AS j CROSS JOIN items AS i
+             ON i.column_id = ?1 AND i.url = j.value ->> 0",
         )
         .bind(&crawl.column_id)
         .bind(&items)
         .bind(run_id)
         .fetch_one(&mut *tx)
         .await?;
+        let found: Vec<(i64, u8)> = serde_json::from_str(&found).map_err(|e| {
+            StoreError::Corrupt(format!("items of column {}: {e}", crawl.column_id))
+        })?;
+        if found.len() != crawl.items.len() {
+            return Err(StoreError::Corrupt(format!(
+                "column {}: {} items saved, {} found again",
+                crawl.column_id,
+                crawl.items.len(),
+                found.len()
+            )));
+        }
         saved.items_seen = crawl.items.len();
-        saved.items_new = usize::try_from(new).unwrap_or(0);
+        saved.items_new = found.iter().filter(|(_, new)| *new != 0).count();
+        let ids: Vec<i64> = found.iter().map(|(id, _)| *id).collect();
         // Each item's categories are replaced by the ones this crawl gave it.
         sqlx::query(
-            "DELETE FROM item_categories WHERE item_id IN
-               (SELECT i.id FROM jsonb_each(?2) AS j CROSS JOIN items AS i
-                ON i.column_id = ?1 AND i.url = j.value ->> 0)",
+            "DELETE FROM item_categories WHERE item_id IN (SELECT value FROM json_each(?1))",
         )
-        .bind(&crawl.column_id)
-        .bind(&items)
+        .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
         .execute(&mut *tx)
         .await?;
-        if let Some(categories) = categories_json(&crawl.items) {
+        if let Some(categories) = categories_json(&crawl.items, &ids) {
             // A URL listed twice keeps its last categories, as one statement per item did.
             sqlx::query(
                 "INSERT OR REPLACE INTO item_categories (item_id, category, pattern)
-                 SELECT i.id, c.value ->> 1, c.value ->> 2
-                 FROM jsonb_each(?2) AS c CROSS JOIN items AS i
-                   ON i.column_id = ?1 AND i.url = c.value ->> 0
-                 ORDER BY c.key",
+                 SELECT value ->> 0, value ->> 1, value ->> 2 FROM jsonb_each(?1) ORDER BY key",
             )
-            .bind(&crawl.column_id)
             .bind(&categories)
             .execute(&mut *tx)
             .await?;
         }
     }
-    let newest: Option<NaiveDate> = crawl
-        .items
-        .iter()
-        .filter_map(|i| i.date)
-        .filter(|d| d.precision == Precision::Day)
-        .map(|d| d.date)
-        .max();
-    sqlx::query(
-            "INSERT INTO column_crawls (run_id, column_id, state, detail, pages, items_seen, items_new, newest_date, finished_at, rediscovered)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT(run_id, column_id) DO UPDATE SET state = excluded.state, detail = excluded.detail,
-               pages = excluded.pages, items_seen = excluded.items_seen, items_new = excluded.items_new,
-               newest_date = excluded.newest_date, finished_at = excluded.finished_at,
-               rediscovered = excluded.rediscovered",
-        )
-        .bind(run_id)
-        .bind(&crawl.column_id)
-        .bind(crawl.state.as_str())
-        .bind(crawl.detail.as_deref())
-        .bind(i64::try_from(crawl.pages.iter().filter(|p| p.kind == "list").count()).unwrap_or(i64::MAX))
-        .bind(i64::try_from(saved.items_seen).unwrap_or(i64::MAX))
-        .bind(i64::try_from(saved.items_new).unwrap_or(i64::MAX))
-        .bind(newest.map(|d| d.format("%Y-%m-%d").to_string()))
-        .bind(&now)
-        .bind(crawl.rediscovered)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE columns SET incomplete = ? WHERE id = ?")
-        .bind(!crawl.complete)
-        .bind(&crawl.column_id)
-        .execute(&mut *tx)
-        .await?;
-    if let Some((url, v)) = &crawl.first_page_validators {
-        sqlx::query(
-                "INSERT INTO http_cache (url, etag, last_modified, updated_at) VALUES (?, ?, ?, ?)
-                 ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
-                   updated_at = excluded.updated_at",
-            )
-            .bind(url)
-            .bind(v.etag.as_deref())
-            .bind(v.last_modified.as_deref())
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-    }
     Ok(saved)
 }
 
-/// The pages of a crawl as a JSON array of rows, in the column order of `page_fetches`.
-fn pages_json(pages: &[PageFetchRecord]) -> String {
-    let rows: Vec<serde_json::Value> = pages
+/// The rest of a batch of columns, in one statement per table for the whole batch: the pages
+/// fetched, each column's crawl and state, the first pages' validators. A routine crawl of an
+/// unchanged site is little else, so its cost is the number of statements.
+async fn save_states(
+    tx: &mut sqlx::SqliteConnection,
+    run_id: i64,
+    crawls: &[ColumnCrawl],
+    saved: &[SavedColumn],
+) -> Result<(), StoreError> {
+    let pages = pages_json(crawls);
+    if pages != "[]" {
+        sqlx::query(
+            "INSERT INTO page_fetches (run_id, column_id, url, method, kind, status, bytes, duration_ms, attempts, encoding, error, fetched_at)
+             SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
+                    value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10
+             FROM jsonb_each(?2) ORDER BY key",
+        )
+        .bind(run_id)
+        .bind(&pages)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let states: Vec<serde_json::Value> = crawls
         .iter()
-        .map(|p| {
+        .zip(saved)
+        .map(|(crawl, saved)| {
+            let newest: Option<NaiveDate> = crawl
+                .items
+                .iter()
+                .filter_map(|i| i.date)
+                .filter(|d| d.precision == Precision::Day)
+                .map(|d| d.date)
+                .max();
             serde_json::json!([
+                crawl.column_id,
+                crawl.state.as_str(),
+                crawl.detail,
+                crawl.pages.iter().filter(|p| p.kind == "list").count(),
+                saved.items_seen,
+                saved.items_new,
+                newest.map(|d| d.format("%Y-%m-%d").to_string()),
+                ts(crawl.finished_at),
+                crawl.rediscovered,
+                !crawl.complete,
+            ])
+        })
+        .collect();
+    let states = serde_json::Value::Array(states).to_string();
+    // `WHERE true` tells the parser that ON CONFLICT belongs to the INSERT.
+    sqlx::query(
+        "INSERT INTO column_crawls (run_id, column_id, state, detail, pages, items_seen, items_new, newest_date, finished_at, rediscovered)
+         SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
+                value ->> 6, value ->> 7, value ->> 8
+         FROM jsonb_each(?2) WHERE true ORDER BY key
+         ON CONFLICT(run_id, column_id) DO UPDATE SET state = excluded.state, detail = excluded.detail,
+           pages = excluded.pages, items_seen = excluded.items_seen, items_new = excluded.items_new,
+           newest_date = excluded.newest_date, finished_at = excluded.finished_at,
+           rediscovered = excluded.rediscovered",
+    )
+    .bind(run_id)
+    .bind(&states)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE columns SET incomplete = s.value ->> 9
+         FROM jsonb_each(?1) AS s WHERE columns.id = s.value ->> 0",
+    )
+    .bind(&states)
+    .execute(&mut *tx)
+    .await?;
+    let validators: Vec<(&str, Option<&str>, Option<&str>, String)> = crawls
+        .iter()
+        .filter_map(|crawl| {
+            let (url, v) = crawl.first_page_validators.as_ref()?;
+            Some((
+                url.as_str(),
+                v.etag.as_deref(),
+                v.last_modified.as_deref(),
+                ts(crawl.finished_at),
+            ))
+        })
+        .collect();
+    if !validators.is_empty() {
+        sqlx::query(
+            "INSERT INTO http_cache (url, etag, last_modified, updated_at)
+             SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3
+             FROM jsonb_each(?1) WHERE true ORDER BY key
+             ON CONFLICT(url) DO UPDATE SET etag = excluded.etag,
+               last_modified = excluded.last_modified, updated_at = excluded.updated_at",
+        )
+        .bind(serde_json::to_string(&validators).unwrap_or_else(|_| "[]".into()))
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The pages of a batch of crawls as a JSON array of rows, in the column order of
+/// `page_fetches` from `column_id`.
+fn pages_json(crawls: &[ColumnCrawl]) -> String {
+    let rows: Vec<serde_json::Value> = crawls
+        .iter()
+        .flat_map(|c| c.pages.iter().map(move |p| (c.column_id.as_str(), p)))
+        .map(|(column_id, p)| {
+            serde_json::json!([
+                column_id,
                 p.url,
                 p.method,
                 p.kind,
@@ -509,14 +570,16 @@ fn items_json(items: &[ItemRecord]) -> String {
     serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
 }
 
-/// The items' categories as `[url, category, pattern]` rows (`None` when no item has one).
-fn categories_json(items: &[ItemRecord]) -> Option<String> {
-    let rows: Vec<(&str, &str, &str)> = items
+/// The items' categories as `[item id, category, pattern]` rows, `ids` being the items' ids in
+/// their order (`None` when no item has a category).
+fn categories_json(items: &[ItemRecord], ids: &[i64]) -> Option<String> {
+    let rows: Vec<(i64, &str, &str)> = items
         .iter()
-        .flat_map(|i| {
+        .zip(ids)
+        .flat_map(|(i, id)| {
             i.categories
                 .iter()
-                .map(|m| (i.url.as_str(), m.category.as_str(), m.pattern.as_str()))
+                .map(|m| (*id, m.category.as_str(), m.pattern.as_str()))
         })
         .collect();
     (!rows.is_empty()).then(|| serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into()))

@@ -74,6 +74,7 @@ async fn twenty_kills_lose_nothing_and_end_like_an_uninterrupted_crawl() {
         site.clone(),
         ServeOptions {
             latency: Duration::from_millis(30),
+            ..ServeOptions::default()
         },
     )
     .await

@@ -206,6 +206,7 @@ async fn sigterm_mid_crawl_stops_within_ten_seconds_with_a_consistent_database()
         site.clone(),
         ServeOptions {
             latency: Duration::from_millis(40),
+            ..ServeOptions::default()
         },
     )
     .await

@@ -208,9 +208,21 @@ pub struct FetchFailure {
     pub elapsed: Duration,
 }
 
-/// The crawl's HTTP clients and politeness state.
+/// The crawl's HTTP clients and politeness state. Cloning shares them (a crawl's columns run
+/// as tasks of their own, each with a handle).
+#[derive(Debug, Clone)]
+pub struct Fetcher(Arc<FetcherState>);
+
+impl std::ops::Deref for Fetcher {
+    type Target = FetcherState;
+    fn deref(&self) -> &FetcherState {
+        &self.0
+    }
+}
+
+/// What a [`Fetcher`] holds.
 #[derive(Debug)]
-pub struct Fetcher {
+pub struct FetcherState {
     clients: Clients,
     guard: Guard,
     settings: CrawlSettings,
@@ -348,7 +360,7 @@ impl Fetcher {
                 Arc::new(OnceCell::new_with(Some(client))),
             )])),
         };
-        Ok(Fetcher {
+        Ok(Fetcher(Arc::new(FetcherState {
             clients,
             guard,
             robots_unreachable: Mutex::new(HashMap::new()),
@@ -356,7 +368,7 @@ impl Fetcher {
             global: Arc::new(Semaphore::new(settings.concurrency.max(1))),
             hosts: HostLimits::new(settings.per_host, settings.min_delay()),
             robots: RobotsCache::default(),
-        })
+        })))
     }
 
     /// Fetches one page: SSRF check, robots check, politeness, retries with backoff, size

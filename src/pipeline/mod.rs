@@ -131,10 +131,6 @@ pub async fn crawl(
         full = opts.full,
         "crawl started"
     );
-    // Columns are read concurrently while finished ones are saved one at a time. The two
-    // run side by side in this task: a saver waiting for the database never stops the
-    // readers (which would hold their own connections and starve it), and readers that run
-    // ahead wait on the bounded channel holding no connection.
     // Where each column's last crawl left it, read once for all of them.
     let resumes = if opts.full {
         HashMap::new()
@@ -145,21 +141,35 @@ pub async fn crawl(
             .collect();
         store.column_resumes(&wanted).await?
     };
-    let run = &Run {
-        classifier: &Classifier::new(catalog),
-        store,
-        fetcher,
-        opts,
+    let run = Arc::new(Run {
+        classifier: Classifier::new(catalog),
+        store: store.clone(),
+        fetcher: fetcher.clone(),
+        opts: opts.clone(),
         resumes,
-    };
+    });
+    // Columns are read concurrently, each as a task of its own (so that their work spreads
+    // over the runtime's threads), while finished ones are saved in this task: a saver
+    // waiting for the database never stops the readers (which would hold their own
+    // connections and starve it), and readers that run ahead wait on the bounded channel
+    // holding no connection.
     let parallel = opts.parallel_columns.max(1);
     let (done_tx, mut done_rx) = tokio::sync::mpsc::channel(parallel);
     let readers = async move {
         futures::stream::iter(columns)
             .for_each_concurrent(parallel, |col| {
                 let done_tx = done_tx.clone();
+                let run = Arc::clone(&run);
                 async move {
-                    let crawl = crawl_column(col, run).await;
+                    let task_col = col.clone();
+                    let task = tokio::spawn(async move { crawl_column(&task_col, &run).await });
+                    let crawl = match task.await {
+                        Ok(crawl) => crawl,
+                        // A panic in a column is a bug: surface it here, as inline it would.
+                        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                        // Cancelled only with the runtime shutting down.
+                        Err(_) => return,
+                    };
                     // The saver only goes away after a store error, reported below.
                     let _ = done_tx.send((col, crawl)).await;
                 }
@@ -289,17 +299,17 @@ fn select_columns<'a>(
 }
 
 /// What the columns of one crawl share.
-struct Run<'a> {
-    classifier: &'a Classifier,
-    store: &'a Store,
-    fetcher: &'a Fetcher,
-    opts: &'a CrawlOptions,
+struct Run {
+    classifier: Classifier,
+    store: Store,
+    fetcher: Fetcher,
+    opts: CrawlOptions,
     /// Where each column's last crawl left it (none for a full crawl).
     resumes: HashMap<String, ColumnResume>,
 }
 
 /// Reads one column. Only store errors abort; fetch failures become the column's state.
-async fn crawl_column(col: &Column, run: &Run<'_>) -> Result<ColumnCrawl, StoreError> {
+async fn crawl_column(col: &Column, run: &Run) -> Result<ColumnCrawl, StoreError> {
     let Some(first_url) = col.crawl_url() else {
         // select_columns keeps only columns with a URL.
         return Ok(ColumnCrawl {
@@ -317,7 +327,7 @@ async fn crawl_column(col: &Column, run: &Run<'_>) -> Result<ColumnCrawl, StoreE
     match &col.kind {
         ColumnKind::List(profile) => crawl_list(col, profile, first_url, run).await,
         ColumnKind::Auto => crawl_auto(col, first_url, run).await,
-        ColumnKind::Page => Ok(crawl_page(col, first_url, run.fetcher, run.opts).await),
+        ColumnKind::Page => Ok(crawl_page(col, first_url, &run.fetcher, &run.opts).await),
     }
 }
 
@@ -387,14 +397,9 @@ async fn discover_first_page(
 async fn crawl_auto(
     col: &Column,
     first_url: &url::Url,
-    run: &Run<'_>,
+    run: &Run,
 ) -> Result<ColumnCrawl, StoreError> {
-    let Run {
-        store,
-        fetcher,
-        opts,
-        ..
-    } = *run;
+    let (store, fetcher, opts) = (&run.store, &run.fetcher, &run.opts);
     let stored = store
         .discovered_profile(&col.id)
         .await?
@@ -566,15 +571,9 @@ async fn crawl_list(
     col: &Column,
     profile: &Arc<Profile>,
     first_url: &url::Url,
-    run: &Run<'_>,
+    run: &Run,
 ) -> Result<ColumnCrawl, StoreError> {
-    let Run {
-        classifier,
-        store,
-        fetcher,
-        opts,
-        ..
-    } = *run;
+    let (classifier, store, fetcher, opts) = (&run.classifier, &run.store, &run.fetcher, &run.opts);
     // A column whose last crawl broke off is read to its end, whatever it already has.
     let resume = run.resumes.get(&col.id).cloned().unwrap_or_default();
     let read_all = opts.full || resume.incomplete;

@@ -1022,11 +1022,13 @@ mod query {
             anyhow::ensure!(e.reclassified == 0, "routine evaluation reclassified");
         }
         let mut finds = Vec::new();
+        let mut reads = Vec::new();
         let mut json_len = 0;
         let mut n_findings = 0;
         for _ in 0..args.query_repeat.max(1) {
             let t = Instant::now();
             let rows = store.findings(&FindingFilter::default(), today).await?;
+            reads.push(t.elapsed());
             let out: Vec<FindingJson<'_>> = rows.iter().map(FindingJson::from).collect();
             let json = serde_json::to_string_pretty(&out)?;
             finds.push(t.elapsed());
@@ -1075,8 +1077,9 @@ mod query {
             next_eval.as_secs_f64()
         );
         println!(
-            "findings + JSON: {:.3} s ({n_findings} open findings, {} KiB of JSON)",
+            "findings + JSON: {:.3} s (read {:.3} s; {n_findings} open findings, {} KiB of JSON)",
             s(&finds),
+            s(&reads),
             json_len / 1024
         );
         println!(

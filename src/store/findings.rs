@@ -668,28 +668,28 @@ async fn item_facts_in(
          FROM columns c WHERE c.in_config = 1",
     )
     .fetch(&mut *conn);
-    while let Some((column_id, department, json)) = rows.try_next().await? {
-        let parsed: Vec<FactRow<'_>> = serde_json::from_str(&json)
-            .map_err(|e| StoreError::Corrupt(format!("items of column {column_id}: {e}")))?;
-        let (column_id, department): (Arc<str>, Arc<str>) = (column_id.into(), department.into());
-        items.extend(parsed.into_iter().map(
-            |FactRow(id, title, url, published, precision, written, pinned)| ItemFacts {
-                id,
-                column_id: Arc::clone(&column_id),
-                department: Arc::clone(&department),
-                title: title.into_owned(),
-                url: url.into_owned(),
-                published: published.as_deref().and_then(ymd_date),
-                precision: match precision.as_deref() {
-                    Some("month") => Some(Precision::Month),
-                    Some("day") => Some(Precision::Day),
-                    _ => None,
-                },
-                written: written.as_deref().and_then(ymd_date),
-                pinned: pinned != 0,
-                categories: Vec::new(),
-            },
-        ));
+    // Each batch of columns is parsed on the blocking pool while SQLite builds the next ones:
+    // parsing is the larger half of the work, and so it spreads over the cores.
+    let mut parsing = std::collections::VecDeque::new();
+    let mut batch = Vec::new();
+    let mut batch_bytes = 0;
+    while let Some(row) = rows.try_next().await? {
+        batch_bytes += row.2.len();
+        batch.push(row);
+        if batch_bytes >= PARSE_BATCH_BYTES {
+            let full = std::mem::take(&mut batch);
+            batch_bytes = 0;
+            parsing.push_back(tokio::task::spawn_blocking(move || item_rows(full)));
+            if parsing.len() > PARSES_IN_FLIGHT
+                && let Some(done) = parsing.pop_front()
+            {
+                items.extend(joined(done).await?);
+            }
+        }
+    }
+    parsing.push_back(tokio::task::spawn_blocking(move || item_rows(batch)));
+    while let Some(done) = parsing.pop_front() {
+        items.extend(joined(done).await?);
     }
     drop(rows);
     let items_read = started.elapsed();
@@ -714,4 +714,48 @@ async fn item_facts_in(
         "item facts read"
     );
     Ok(items)
+}
+
+/// JSON read before it is handed to a parser, and parsers at work at once.
+const PARSE_BATCH_BYTES: usize = 1 << 20;
+const PARSES_IN_FLIGHT: usize = 2;
+
+/// Items of [`item_facts_in`]'s rows: (column id, department, JSON array of [`FactRow`]s).
+fn item_rows(rows: Vec<(String, String, String)>) -> Result<Vec<ItemFacts>, StoreError> {
+    let mut items = Vec::new();
+    for (column_id, department, json) in rows {
+        let parsed: Vec<FactRow<'_>> = serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("items of column {column_id}: {e}")))?;
+        let (column_id, department): (Arc<str>, Arc<str>) = (column_id.into(), department.into());
+        items.extend(parsed.into_iter().map(
+            |FactRow(id, title, url, published, precision, written, pinned)| ItemFacts {
+                id,
+                column_id: Arc::clone(&column_id),
+                department: Arc::clone(&department),
+                title: title.into_owned(),
+                url: url.into_owned(),
+                published: published.as_deref().and_then(ymd_date),
+                precision: match precision.as_deref() {
+                    Some("month") => Some(Precision::Month),
+                    Some("day") => Some(Precision::Day),
+                    _ => None,
+                },
+                written: written.as_deref().and_then(ymd_date),
+                pinned: pinned != 0,
+                categories: Vec::new(),
+            },
+        ));
+    }
+    Ok(items)
+}
+
+/// A parser's result; its panic is re-raised here.
+async fn joined(
+    task: tokio::task::JoinHandle<Result<Vec<ItemFacts>, StoreError>>,
+) -> Result<Vec<ItemFacts>, StoreError> {
+    match task.await {
+        Ok(items) => items,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(StoreError::Corrupt(format!("reading items: {e}"))),
+    }
 }

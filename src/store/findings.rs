@@ -52,7 +52,7 @@ pub struct FindingFilter {
     pub since: Option<NaiveDate>,
 }
 
-/// A stored finding.
+/// A stored finding. [`Store::findings`] reads it from a JSON array in the order of its fields.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, sqlx::FromRow)]
 pub struct FindingRow {
     pub id: i64,
@@ -402,19 +402,16 @@ impl Store {
         today: NaiveDate,
     ) -> Result<Vec<FindingRow>, StoreError> {
         let status = filter.status.as_deref().unwrap_or("open");
-        // One row holding the findings as a JSON array: a row each is a hand-over between the
-        // driver's threads, the larger part of the cost with thousands of findings. Resolved
-        // ones (the history, which only grows) are left in the database unless asked for.
+        // One row holding the findings as a JSON array of arrays (in the order of
+        // `FindingRow`'s fields): a row each is a hand-over between the driver's threads, the
+        // larger part of the cost with thousands of findings; sorted here, which costs SQLite
+        // more inside an aggregate. Resolved ones (the history, which only grows) are left in
+        // the database unless asked for.
         let json: String = sqlx::query_scalar(
-            "SELECT json_group_array(json_object(
-                      'id', f.id, 'key', f.key, 'kind', f.kind, 'department', f.department,
-                      'column_id', f.column_id, 'task', f.task, 'severity', f.severity,
-                      'audience', f.audience, 'message', f.message, 'evidence', json(f.evidence),
-                      'first_seen', f.first_seen, 'last_seen', f.last_seen,
-                      'resolved_at', f.resolved_at, 'waived_at', f.waived_at,
-                      'waived_by', f.waived_by, 'waive_note', f.waive_note,
-                      'waived_until', f.waived_until)
-                    ORDER BY f.resolved_at IS NOT NULL, f.department, f.kind, f.id)
+            "SELECT json_group_array(json_array(
+                      f.id, f.key, f.kind, f.department, f.column_id, f.task, f.severity,
+                      f.audience, f.message, json(f.evidence), f.first_seen, f.last_seen,
+                      f.resolved_at, f.waived_at, f.waived_by, f.waive_note, f.waived_until))
              FROM findings f
              LEFT JOIN departments d ON d.name = f.department
              WHERE (?1 IS NULL OR f.department = ?1
@@ -430,8 +427,17 @@ impl Store {
         .bind(status)
         .fetch_one(&self.pool)
         .await?;
-        let rows: Vec<FindingRow> = serde_json::from_str(&json)
+        let mut rows: Vec<FindingRow> = serde_json::from_str(&json)
             .map_err(|e| StoreError::Corrupt(format!("findings: {e}")))?;
+        // Open before resolved, then by department, kind and age.
+        rows.sort_unstable_by(|a, b| {
+            (a.resolved_at.is_some(), &a.department, &a.kind, a.id).cmp(&(
+                b.resolved_at.is_some(),
+                &b.department,
+                &b.kind,
+                b.id,
+            ))
+        });
         let status = filter.status.as_deref().unwrap_or("open");
         Ok(rows
             .into_iter()

@@ -162,8 +162,11 @@ pub async fn crawl(
                 let run = Arc::clone(&run);
                 async move {
                     let task_col = col.clone();
-                    let task = tokio::spawn(async move { crawl_column(&task_col, &run).await });
-                    let crawl = match task.await {
+                    let mut task =
+                        AbortOnDrop(tokio::spawn(
+                            async move { crawl_column(&task_col, &run).await },
+                        ));
+                    let crawl = match (&mut task.0).await {
                         Ok(crawl) => crawl,
                         // A panic in a column is a bug: surface it here, as inline it would.
                         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
@@ -296,6 +299,16 @@ fn select_columns<'a>(
         return Err(PipelineError::NothingToCrawl);
     }
     Ok(selected)
+}
+
+/// A column's task, stopped when the crawl that awaits it is dropped (cancelled, or stopped
+/// by a store error), as the column would have stopped had it run inside the crawl's future.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// What the columns of one crawl share.

@@ -161,6 +161,10 @@ pub async fn crawl(
                 let done_tx = done_tx.clone();
                 let run = Arc::clone(&run);
                 async move {
+                    // The saver stopped on a store error: the run is over, read no more.
+                    if done_tx.is_closed() {
+                        return;
+                    }
                     let task_col = col.clone();
                     let mut task =
                         AbortOnDrop(tokio::spawn(
@@ -301,8 +305,8 @@ fn select_columns<'a>(
     Ok(selected)
 }
 
-/// A column's task, stopped when the crawl that awaits it is dropped (cancelled, or stopped
-/// by a store error), as the column would have stopped had it run inside the crawl's future.
+/// A column's task, stopped when the crawl that awaits it is dropped (cancelled), as the
+/// column would have stopped had it run inside the crawl's future.
 struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
 
 impl<T> Drop for AbortOnDrop<T> {

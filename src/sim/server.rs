@@ -48,11 +48,31 @@ pub struct SimStats {
 }
 
 struct Shared {
-    site: std::sync::RwLock<Arc<SimSite>>,
+    site: std::sync::RwLock<Served>,
     opts: ServeOptions,
     stats: Mutex<SimStats>,
-    /// Answers by request (with `ServeOptions::cache`).
-    cache: Mutex<HashMap<String, Arc<Answer>>>,
+}
+
+/// The site being served and the answers rendered from it (with `ServeOptions::cache`), kept
+/// together: a request still rendering the site that was replaced stores its answer with
+/// that site, never with the new one.
+#[derive(Clone)]
+struct Served {
+    site: Arc<SimSite>,
+    answers: Arc<Mutex<HashMap<String, Arc<Answer>>>>,
+}
+
+impl Served {
+    fn new(site: Arc<SimSite>) -> Served {
+        Served {
+            site,
+            answers: Arc::default(),
+        }
+    }
+
+    fn answers(&self) -> MutexGuard<'_, HashMap<String, Arc<Answer>>> {
+        self.answers.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 /// A rendered page with its validators, ready to send.
@@ -79,17 +99,16 @@ impl From<SimPage> for Answer {
 }
 
 impl Shared {
-    fn site(&self) -> Arc<SimSite> {
-        Arc::clone(&self.site.read().unwrap_or_else(PoisonError::into_inner))
+    fn served(&self) -> Served {
+        self.site
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Counters stay usable even if a handler panicked while holding the lock.
     fn stats(&self) -> MutexGuard<'_, SimStats> {
         self.stats.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn cache(&self) -> MutexGuard<'_, HashMap<String, Arc<Answer>>> {
-        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -118,10 +137,9 @@ impl SimServer {
         let addr = listener.local_addr()?;
         let origin = Url::parse(&format!("http://{addr}/")).map_err(std::io::Error::other)?;
         let shared = Arc::new(Shared {
-            site: std::sync::RwLock::new(site),
+            site: std::sync::RwLock::new(Served::new(site)),
             opts,
             stats: Mutex::new(SimStats::default()),
-            cache: Mutex::new(HashMap::new()),
         });
         let app = Router::new()
             .fallback(handle)
@@ -152,7 +170,7 @@ impl SimServer {
 
     /// The site being served.
     pub fn site(&self) -> Arc<SimSite> {
-        self.shared.site()
+        self.shared.served().site
     }
 
     /// Serves another model from now on, at the same address (the site changed: a redesign,
@@ -162,8 +180,7 @@ impl SimServer {
             .shared
             .site
             .write()
-            .unwrap_or_else(PoisonError::into_inner) = site;
-        self.shared.cache().clear();
+            .unwrap_or_else(PoisonError::into_inner) = Served::new(site);
     }
 
     /// Stops accepting connections and waits (a few seconds at most) for open ones to finish.
@@ -234,21 +251,22 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             .unwrap_or_default();
         format!("{} {path}?{query}\n{form}", parts.method)
     });
+    let served = shared.served();
     let cached = cache_key
         .as_ref()
-        .and_then(|k| shared.cache().get(k).cloned());
+        .and_then(|k| served.answers().get(k).cloned());
     let answer = match cached {
         Some(answer) => answer,
         None => {
             let answer = Arc::new(Answer::from(render(
-                &shared.site(),
+                &served.site,
                 &parts.method,
                 path,
                 query,
                 form.as_deref(),
             )));
             if let Some(k) = cache_key {
-                shared.cache().insert(k, Arc::clone(&answer));
+                served.answers().insert(k, Arc::clone(&answer));
             }
             answer
         }

@@ -438,7 +438,6 @@ impl Store {
                 b.id,
             ))
         });
-        let status = filter.status.as_deref().unwrap_or("open");
         Ok(rows
             .into_iter()
             .map(|r| r.with_status(today))

@@ -420,8 +420,8 @@ async fn save_states(
     crawls: &[ColumnCrawl],
     saved: &[SavedColumn],
 ) -> Result<(), StoreError> {
-    let pages = pages_json(crawls);
-    if pages != "[]" {
+    if crawls.iter().any(|c| !c.pages.is_empty()) {
+        let pages = pages_json(crawls);
         sqlx::query(
             "INSERT INTO page_fetches (run_id, column_id, url, method, kind, status, bytes, duration_ms, attempts, encoding, error, fetched_at)
              SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,

@@ -32,8 +32,13 @@ pub struct Demo {
 
 impl Demo {
     pub async fn start() -> Demo {
+        Demo::start_with(ServeOptions::default()).await
+    }
+
+    /// The demo served with `opts` (latency, say).
+    pub async fn start_with(opts: ServeOptions) -> Demo {
         let site = Arc::new(SimSite::demo(today()));
-        let server = SimServer::start(site.clone(), ServeOptions::default())
+        let server = SimServer::start(site.clone(), opts)
             .await
             .expect("sim server");
         let config = config::load(

@@ -224,51 +224,26 @@ async fn robots_disallowed_column_is_blocked_and_never_requested() {
 /// requests in flight, the site hears nothing more.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_crawl_stops_its_columns() {
-    use std::sync::Arc;
     use std::time::Duration;
 
-    use gkwatch::sim::{ServeOptions, SimServer};
+    use gkwatch::sim::ServeOptions;
 
-    let demo = Demo::start().await;
-    // The same site again, answering slowly, so that the crawl is mid-way when dropped.
-    let slow = SimServer::start(
-        Arc::clone(&demo.site),
-        ServeOptions {
-            latency: Duration::from_millis(300),
-            ..ServeOptions::default()
-        },
-    )
-    .await
-    .expect("server");
-    let cfg = gkwatch::config::load(
-        &crate::common::repo().join("targets/demo.toml"),
-        &crate::common::repo().join("selectors"),
-        &gkwatch::config::LoadOptions {
-            origin_override: Some(slow.origin.clone()),
-            include_demo: true,
-        },
-    )
-    .expect("config");
-    let opts = crate::common::crawl_options(true);
-    let crawl = gkwatch::pipeline::crawl(
-        &cfg.targets,
-        &demo.catalog,
-        &demo.store,
-        &demo.fetcher,
-        &opts,
-        &|_| {},
-    );
-    let cut = tokio::time::timeout(Duration::from_millis(450), crawl).await;
+    // A site answering slowly, so that the crawl is mid-way when dropped.
+    let demo = Demo::start_with(ServeOptions {
+        latency: Duration::from_millis(300),
+        ..ServeOptions::default()
+    })
+    .await;
+    let cut = tokio::time::timeout(Duration::from_millis(450), demo.crawl(true)).await;
     assert!(cut.is_err(), "the crawl was still running when dropped");
     // Requests sent before the drop may still arrive; none may follow them.
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let settled = slow.stats().requests;
+    let settled = demo.server.stats().requests;
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert!(settled > 0, "the crawl had started");
     assert_eq!(
-        slow.stats().requests,
+        demo.server.stats().requests,
         settled,
         "columns went on fetching after their crawl was dropped"
     );
-    slow.shutdown().await;
 }

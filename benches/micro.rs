@@ -20,11 +20,10 @@ use url::Url;
 use gkwatch::catalog::Catalog;
 use gkwatch::classify::{Classifier, ColumnPrior, classify};
 use gkwatch::config::{self, Profiles};
-use gkwatch::extract::{
-    self, PageContext, PageRequest, Profile, YearHint, parse_date, parse_url_date,
-};
+use gkwatch::extract::{self, PageContext, YearHint, parse_date, parse_url_date};
 use gkwatch::fetch::charset;
 use gkwatch::sim::{GbkMode, SimColumn, SimSite, Template};
+use gkwatch::types::{PageRequest, Profile};
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 27).expect("date")

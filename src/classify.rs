@@ -10,14 +10,7 @@ use regex::{Regex, RegexSet};
 use serde::Serialize;
 
 use crate::catalog::Catalog;
-
-/// Why an item has a category.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Match {
-    pub category: String,
-    /// The include pattern that matched, or `column:ID` for a column's declared category.
-    pub pattern: String,
-}
+use crate::types::Match;
 
 /// An item's categories.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -6,9 +6,6 @@
 //! whatever is in flight is dropped, and since every column and every outbox message is its
 //! own transaction, the database stays consistent.
 
-use std::fs::File;
-use std::io::Write;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -37,75 +34,17 @@ pub struct Daemon {
     pub fetcher: Fetcher,
     /// `None` when no SMTP server is configured: reports wait in the outbox.
     pub mailer: Option<Mailer>,
-    pub district: String,
+    /// The working-day calendar of every deadline.
+    pub calendar: &'static Calendar,
 }
 
 /// The daemon could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
-    #[error(
-        "another gkwatch process (daemon or crawl) is using {db}: the lock {lock} is held{holder}"
-    )]
-    Locked {
-        db: PathBuf,
-        lock: PathBuf,
-        holder: String,
-    },
-    #[error("cannot create the lock file {path}: {source}")]
-    LockFile {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("schedule {0:?} has no next time")]
     NoNextTime(String),
-}
-
-/// An exclusive lock on a database, held until dropped: one daemon (or manual crawl) per
-/// database.
-#[derive(Debug)]
-pub struct DbLock {
-    _file: File,
-}
-
-impl DbLock {
-    /// Takes the lock `DB.lock` next to the database, or says who holds it.
-    pub fn acquire(db: &Path) -> Result<DbLock, DaemonError> {
-        let lock = PathBuf::from(format!("{}.lock", db.display()));
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(&lock)
-            .map_err(|source| DaemonError::LockFile {
-                path: lock.clone(),
-                source,
-            })?;
-        match file.try_lock() {
-            Ok(()) => {
-                // The pid is for people reading the file; the lock itself is the flock.
-                let _ = file.set_len(0);
-                let _ = writeln!(file, "{}", std::process::id());
-                Ok(DbLock { _file: file })
-            }
-            Err(_) => {
-                let holder = std::fs::read_to_string(&lock)
-                    .ok()
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .map(|pid| format!(" by process {pid}"))
-                    .unwrap_or_default();
-                Err(DaemonError::Locked {
-                    db: db.to_path_buf(),
-                    lock,
-                    holder,
-                })
-            }
-        }
-    }
 }
 
 /// Where "now" comes from and how to wait for a time: the system clock, or a test's.
@@ -290,9 +229,8 @@ pub async fn run(
                 match prepare_report(
                     &d.store,
                     &d.catalog,
-                    Calendar::china(),
-                    &d.settings.recipients,
-                    &d.district,
+                    d.calendar,
+                    &d.settings,
                     week,
                     local_date(started, tz),
                     started,
@@ -339,12 +277,7 @@ pub async fn run(
 async fn crawl_and_evaluate(d: &Daemon, today: NaiveDate, full: bool) -> String {
     let opts = CrawlOptions {
         full,
-        department: None,
-        column: None,
-        today,
-        parallel_columns: d.settings.crawl.concurrency,
-        detail_pages_per_column: d.settings.crawl.detail_pages_per_column,
-        respect_robots: d.settings.crawl.respect_robots,
+        ..CrawlOptions::new(&d.settings.crawl, today)
     };
     let crawl = pipeline::crawl(&d.targets, &d.catalog, &d.store, &d.fetcher, &opts, &|_| {}).await;
     let summary = match crawl {
@@ -370,10 +303,10 @@ async fn crawl_and_evaluate(d: &Daemon, today: NaiveDate, full: bool) -> String 
             return format!("crawl failed: {e}");
         }
     };
-    match pipeline::evaluate(
+    match pipeline::refresh_findings(
         &d.catalog,
         &d.store,
-        Calendar::china(),
+        d.calendar,
         &EvaluateOptions::new(today),
     )
     .await

@@ -44,3 +44,16 @@ pub fn create_private_dir(path: &std::path::Path) -> std::io::Result<()> {
     }
     builder.create(path)
 }
+
+/// A spawned task's result; its panic is re-raised here, where it would have surfaced had the
+/// work run inline (a panic is a bug, never data). `None` when the task was cancelled, which
+/// only happens when the runtime shuts down.
+pub async fn joined<T>(
+    task: impl std::future::Future<Output = Result<T, tokio::task::JoinError>>,
+) -> Option<T> {
+    match task.await {
+        Ok(v) => Some(v),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => None,
+    }
+}

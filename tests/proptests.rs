@@ -4,9 +4,13 @@
 //! targets in `fuzz/` (see FUZZING.md).
 
 use chrono::{Datelike, Days, NaiveDate};
-use gkwatch::extract::{Precision, YearHint, parse_date, parse_url_date};
-use gkwatch::report::model::{DepartmentSection, FindingLine, ReportData, Scope, Summary, Week};
+use gkwatch::config::District;
+use gkwatch::extract::{YearHint, parse_date, parse_url_date};
+use gkwatch::report::model::{
+    DepartmentSection, FindingLine, ReportData, Scope, Scorecard, Summary, Week,
+};
 use gkwatch::report::render::{csv_safe, escape};
+use gkwatch::types::{FindingKind, FindingStatus, Precision, Severity};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------------------------------------
@@ -197,14 +201,13 @@ fn cell_text() -> impl Strategy<Value = String> {
 fn finding(message: &str) -> FindingLine {
     FindingLine {
         id: "F1".to_owned(),
-        kind: "stale_column".to_owned(),
-        kind_label: "栏目更新不及时".to_owned(),
+        kind: FindingKind::StaleColumn,
         department: "区财政局".to_owned(),
         column: Some("财政预决算".to_owned()),
         task: Some(2),
-        severity: "high".to_owned(),
-        status: "open".to_owned(),
-        first_seen: "2026-11-20 02:30:00".to_owned(),
+        severity: Severity::High,
+        status: FindingStatus::Open,
+        first_seen: ymd(2026, 11, 20),
         resolved_at: None,
         message: message.to_owned(),
         links: vec!["http://czj.example.gov.cn/yjs/".to_owned()],
@@ -214,7 +217,7 @@ fn finding(message: &str) -> FindingLine {
 fn report_with(message: &str) -> ReportData {
     let monday = ymd(2026, 11, 23);
     ReportData {
-        district: "洮北区".to_owned(),
+        district: District::new("洮北区"),
         week: Week {
             monday,
             sunday: ymd(2026, 11, 29),
@@ -233,6 +236,7 @@ fn report_with(message: &str) -> ReportData {
         resolved: Vec::new(),
         departments: vec![DepartmentSection {
             department: "区财政局".to_owned(),
+            scorecard: Scorecard::default(),
             columns: Vec::new(),
             open: vec![finding(message)],
             items_this_week: 0,

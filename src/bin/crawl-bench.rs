@@ -876,10 +876,10 @@ mod query {
     use gkwatch::classify::{Classifier, ColumnPrior};
     use gkwatch::config;
     use gkwatch::evaluate::EvaluateOptions;
-    use gkwatch::extract::{DateSource, ItemDate, Precision};
     use gkwatch::report::{self, Scope, Week};
     use gkwatch::sim::SimSite;
-    use gkwatch::store::{ColumnCrawl, ColumnState, FindingFilter, FindingJson, ItemRecord, Store};
+    use gkwatch::store::{FindingFilter, Store};
+    use gkwatch::types::{ColumnCrawl, ColumnState, DateSource, ItemDate, ItemRecord, Precision};
 
     use super::{Args, median, repo, today};
 
@@ -1006,7 +1006,8 @@ mod query {
         let eval_opts = EvaluateOptions::new(today);
         // The first evaluation opens the findings; the next ones are the routine case.
         let t = Instant::now();
-        let first = gkwatch::pipeline::evaluate(&catalog, &store, calendar, &eval_opts).await?;
+        let first =
+            gkwatch::pipeline::refresh_findings(&catalog, &store, calendar, &eval_opts).await?;
         let first_eval = t.elapsed();
         println!(
             "evaluate, first (reclassified {} items, opened {} findings): {:.3} s",
@@ -1017,7 +1018,8 @@ mod query {
         let mut evals = Vec::new();
         for _ in 0..args.query_repeat.max(1) {
             let t = Instant::now();
-            let e = gkwatch::pipeline::evaluate(&catalog, &store, calendar, &eval_opts).await?;
+            let e =
+                gkwatch::pipeline::refresh_findings(&catalog, &store, calendar, &eval_opts).await?;
             evals.push(t.elapsed());
             anyhow::ensure!(e.reclassified == 0, "routine evaluation reclassified");
         }
@@ -1029,8 +1031,7 @@ mod query {
             let t = Instant::now();
             let rows = store.findings(&FindingFilter::default(), today).await?;
             reads.push(t.elapsed());
-            let out: Vec<FindingJson<'_>> = rows.iter().map(FindingJson::from).collect();
-            let json = serde_json::to_string_pretty(&out)?;
+            let json = serde_json::to_string_pretty(&rows)?;
             finds.push(t.elapsed());
             json_len = json.len();
             n_findings = rows.len();
@@ -1038,7 +1039,7 @@ mod query {
         let open = store.findings(&FindingFilter::default(), today).await?;
         let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();
         for f in &open {
-            *by_kind.entry(f.kind.as_str()).or_default() += 1;
+            *by_kind.entry(f.kind().as_str()).or_default() += 1;
         }
         let by_kind: Vec<String> = by_kind.iter().map(|(k, n)| format!("{k} {n}")).collect();
         println!("open findings by kind: {}", by_kind.join(", "));
@@ -1049,7 +1050,8 @@ mod query {
         let mut dept_renders = Vec::new();
         for _ in 0..args.query_repeat.max(1) {
             let t = Instant::now();
-            let data = report::build(&store, "洮北区", week, today).await?;
+            let district = gkwatch::config::District::default();
+            let data = report::build(&store, &catalog, calendar, &district, week, today).await?;
             builds.push(t.elapsed());
             let t = Instant::now();
             let office = report::render(&data, &Scope::Office);
@@ -1067,7 +1069,7 @@ mod query {
         // rewritten (the routine ones above, on the same day, rewrite only what changed).
         let next_day = EvaluateOptions::new(today + chrono::Duration::days(1));
         let t = Instant::now();
-        gkwatch::pipeline::evaluate(&catalog, &store, calendar, &next_day).await?;
+        gkwatch::pipeline::refresh_findings(&catalog, &store, calendar, &next_day).await?;
         let next_eval = t.elapsed();
         let s = |d: &[Duration]| median(d).as_secs_f64();
         println!(

@@ -6,11 +6,10 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 
-use super::commands::{print_crawl_summary, run_crawl};
+use super::crawl::{print_crawl_summary, run_crawl};
 use super::output::table;
-use super::{Ctx, DemoArgs, Exit, district_today};
-use crate::calendar::Calendar;
-use crate::config::{self, CrawlSettings, LoadOptions};
+use super::{Ctx, DemoArgs, Exit};
+use crate::config::{self, CrawlSettings, District, LoadOptions};
 use crate::evaluate::EvaluateOptions;
 use crate::fetch::Fetcher;
 use crate::pipeline::{self, CrawlOptions};
@@ -21,7 +20,7 @@ use crate::store::{ItemFilter, Store};
 const DEMO_MARKER: &str = "demo_database";
 
 pub(super) async fn run(g: &Ctx, a: &DemoArgs) -> anyhow::Result<Exit> {
-    let today = a.today.unwrap_or_else(district_today);
+    let today = a.today.unwrap_or_else(|| g.today());
     // The demo never uses the settings file's database or targets: only explicit flags.
     let targets_path = g
         .args
@@ -55,28 +54,19 @@ pub(super) async fn run(g: &Ctx, a: &DemoArgs) -> anyhow::Result<Exit> {
     let fetcher = Fetcher::new(&settings)?;
     let opts = CrawlOptions {
         full: true,
-        department: None,
-        column: None,
-        today,
-        parallel_columns: settings.concurrency,
-        detail_pages_per_column: settings.detail_pages_per_column,
-        respect_robots: settings.respect_robots,
+        ..CrawlOptions::new(&settings, today)
     };
     let summary = run_crawl(&cfg.targets, &catalog, &store, &fetcher, &opts).await?;
     print_crawl_summary(&summary);
 
     // Judge what was stored, as `gkwatch evaluate` does.
-    let evaluation = pipeline::evaluate(
-        &catalog,
-        &store,
-        Calendar::china(),
-        &EvaluateOptions::new(today),
-    )
-    .await?;
+    let evaluation =
+        pipeline::refresh_findings(&catalog, &store, g.calendar, &EvaluateOptions::new(today))
+            .await?;
     let mut by_column: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for f in &evaluation.findings {
         if let Some(c) = &f.column {
-            by_column.entry(c).or_default().push(f.kind.label());
+            by_column.entry(c).or_default().push(f.kind().label());
         }
     }
 
@@ -156,7 +146,10 @@ pub(super) async fn run(g: &Ctx, a: &DemoArgs) -> anyhow::Result<Exit> {
     }
     // The weekly report the disclosure office would receive for this week.
     let report_path = db.with_extension("report.html");
-    let data = build(&store, DISTRICT, Week::containing(today), today).await?;
+    // The simulated district is the demo's, whatever district the settings watch.
+    let district = District::new(DISTRICT);
+    let week = Week::containing(today);
+    let data = build(&store, &catalog, g.calendar, &district, week, today).await?;
     let rendered = render(&data, &Scope::Office);
     crate::util::write_private(&report_path, rendered.html.as_bytes())
         .with_context(|| format!("writing {}", report_path.display()))?;

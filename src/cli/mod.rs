@@ -1,337 +1,33 @@
-//! The command line: raw flags become loaded configuration and open resources in one step,
-//! then each command is a few calls into the library. `anyhow` lives here and nowhere else.
+//! The command line: raw flags become loaded configuration and open resources in one step
+//! ([`Ctx`]), then each command is a few calls into the library. `anyhow` lives here and
+//! nowhere else. One file per family of commands: `crawl`, `items`, `check` (check, discover,
+//! parse-date), `findings` (evaluate, findings, explain, waive), `catalog` (tasks,
+//! departments, classify, calendar), `report` (report, outbox, example-config), `status`,
+//! `daemon`, `demo`.
 
-mod commands;
+mod args;
+mod catalog;
+mod check;
+mod crawl;
+mod daemon;
 mod demo;
-mod judge;
-mod onboard;
+mod findings;
+mod items;
 mod output;
-mod service;
+mod report;
+mod status;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use chrono_tz::Tz;
+use clap::Parser;
 
-use crate::config::ConfigError;
+pub use args::*;
 
-/// Watches the information-disclosure columns (政府信息公开专栏) of a district's departments.
-#[derive(Debug, Parser)]
-#[command(name = "gkwatch", version, about, long_about = None)]
-pub struct Cli {
-    #[command(flatten)]
-    pub global: GlobalArgs,
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-/// Options every command takes.
-#[derive(Debug, Args)]
-pub struct GlobalArgs {
-    /// SQLite database file [default: gkwatch.db; gkwatch-demo.db for `demo`]
-    #[arg(long, global = true, value_name = "PATH")]
-    pub db: Option<PathBuf>,
-    /// Targets: a directory of *.toml (demo files skipped) or one file [default: targets; targets/demo.toml for `demo`]
-    #[arg(long, global = true, value_name = "PATH")]
-    pub targets: Option<PathBuf>,
-    /// Directory (or file) of selector profiles [default: selectors]
-    #[arg(long, global = true, value_name = "DIR")]
-    pub selectors: Option<PathBuf>,
-    /// Task catalog: the seed's tasks, categories and their title patterns [default: targets/tasks.toml]
-    #[arg(long, global = true, value_name = "FILE")]
-    pub catalog: Option<PathBuf>,
-    /// Settings file [default: gkwatch.toml if present]
-    #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Serve the bundled simulated district site on 127.0.0.1, crawl it into a fresh demo
-    /// database and print a summary
-    Demo(DemoArgs),
-    /// Crawl the configured columns once
-    Crawl(CrawlArgs),
-    /// Extract one page with a profile (or `auto`), without touching the database
-    Check(CheckArgs),
-    /// Find the main list of a page and print a ready-to-use selector profile
-    Discover(DiscoverArgs),
-    /// List stored items
-    Items(ItemsArgs),
-    /// Per column: item count, newest date, last crawl state
-    Columns(FormatArgs),
-    /// Show how gkwatch reads date strings (or, with --url, the date in a URL)
-    ParseDate(ParseDateArgs),
-    /// The district's 47 tasks, and per department whether each task's category was published this year
-    Tasks(TasksArgs),
-    /// Sort titles into the task categories (one JSON object per title)
-    Classify(ClassifyArgs),
-    /// Is DATE a working day, and which date is N working days later?
-    Calendar(CalendarArgs),
-    /// Recompute the findings from the stored items
-    Evaluate(EvaluateArgs),
-    /// List findings
-    Findings(FindingsArgs),
-    /// Why an item has its categories (I<id>), or what raised a finding (F<id>)
-    Explain(ExplainArgs),
-    /// Waive a finding: it stays on record, shown as waived
-    Waive(WaiveArgs),
-    /// A scorecard per department: columns, freshness, open findings, required categories
-    Departments(TasksArgs),
-    /// Run unattended: crawl, evaluate and report on the settings' schedules until SIGTERM
-    Daemon,
-    /// The last crawl, the last report (to whom, delivered or pending), the next scheduled times
-    Status(StatusArgs),
-    /// The weekly report: preview it as HTML, or render, store and send it now
-    Report(ReportArgs),
-    /// Messages of the weekly reports: pending, sent, held, with their last error
-    Outbox(OutboxArgs),
-    /// Print the annotated example settings file (gkwatch.toml)
-    ExampleConfig,
-}
-
-#[derive(Debug, Args)]
-pub struct StatusArgs {
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: TableOrJson,
-}
-
-#[derive(Debug, Args)]
-pub struct ReportArgs {
-    /// Write the office's report as HTML to FILE (nothing is sent or stored)
-    #[arg(long, value_name = "FILE.html")]
-    pub preview: Option<PathBuf>,
-    /// With --preview: also write the plain-text version
-    #[arg(long, value_name = "FILE.txt")]
-    pub text: Option<PathBuf>,
-    /// With --preview: the copy this department receives instead of the office's
-    #[arg(long, value_name = "NAME")]
-    pub department: Option<String>,
-    /// Evaluate, store the week's messages in the outbox and send them now
-    #[arg(long)]
-    pub send_now: bool,
-    /// Report the week (Monday–Sunday) holding this date [default: last week]
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub week: Option<NaiveDate>,
-    /// Evaluation date [default: today in Asia/Shanghai]
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub today: Option<NaiveDate>,
-}
-
-#[derive(Debug, Args)]
-pub struct OutboxArgs {
-    /// Make a held message pending again (after checking it did not arrive)
-    #[arg(long, value_name = "ID")]
-    pub release: Option<i64>,
-    /// Show at most this many messages
-    #[arg(long, default_value_t = 50)]
-    pub limit: u32,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: TableOrJson,
-}
-
-#[derive(Debug, Args)]
-pub struct TasksArgs {
-    /// Evaluation date [default: today in Asia/Shanghai]
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub today: Option<NaiveDate>,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: TableOrJson,
-}
-
-#[derive(Debug, Args)]
-pub struct ClassifyArgs {
-    /// Apply this column's declared categories as a prior (as the crawl does)
-    #[arg(long, value_name = "ID")]
-    pub column: Option<String>,
-    /// Titles to classify; one per line on stdin when none is given
-    pub titles: Vec<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct CalendarArgs {
-    /// The date to look up
-    #[arg(value_name = "YYYY-MM-DD")]
-    pub date: NaiveDate,
-    /// +N: also print the date N working days later
-    #[arg(value_name = "+N", allow_hyphen_values = true)]
-    pub plus: Option<String>,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: TableOrJson,
-}
-
-#[derive(Debug, Args)]
-pub struct EvaluateArgs {
-    /// Evaluation date [default: today in Asia/Shanghai]
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub today: Option<NaiveDate>,
-}
-
-#[derive(Debug, Args)]
-pub struct FindingsArgs {
-    /// Department name or alias
-    #[arg(long, value_name = "NAME")]
-    pub department: Option<String>,
-    /// stale_column, blank_column, unreachable_column, selector_broken, missing_category, interpretation_missing, late_publication
-    #[arg(long, value_name = "KIND")]
-    pub kind: Option<String>,
-    /// open (includes waived), resolved, waived or all
-    #[arg(long, default_value = "open", value_parser = ["open", "resolved", "waived", "all"])]
-    pub status: String,
-    /// Only findings first seen on or after this date
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub since: Option<NaiveDate>,
-    /// Date waivers are judged against [default: today in Asia/Shanghai]
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub today: Option<NaiveDate>,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: TableJsonCsv,
-}
-
-#[derive(Debug, Args)]
-pub struct ExplainArgs {
-    /// F<number> for a finding, I<number> for an item
-    pub id: String,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: TableOrJson,
-}
-
-#[derive(Debug, Args)]
-pub struct WaiveArgs {
-    /// The finding, F<number>
-    pub id: String,
-    /// Why (kept with the finding, with who and when)
-    #[arg(long)]
-    pub note: String,
-    /// Waive until this date (inclusive) only
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub until: Option<NaiveDate>,
-}
-
-#[derive(Debug, Args)]
-pub struct DemoArgs {
-    /// Date the simulated site is built around [default: today in Asia/Shanghai]
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub today: Option<NaiveDate>,
-    /// Keep serving the simulated site after the crawl, until Ctrl-C
-    #[arg(long)]
-    pub serve: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct CrawlArgs {
-    /// Only this department (name or alias)
-    #[arg(long, value_name = "NAME")]
-    pub department: Option<String>,
-    /// Only this column id
-    #[arg(long, value_name = "ID")]
-    pub column: Option<String>,
-    /// Read every page of every column (ignore known items and HTTP validators)
-    #[arg(long)]
-    pub full: bool,
-    /// Date used for dates written without a year [default: today in Asia/Shanghai]
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub today: Option<NaiveDate>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TableOrJson {
-    Table,
-    Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TableJsonCsv {
-    Table,
-    Json,
-    Csv,
-}
-
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// An http(s) URL to fetch, or a saved page
-    pub source: String,
-    /// Selector profile to apply, or `auto` to discover one
-    #[arg(long, value_name = "NAME")]
-    pub profile: String,
-    /// Base URL for relative links when SOURCE is a file [default: http://base.invalid/FILE]
-    #[arg(long, value_name = "URL")]
-    pub base_url: Option<url::Url>,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: TableOrJson,
-    /// Date used for dates written without a year [default: today in Asia/Shanghai]
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub today: Option<NaiveDate>,
-    /// Allow a loopback, private or link-local address (a local try-out); refused by default
-    #[arg(long)]
-    pub allow_private: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TomlOrJson {
-    Toml,
-    Json,
-}
-
-#[derive(Debug, Args)]
-pub struct DiscoverArgs {
-    /// An http(s) URL to fetch, or a saved page
-    pub source: String,
-    /// Base URL for relative links when SOURCE is a file [default: http://base.invalid/FILE]
-    #[arg(long, value_name = "URL")]
-    pub base_url: Option<url::Url>,
-    /// Name of the printed profile [default: discovered]
-    #[arg(long, value_name = "NAME")]
-    pub name: Option<String>,
-    #[arg(long, value_enum, default_value = "toml")]
-    pub format: TomlOrJson,
-    /// Date used for dates written without a year [default: today in Asia/Shanghai]
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub today: Option<NaiveDate>,
-    /// Allow a loopback, private or link-local address (a local try-out); refused by default
-    #[arg(long)]
-    pub allow_private: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ItemsArgs {
-    /// Department name or alias
-    #[arg(long, value_name = "NAME")]
-    pub department: Option<String>,
-    /// Column id
-    #[arg(long, value_name = "ID")]
-    pub column: Option<String>,
-    /// Only items published on or after this date
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub since: Option<NaiveDate>,
-    /// At most this many items
-    #[arg(long, value_name = "N")]
-    pub limit: Option<u32>,
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: TableJsonCsv,
-}
-
-#[derive(Debug, Args)]
-pub struct FormatArgs {
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: TableOrJson,
-}
-
-#[derive(Debug, Args)]
-pub struct ParseDateArgs {
-    /// Read the date a CMS wrote into a URL instead of a date text
-    #[arg(long)]
-    pub url: bool,
-    /// Year for dates written without one ("05-12")
-    #[arg(long, value_name = "YYYY")]
-    pub year_hint: Option<i32>,
-    /// Today, for dates without a year when no --year-hint is given [default: today in Asia/Shanghai]
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub today: Option<NaiveDate>,
-    /// Texts to read; one per line on stdin when none is given
-    pub texts: Vec<String>,
-}
+use crate::calendar::Calendar;
+use crate::config::{ConfigError, Settings};
 
 /// Exit codes: what a script or systemd can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -343,11 +39,9 @@ pub enum Exit {
     Config = 3,
 }
 
-/// Today's date in the district (Asia/Shanghai).
-pub fn district_today() -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .date_naive()
+/// Today's date in the time zone `tz` (the settings' `timezone`).
+fn today_in(tz: Tz) -> NaiveDate {
+    chrono::Utc::now().with_timezone(&tz).date_naive()
 }
 
 /// Entry point of the binary.
@@ -388,7 +82,7 @@ fn init_tracing(daemon: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(service::ansi())
+        .with_ansi(daemon::ansi())
         .with_target(false)
         .try_init();
 }
@@ -397,7 +91,9 @@ fn init_tracing(daemon: bool) {
 /// file, which wins over the built-in default.
 pub(crate) struct Ctx {
     pub args: GlobalArgs,
-    pub settings: crate::config::Settings,
+    pub settings: Settings,
+    /// The working-day calendar every deadline and "today" is computed with.
+    pub calendar: &'static Calendar,
     pub db: PathBuf,
     pub targets: PathBuf,
     pub selectors: PathBuf,
@@ -417,9 +113,15 @@ impl Ctx {
             targets: pick(&args.targets, &settings.targets, "targets"),
             selectors: pick(&args.selectors, &settings.selectors, "selectors"),
             catalog: pick(&args.catalog, &settings.catalog, "targets/tasks.toml"),
+            calendar: Calendar::china(),
             settings,
             args,
         })
+    }
+
+    /// Today in the district (the settings' time zone).
+    pub fn today(&self) -> NaiveDate {
+        today_in(self.settings.timezone)
     }
 
     /// Opens the database, which must exist already (read commands do not create one).
@@ -439,35 +141,41 @@ impl Ctx {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<Exit> {
-    // Commands that need no configuration work even where a settings file is broken.
+    // Commands that need no configuration work even where a settings file is broken (today
+    // is then taken in the default time zone).
+    let fallback_today = || {
+        let tz = crate::config::load_settings(cli.global.config.as_deref())
+            .map_or_else(|_| Settings::default().timezone, |s| s.timezone);
+        today_in(tz)
+    };
     match &cli.command {
-        Command::ParseDate(a) => return commands::parse_dates(a),
-        Command::Calendar(a) => return judge::calendar(a),
+        Command::ParseDate(a) => return check::parse_dates(a, fallback_today()),
+        Command::Calendar(a) => return catalog::calendar(a, Calendar::china()),
         _ => {}
     }
     let ctx = Ctx::new(cli.global)?;
     let g = &ctx;
     match &cli.command {
         Command::Demo(a) => demo::run(g, a).await,
-        Command::Crawl(a) => commands::crawl(g, a).await,
-        Command::Check(a) => onboard::check(g, a).await,
-        Command::Discover(a) => onboard::discover_cmd(g, a).await,
-        Command::Items(a) => commands::items(g, a).await,
-        Command::Columns(a) => commands::columns(g, a).await,
+        Command::Crawl(a) => crawl::crawl(g, a).await,
+        Command::Check(a) => check::check(g, a).await,
+        Command::Discover(a) => check::discover_profile(g, a).await,
+        Command::Items(a) => items::items(g, a).await,
+        Command::Columns(a) => items::columns(g, a).await,
         Command::ParseDate(_) | Command::Calendar(_) => Ok(Exit::Ok),
-        Command::Tasks(a) => judge::tasks(g, a).await,
-        Command::Classify(a) => judge::classify_titles(g, a).await,
-        Command::Evaluate(a) => judge::evaluate(g, a).await,
-        Command::Findings(a) => judge::findings(g, a).await,
-        Command::Explain(a) => judge::explain(g, a).await,
-        Command::Waive(a) => judge::waive(g, a).await,
-        Command::Departments(a) => judge::departments(g, a).await,
-        Command::Daemon => service::run_daemon(g).await,
-        Command::Status(a) => service::status(g, a).await,
-        Command::Report(a) => service::report(g, a).await,
-        Command::Outbox(a) => service::outbox(g, a).await,
+        Command::Tasks(a) => catalog::tasks(g, a).await,
+        Command::Classify(a) => catalog::classify_titles(g, a).await,
+        Command::Evaluate(a) => findings::evaluate(g, a).await,
+        Command::Findings(a) => findings::findings(g, a).await,
+        Command::Explain(a) => findings::explain(g, a).await,
+        Command::Waive(a) => findings::waive(g, a).await,
+        Command::Departments(a) => catalog::departments(g, a).await,
+        Command::Daemon => daemon::run(g).await,
+        Command::Status(a) => status::status(g, a).await,
+        Command::Report(a) => report::report(g, a).await,
+        Command::Outbox(a) => report::outbox(g, a).await,
         Command::ExampleConfig => {
-            print!("{}", service::EXAMPLE_CONFIG);
+            print!("{}", report::EXAMPLE_CONFIG);
             Ok(Exit::Ok)
         }
     }

@@ -19,7 +19,8 @@ pub use profiles::{Profiles, compile_spec, load_profiles};
 pub use raw::ProfileSpec;
 pub use schedule::CronSchedule;
 pub use settings::{
-    CrawlSettings, Recipients, Schedules, Settings, SmtpSecurity, SmtpSettings, load_settings,
+    CrawlSettings, DEFAULT_DISTRICT, District, Recipients, Schedules, Settings, SmtpSecurity,
+    SmtpSettings, load_settings,
 };
 pub use targets::{Column, ColumnKind, Department, Targets};
 

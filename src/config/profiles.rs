@@ -9,8 +9,8 @@ use scraper::Selector;
 use super::error::{ConfigError, Problems, parse_toml};
 use super::raw::{ProfileSpec, SelectorsFile};
 use super::toml_files;
-use crate::extract::profile::{DEFAULT_EMPTY_MARKERS, DEFAULT_NEXT_TEXTS};
-use crate::extract::{DateFallback, JsonFields, ListSource, PaginationRule, Profile};
+use crate::types::profile::{DEFAULT_EMPTY_MARKERS, DEFAULT_NEXT_TEXTS};
+use crate::types::{DateFallback, JsonFields, ListSource, PaginationRule, Profile};
 
 /// Every selector profile, by name.
 #[derive(Debug, Clone, Default)]

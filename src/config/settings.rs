@@ -16,6 +16,7 @@ use super::schedule::CronSchedule;
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSettings {
+    district: Option<String>,
     database: Option<PathBuf>,
     targets: Option<PathBuf>,
     selectors: Option<PathBuf>,
@@ -197,9 +198,51 @@ pub struct Schedules {
     pub report: CronSchedule,
 }
 
+/// The district the shipped targets and task list are for, used when the settings name none.
+pub const DEFAULT_DISTRICT: &str = "洮北区";
+
+/// The district gkwatch watches, as reports and staff tables name it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct District {
+    name: String,
+}
+
+impl District {
+    pub fn new(name: &str) -> District {
+        District {
+            name: name.trim().to_string(),
+        }
+    }
+
+    /// `洮北区`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `洮北区政务公开周报`.
+    pub fn report_title(&self) -> String {
+        format!("{}政务公开周报", self.name)
+    }
+
+    /// `洮北区政务公开办`: the disclosure office that receives the report.
+    pub fn office(&self) -> String {
+        format!("{}政务公开办", self.name)
+    }
+}
+
+impl Default for District {
+    fn default() -> District {
+        District::new(DEFAULT_DISTRICT)
+    }
+}
+
 /// The settings, compiled.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The district watched (`district = "洮北区"`): the report's title and the office named
+    /// in it and in the staff commands' headings.
+    pub district: District,
     /// Paths given by the file (relative ones resolved against its directory).
     pub database: Option<PathBuf>,
     pub targets: Option<PathBuf>,
@@ -438,6 +481,14 @@ fn compile(raw: RawSettings, file: Option<&Path>) -> Result<Settings, ConfigErro
             file: file_path.clone(),
         }
     });
+    let district = match raw.district.as_deref().map(str::trim) {
+        None => District::default(),
+        Some("") => {
+            p.push("district", "is empty: name the district (e.g. 洮北区)");
+            District::default()
+        }
+        Some(name) => District::new(name),
+    };
     for (i, addr) in raw.recipients.office.iter().enumerate() {
         if !addr.contains('@') {
             p.push(
@@ -461,6 +512,7 @@ fn compile(raw: RawSettings, file: Option<&Path>) -> Result<Settings, ConfigErro
     }
     match (timezone, crawl, report, full_crawl) {
         (Some(timezone), Some(crawl), Some(report), Some(full_crawl)) => Ok(Settings {
+            district,
             database: resolve(raw.database),
             targets: resolve(raw.targets),
             selectors: resolve(raw.selectors),

@@ -10,7 +10,7 @@ use super::error::{ConfigError, Problems, parse_toml};
 use super::profiles::Profiles;
 use super::raw::{RawColumn, TargetsFile};
 use super::{CATEGORY_IDS, LoadOptions, toml_files};
-use crate::extract::Profile;
+use crate::types::Profile;
 
 /// What a column holds, and so how it is read.
 #[derive(Debug, Clone)]

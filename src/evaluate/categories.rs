@@ -4,9 +4,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
-use serde_json::json;
 
-use super::{EvaluateOptions, Facts, Finding, FindingKind, Index, Severity};
+use super::{EvaluateOptions, Evidence, Facts, Finding, Index, Severity, evidence};
 use crate::catalog::{Catalog, Expect, Period};
 
 /// The period an evaluation checks, and when its item was due.
@@ -143,7 +142,6 @@ pub(super) fn judge(
             };
             out.push(Finding {
                 key: format!("missing_category:{}:{}:{}", dept.name, cat_id, w.label),
-                kind: FindingKind::MissingCategory,
                 department: dept.name.clone(),
                 column: None,
                 task,
@@ -161,14 +159,14 @@ pub(super) fn judge(
                     why,
                     due_text
                 ),
-                evidence: json!({
-                    "category": cat_id,
-                    "period": w.label,
-                    "window_start": w.start.to_string(),
-                    "window_end": w.end.to_string(),
-                    "due": w.due.to_string(),
-                    "owed_because": why,
-                    "columns_checked": cols.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+                evidence: Evidence::MissingCategory(evidence::MissingCategory {
+                    category: cat_id.to_string(),
+                    period: w.label.clone(),
+                    window_start: w.start,
+                    window_end: w.end,
+                    due: w.due,
+                    owed_because: why.to_string(),
+                    columns_checked: cols.iter().map(|c| c.id.clone()).collect(),
                 }),
             });
         }

@@ -1,12 +1,10 @@
 //! Column findings: stale, blank, unreachable, selector broken.
 
-use serde_json::json;
-
 use super::{
-    COLUMN_UPDATE_TASK, ColumnFacts, EvaluateOptions, Facts, Finding, FindingKind, Index, Severity,
-    column_label,
+    COLUMN_UPDATE_TASK, ColumnFacts, EvaluateOptions, Evidence, Facts, Finding, Index, Severity,
+    column_label, evidence,
 };
-use crate::store::ColumnState;
+use crate::types::ColumnState;
 
 pub(super) fn judge(
     facts: &Facts,
@@ -73,7 +71,6 @@ fn unreachable(col: &ColumnFacts, opts: &EvaluateOptions) -> Option<Finding> {
     };
     Some(Finding {
         key: format!("unreachable_column:{}", col.id),
-        kind: FindingKind::UnreachableColumn,
         department: col.department.clone(),
         column: Some(col.id.clone()),
         task: Some(COLUMN_UPDATE_TASK),
@@ -86,12 +83,12 @@ fn unreachable(col: &ColumnFacts, opts: &EvaluateOptions) -> Option<Finding> {
             cause,
             reason
         ),
-        evidence: json!({
-            "url": col.url,
-            "consecutive_failures": failing.len(),
-            "since": since,
-            "last_state": last.state.as_str(),
-            "last_error": reason,
+        evidence: Evidence::UnreachableColumn(evidence::UnreachableColumn {
+            url: col.url.clone(),
+            consecutive_failures: failing.len(),
+            since,
+            last_state: last.state.as_str().to_string(),
+            last_error: reason,
         }),
     })
 }
@@ -105,7 +102,6 @@ fn selector_broken(col: &ColumnFacts) -> Finding {
         .unwrap_or_default();
     Finding {
         key: format!("selector_broken:{}", col.id),
-        kind: FindingKind::SelectorBroken,
         department: col.department.clone(),
         column: Some(col.id.clone()),
         task: None,
@@ -123,11 +119,12 @@ fn selector_broken(col: &ColumnFacts) -> Finding {
                 column_label(col)
             )
         },
-        evidence: json!({
-            "url": col.url,
-            "matched_before": matched_before,
-            "stored_items": col.item_count,
-            "detail": detail,
+        evidence: Evidence::SelectorBroken(evidence::SelectorBroken {
+            url: col.url.clone(),
+            matched_before: Some(matched_before),
+            stored_items: Some(col.item_count),
+            rediscovered: false,
+            detail,
         }),
     }
 }
@@ -142,7 +139,6 @@ fn rediscovered(col: &ColumnFacts) -> Finding {
         .unwrap_or_default();
     Finding {
         key: format!("selector_broken:{}", col.id),
-        kind: FindingKind::SelectorBroken,
         department: col.department.clone(),
         column: Some(col.id.clone()),
         task: None,
@@ -152,10 +148,12 @@ fn rediscovered(col: &ColumnFacts) -> Finding {
             col.department,
             column_label(col)
         ),
-        evidence: json!({
-            "url": col.url,
-            "rediscovered": true,
-            "detail": detail,
+        evidence: Evidence::SelectorBroken(evidence::SelectorBroken {
+            url: col.url.clone(),
+            matched_before: None,
+            stored_items: None,
+            rediscovered: true,
+            detail,
         }),
     }
 }
@@ -163,7 +161,6 @@ fn rediscovered(col: &ColumnFacts) -> Finding {
 fn blank(col: &ColumnFacts) -> Finding {
     Finding {
         key: format!("blank_column:{}", col.id),
-        kind: FindingKind::BlankColumn,
         department: col.department.clone(),
         column: Some(col.id.clone()),
         task: Some(COLUMN_UPDATE_TASK),
@@ -173,9 +170,9 @@ fn blank(col: &ColumnFacts) -> Finding {
             col.department,
             column_label(col)
         ),
-        evidence: json!({
-            "url": col.url,
-            "crawls": col.crawls.len(),
+        evidence: Evidence::BlankColumn(evidence::BlankColumn {
+            url: col.url.clone(),
+            crawls: col.crawls.len(),
         }),
     }
 }
@@ -202,7 +199,6 @@ fn stale(col: &ColumnFacts, index: &Index<'_>, opts: &EvaluateOptions) -> Option
     };
     Some(Finding {
         key: format!("stale_column:{}", col.id),
-        kind: FindingKind::StaleColumn,
         department: col.department.clone(),
         column: Some(col.id.clone()),
         task: Some(COLUMN_UPDATE_TASK),
@@ -217,14 +213,14 @@ fn stale(col: &ColumnFacts, index: &Index<'_>, opts: &EvaluateOptions) -> Option
             item.title,
             date
         ),
-        evidence: json!({
-            "url": col.url,
-            "newest_date": date.to_string(),
-            "newest_title": item.title,
-            "newest_url": item.url,
-            "days_since_update": age,
-            "max_age_days": limit,
-            "days_overdue": age - limit,
+        evidence: Evidence::StaleColumn(evidence::StaleColumn {
+            url: col.url.clone(),
+            newest_date: date,
+            newest_title: item.title.clone(),
+            newest_url: item.url.clone(),
+            days_since_update: age,
+            max_age_days: limit,
+            days_overdue: age - limit,
         }),
     })
 }

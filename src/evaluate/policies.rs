@@ -5,12 +5,11 @@ use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use chrono::{Datelike, NaiveDate};
-use serde_json::json;
 
-use super::{EvaluateOptions, Facts, Finding, FindingKind, ItemFacts, Severity};
+use super::{EvaluateOptions, Evidence, Facts, Finding, ItemFacts, Severity, evidence};
 use crate::calendar::{Calendar, Computed};
 use crate::catalog::Catalog;
-use crate::extract::Precision;
+use crate::types::Precision;
 
 const POLICY: &str = "normative_docs";
 const INTERPRETATION: &str = "policy_interpretation";
@@ -149,7 +148,6 @@ fn interpretation_missing(
         };
         out.push(Finding {
             key: format!("interpretation_missing:{}", policy.url),
-            kind: FindingKind::InterpretationMissing,
             department: policy.department.to_string(),
             column: Some(policy.column_id.to_string()),
             task: catalog.task_for(INTERPRETATION).map(|t| t.number),
@@ -159,14 +157,18 @@ fn interpretation_missing(
                 Severity::Medium
             },
             message,
-            evidence: json!({
-                "policy_title": policy.title,
-                "policy_url": policy.url,
-                "policy_published": published.to_string(),
-                "subject": subject,
-                "deadline": deadline.value.to_string(),
-                "calendar_estimated": deadline.estimated,
-                "interpretation": late.map(|(d, i)| json!({"title": i.title, "url": i.url, "published": d.to_string()})),
+            evidence: Evidence::InterpretationMissing(evidence::InterpretationMissing {
+                policy_title: policy.title.clone(),
+                policy_url: policy.url.clone(),
+                policy_published: published,
+                subject: subject.to_string(),
+                deadline: deadline.value,
+                calendar_estimated: deadline.estimated,
+                interpretation: late.map(|(d, i)| evidence::LinkedItem {
+                    title: i.title.clone(),
+                    url: i.url.clone(),
+                    published: d,
+                }),
             }),
         });
     }
@@ -303,7 +305,6 @@ fn late_publication(
         }
         out.push(Finding {
             key: format!("late_publication:{}", item.url),
-            kind: FindingKind::LatePublication,
             department: item.department.to_string(),
             column: Some(item.column_id.to_string()),
             task: item
@@ -326,13 +327,13 @@ fn late_publication(
                     ""
                 }
             ),
-            evidence: json!({
-                "title": item.title,
-                "url": item.url,
-                "written": written.to_string(),
-                "published": published.to_string(),
-                "working_days": days.value,
-                "calendar_estimated": days.estimated,
+            evidence: Evidence::LatePublication(evidence::LatePublication {
+                title: item.title.clone(),
+                url: item.url.clone(),
+                written,
+                published,
+                working_days: days.value,
+                calendar_estimated: days.estimated,
             }),
         });
     }

@@ -7,48 +7,124 @@ use super::categories::window;
 use super::policies::{Candidates, interprets, needs_interpretation, policy_subject};
 use super::*;
 use crate::catalog::{Category, Deadline, Expect, Period, Task};
+use crate::types::{Audience, ColumnState, CrawlFact, DepartmentFacts, FindingKind, Precision};
 
 fn d(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test date")
 }
 
-fn crawl(state: ColumnState, items_seen: u64) -> CrawlFact {
-    CrawlFact {
-        state,
-        detail: Some("detail".into()),
-        at: "2026-11-27T02:30:00Z".into(),
-        items_seen,
-        rediscovered: false,
-    }
+/// Facts built column by column: `.column(id, department, states)` adds a list column whose
+/// latest crawls ended in `states` (newest first), `.item(…)` an item of a column (ids count
+/// up from 1), `.declares` / `.with_item` adjust the last column or item. Departments come
+/// from the columns; a column's item count and its successful crawls' items seen from its
+/// items.
+#[derive(Default)]
+struct TestFacts {
+    facts: Facts,
 }
 
-fn column(id: &str, dept: &str, cats: &[&str], crawls: Vec<CrawlFact>, items: u64) -> ColumnFacts {
-    ColumnFacts {
-        id: id.into(),
-        department: dept.into(),
-        name: format!("{id}栏目"),
-        kind: "list".into(),
-        url: Some(format!("http://a.gov.cn/{id}/")),
-        categories: cats.iter().map(|s| (*s).into()).collect(),
-        max_age_days: 14,
-        enabled: true,
-        crawls,
-        item_count: items,
+impl TestFacts {
+    fn column(mut self, id: &str, department: &str, states: &[ColumnState]) -> TestFacts {
+        let crawls = states
+            .iter()
+            .map(|&state| CrawlFact {
+                state,
+                detail: Some("detail".into()),
+                at: "2026-11-27T02:30:00Z".into(),
+                items_seen: 0,
+                rediscovered: false,
+            })
+            .collect();
+        self.facts.columns.push(ColumnFacts {
+            id: id.into(),
+            department: department.into(),
+            name: format!("{id}栏目"),
+            kind: "list".into(),
+            url: Some(format!("http://a.gov.cn/{id}/")),
+            categories: Vec::new(),
+            max_age_days: 14,
+            enabled: true,
+            crawls,
+            item_count: 0,
+        });
+        self
     }
-}
 
-fn item(id: i64, col: &str, dept: &str, title: &str, published: &str, cats: &[&str]) -> ItemFacts {
-    ItemFacts {
-        id,
-        column_id: col.into(),
-        department: dept.into(),
-        title: title.into(),
-        url: format!("http://a.gov.cn/{col}/{id}.html"),
-        published: Some(d(published)),
-        precision: Some(Precision::Day),
-        written: None,
-        categories: cats.iter().map(|s| (*s).into()).collect(),
-        pinned: false,
+    /// The last column's declared categories.
+    fn declares(mut self, categories: &[&str]) -> TestFacts {
+        if let Some(c) = self.facts.columns.last_mut() {
+            c.categories = categories.iter().map(|s| (*s).into()).collect();
+        }
+        self
+    }
+
+    /// An item of column `col`, published on a day, in `categories`.
+    fn item(mut self, col: &str, title: &str, published: &str, categories: &[&str]) -> TestFacts {
+        let department = self
+            .facts
+            .columns
+            .iter()
+            .find(|c| c.id == col)
+            .map_or_else(|| "区财政局".to_string(), |c| c.department.clone());
+        let id = self.facts.items.len() as i64 + 1;
+        self.facts.items.push(ItemFacts {
+            id,
+            column_id: col.into(),
+            department: department.into(),
+            title: title.into(),
+            url: format!("http://a.gov.cn/{col}/{id}.html"),
+            published: Some(d(published)),
+            precision: Some(Precision::Day),
+            written: None,
+            categories: categories.iter().map(|s| (*s).into()).collect(),
+            pinned: false,
+        });
+        self
+    }
+
+    /// Changes the last item.
+    fn with_item(mut self, change: impl FnOnce(&mut ItemFacts)) -> TestFacts {
+        if let Some(i) = self.facts.items.last_mut() {
+            change(i);
+        }
+        self
+    }
+
+    fn build(mut self) -> Facts {
+        for c in &mut self.facts.columns {
+            let n = self
+                .facts
+                .items
+                .iter()
+                .filter(|i| *i.column_id == c.id)
+                .count() as u64;
+            c.item_count = n;
+            for crawl in c.crawls.iter_mut().filter(|cr| cr.state.is_success()) {
+                crawl.items_seen = n;
+            }
+            if !self
+                .facts
+                .departments
+                .iter()
+                .any(|d| d.name == c.department)
+            {
+                self.facts.departments.push(DepartmentFacts {
+                    name: c.department.clone(),
+                    aliases: vec![],
+                });
+            }
+        }
+        self.facts
+    }
+
+    fn run(self, today: &str) -> Vec<Finding> {
+        let facts = self.build();
+        evaluate(
+            &facts,
+            &catalog(),
+            Calendar::china(),
+            &EvaluateOptions::new(d(today)),
+        )
     }
 }
 
@@ -106,31 +182,6 @@ fn catalog() -> Catalog {
     }
 }
 
-fn facts(columns: Vec<ColumnFacts>, items: Vec<ItemFacts>) -> Facts {
-    let mut departments: Vec<DepartmentFacts> = columns
-        .iter()
-        .map(|c| DepartmentFacts {
-            name: c.department.clone(),
-            aliases: vec![],
-        })
-        .collect();
-    departments.dedup_by(|a, b| a.name == b.name);
-    Facts {
-        departments,
-        columns,
-        items,
-    }
-}
-
-fn run(f: &Facts, today: &str) -> Vec<Finding> {
-    evaluate(
-        f,
-        &catalog(),
-        Calendar::china(),
-        &EvaluateOptions::new(d(today)),
-    )
-}
-
 fn keys(findings: &[Finding]) -> Vec<String> {
     findings.iter().map(|f| f.key.clone()).collect()
 }
@@ -138,144 +189,92 @@ fn keys(findings: &[Finding]) -> Vec<String> {
 fn keys_of(findings: &[Finding], kind: FindingKind) -> Vec<String> {
     findings
         .iter()
-        .filter(|f| f.kind == kind)
+        .filter(|f| f.kind() == kind)
         .map(|f| f.key.clone())
         .collect()
 }
 
+/// The evidence of a finding, as the shape of its kind.
+macro_rules! evidence {
+    ($f:expr, $kind:ident) => {
+        match &$f.evidence {
+            Evidence::$kind(e) => e,
+            other => panic!("expected {} evidence, got {other:?}", stringify!($kind)),
+        }
+    };
+}
+
 #[test]
 fn stale_only_past_the_limit_and_never_from_future_dates() {
-    let cols = vec![column(
-        "czj-yjs",
-        "区财政局",
-        &[],
-        vec![crawl(ColumnState::Ok, 2)],
-        2,
-    )];
-    let items = vec![
-        item(1, "czj-yjs", "区财政局", "甲", "2026-11-13", &[]),
-        item(2, "czj-yjs", "区财政局", "未来", "2062-11-26", &[]),
-    ];
+    let world = || {
+        TestFacts::default()
+            .column("czj-yjs", "区财政局", &[ColumnState::Ok])
+            .item("czj-yjs", "甲", "2026-11-13", &[])
+            .item("czj-yjs", "未来", "2062-11-26", &[])
+    };
     // 14 days old: on the limit, not over it.
-    assert!(run(&facts(cols.clone(), items.clone()), "2026-11-27").is_empty());
-    let f = run(&facts(cols, items), "2026-11-28");
+    assert!(world().run("2026-11-27").is_empty());
+    let f = world().run("2026-11-28");
     assert_eq!(keys(&f), ["stale_column:czj-yjs"]);
-    assert_eq!(f[0].evidence["days_since_update"], 15);
-    assert_eq!(f[0].evidence["newest_date"], "2026-11-13");
+    let e = evidence!(f[0], StaleColumn);
+    assert_eq!(e.days_since_update, 15);
+    assert_eq!(e.newest_date, d("2026-11-13"));
     assert_eq!(f[0].task, Some(COLUMN_UPDATE_TASK));
     assert!(f[0].message.contains("15 天未更新"), "{}", f[0].message);
 }
 
 #[test]
 fn a_pinned_item_does_not_make_a_column_fresh() {
-    let cols = vec![column(
-        "c",
-        "区财政局",
-        &[],
-        vec![crawl(ColumnState::Ok, 2)],
-        2,
-    )];
-    let mut pinned = item(
-        1,
-        "c",
-        "区财政局",
-        "关于做好防汛工作的通知",
-        "2026-11-26",
-        &[],
-    );
-    pinned.pinned = true;
-    let old = item(2, "c", "区财政局", "甲", "2026-10-01", &[]);
-    let f = run(&facts(cols, vec![pinned, old]), "2026-11-27");
+    let f = TestFacts::default()
+        .column("c", "区财政局", &[ColumnState::Ok])
+        .item("c", "关于做好防汛工作的通知", "2026-11-26", &[])
+        .with_item(|i| i.pinned = true)
+        .item("c", "甲", "2026-10-01", &[])
+        .run("2026-11-27");
     assert_eq!(keys(&f), ["stale_column:c"]);
-    assert_eq!(f[0].evidence["newest_date"], "2026-10-01");
+    assert_eq!(evidence!(f[0], StaleColumn).newest_date, d("2026-10-01"));
 }
 
 #[test]
 fn month_precise_dates_get_the_benefit_of_the_doubt() {
-    let cols = vec![column(
-        "c",
-        "区民政局",
-        &[],
-        vec![crawl(ColumnState::Ok, 1)],
-        1,
-    )];
-    let mut it = item(1, "c", "区民政局", "甲", "2026-11-01", &[]);
-    it.precision = Some(Precision::Month);
-    // Counted as 2026-11-30: fresh on 2026-12-10.
-    assert!(run(&facts(cols, vec![it]), "2026-12-10").is_empty());
+    let f = TestFacts::default()
+        .column("c", "区民政局", &[ColumnState::Ok])
+        .item("c", "甲", "2026-11-01", &[])
+        .with_item(|i| i.precision = Some(Precision::Month))
+        // Counted as 2026-11-30: fresh on 2026-12-10.
+        .run("2026-12-10");
+    assert!(f.is_empty());
 }
 
 #[test]
 fn failures_are_never_blamed_on_the_department() {
-    let old = item(1, "c", "区教育局", "甲", "2025-01-01", &[]);
+    use ColumnState::{Blocked, ExtractionFailed, Ok, Unreachable};
+    let with_crawls = |states: &[ColumnState]| {
+        TestFacts::default()
+            .column("c", "区教育局", states)
+            .item("c", "甲", "2025-01-01", &[])
+            .run("2026-11-27")
+    };
     // Unreachable twice: not yet a finding, and not stale either.
-    let cols = vec![column(
-        "c",
-        "区教育局",
-        &[],
-        vec![
-            crawl(ColumnState::Unreachable, 0),
-            crawl(ColumnState::Unreachable, 0),
-        ],
-        1,
-    )];
-    assert!(run(&facts(cols, vec![old.clone()]), "2026-11-27").is_empty());
+    assert!(with_crawls(&[Unreachable, Unreachable]).is_empty());
     // Three times: an operator finding.
-    let cols = vec![column(
-        "c",
-        "区教育局",
-        &[],
-        vec![
-            crawl(ColumnState::Unreachable, 0),
-            crawl(ColumnState::Blocked, 0),
-            crawl(ColumnState::Unreachable, 0),
-            crawl(ColumnState::Ok, 1),
-        ],
-        1,
-    )];
-    let f = run(&facts(cols, vec![old.clone()]), "2026-11-27");
+    let f = with_crawls(&[Unreachable, Blocked, Unreachable, Ok]);
     assert_eq!(keys(&f), ["unreachable_column:c"]);
-    assert_eq!(f[0].kind.audience(), Audience::Operator);
-    assert_eq!(f[0].evidence["consecutive_failures"], 3);
+    assert_eq!(f[0].kind().audience(), Audience::Operator);
+    assert_eq!(evidence!(f[0], UnreachableColumn).consecutive_failures, 3);
     // A selector that stopped matching: operator, not stale, not blank.
-    let cols = vec![column(
-        "c",
-        "区教育局",
-        &[],
-        vec![
-            crawl(ColumnState::ExtractionFailed, 0),
-            crawl(ColumnState::Ok, 1),
-        ],
-        1,
-    )];
-    let f = run(&facts(cols, vec![old]), "2026-11-27");
+    let f = with_crawls(&[ExtractionFailed, Ok]);
     assert_eq!(keys(&f), ["selector_broken:c"]);
-    assert_eq!(f[0].evidence["matched_before"], true);
+    assert_eq!(evidence!(f[0], SelectorBroken).matched_before, Some(true));
 }
 
 #[test]
 fn blank_column_has_never_had_an_item() {
-    let cols = vec![column(
-        "z",
-        "区教育局",
-        &[],
-        vec![crawl(ColumnState::Empty, 0)],
-        0,
-    )];
-    assert_eq!(
-        keys(&run(&facts(cols, vec![]), "2026-11-27")),
-        ["blank_column:z"]
-    );
+    let empty = || TestFacts::default().column("z", "区教育局", &[ColumnState::Empty]);
+    assert_eq!(keys(&empty().run("2026-11-27")), ["blank_column:z"]);
     // Empty now but items before: the column was cleared, judged by its stored items.
-    let cols = vec![column(
-        "z",
-        "区教育局",
-        &[],
-        vec![crawl(ColumnState::Empty, 0)],
-        1,
-    )];
-    let items = vec![item(1, "z", "区教育局", "甲", "2026-11-20", &[])];
-    assert!(run(&facts(cols, items), "2026-11-27").is_empty());
+    let f = empty().item("z", "甲", "2026-11-20", &[]).run("2026-11-27");
+    assert!(f.is_empty());
 }
 
 #[test]
@@ -310,50 +309,22 @@ fn missing_category_windows() {
 
 #[test]
 fn missing_category_for_leads_and_declared_columns() {
-    let cols = vec![
-        column(
-            "zfb-tzgg",
-            "区政府办",
-            &[],
-            vec![crawl(ColumnState::Ok, 1)],
-            1,
-        ),
-        column(
-            "fgj-zdxm",
-            "区发改局",
-            &["major_projects"],
-            vec![crawl(ColumnState::Ok, 1)],
-            1,
-        ),
-        column(
-            "jyj-nb",
-            "区教育局",
-            &["annual_report"],
-            vec![crawl(ColumnState::Ok, 1)],
-            1,
-        ),
-    ];
-    let items = vec![
-        item(1, "zfb-tzgg", "区政府办", "通知", "2026-11-20", &[]),
+    let f = TestFacts::default()
+        .column("zfb-tzgg", "区政府办", &[ColumnState::Ok])
+        .item("zfb-tzgg", "通知", "2026-11-20", &[])
+        .column("fgj-zdxm", "区发改局", &[ColumnState::Ok])
+        .declares(&["major_projects"])
         // Q3 list published in Q3: the quarter is covered.
-        item(
-            2,
+        .item(
             "fgj-zdxm",
-            "区发改局",
             "重大项目清单",
             "2026-08-10",
             &["major_projects"],
-        ),
-        item(
-            3,
-            "jyj-nb",
-            "区教育局",
-            "2025年年报",
-            "2026-01-20",
-            &["annual_report"],
-        ),
-    ];
-    let f = run(&facts(cols, items), "2026-11-27");
+        )
+        .column("jyj-nb", "区教育局", &[ColumnState::Ok])
+        .declares(&["annual_report"])
+        .item("jyj-nb", "2025年年报", "2026-01-20", &["annual_report"])
+        .run("2026-11-27");
     // 区政府办 leads task 11 and published no annual report this year; the others did their part.
     assert_eq!(
         keys_of(&f, FindingKind::MissingCategory),
@@ -361,32 +332,22 @@ fn missing_category_for_leads_and_declared_columns() {
     );
     let m = f
         .iter()
-        .find(|f| f.kind == FindingKind::MissingCategory)
+        .find(|f| f.kind() == FindingKind::MissingCategory)
         .expect("finding");
     assert_eq!(m.task, Some(11));
     assert!(m.message.contains("2026-01-31"), "{}", m.message);
+    assert_eq!(evidence!(m, MissingCategory).due, d("2026-01-31"));
 }
 
 #[test]
 fn missing_category_is_not_judged_through_an_unreadable_column() {
-    let cols = vec![
-        column(
-            "zfb-tzgg",
-            "区政府办",
-            &[],
-            vec![crawl(ColumnState::Ok, 1)],
-            1,
-        ),
-        column(
-            "zfb-nb",
-            "区政府办",
-            &["annual_report"],
-            vec![crawl(ColumnState::Unreachable, 0)],
-            0,
-        ),
-    ];
-    let items = vec![item(1, "zfb-tzgg", "区政府办", "通知", "2026-11-20", &[])];
-    assert!(run(&facts(cols, items), "2026-11-27").is_empty());
+    let f = TestFacts::default()
+        .column("zfb-tzgg", "区政府办", &[ColumnState::Ok])
+        .item("zfb-tzgg", "通知", "2026-11-20", &[])
+        .column("zfb-nb", "区政府办", &[ColumnState::Unreachable])
+        .declares(&["annual_report"])
+        .run("2026-11-27");
+    assert!(f.is_empty());
 }
 
 #[test]
@@ -422,128 +383,112 @@ fn policy_subjects_and_matching() {
 
 #[test]
 fn interpretation_within_three_working_days() {
-    let cols = vec![
-        column(
-            "sfj-gfxwj",
-            "区司法局",
-            &[],
-            vec![crawl(ColumnState::Ok, 3)],
-            3,
-        ),
-        column(
-            "zfb-zcjd",
-            "区政府办",
-            &[],
-            vec![crawl(ColumnState::Ok, 2)],
-            2,
-        ),
-    ];
-    let policy = |id, title: &str, date| {
-        item(
-            id,
-            "sfj-gfxwj",
-            "区司法局",
-            title,
-            date,
-            &["normative_docs"],
-        )
-    };
-    let interp = |id, title: &str, date| {
-        item(
-            id,
-            "zfb-zcjd",
-            "区政府办",
-            title,
-            date,
-            &["policy_interpretation"],
-        )
-    };
-    let items = vec![
+    let policy = "normative_docs";
+    let interp = "policy_interpretation";
+    let f = TestFacts::default()
+        .column("sfj-gfxwj", "区司法局", &[ColumnState::Ok])
+        .column("zfb-zcjd", "区政府办", &[ColumnState::Ok])
         // 2026-09-30 (Wed): the 3rd working day after it is Saturday 2026-10-10, a make-up
         // working day after the National Day week (10-08, 10-09, 10-10).
-        policy(1, "关于印发《洮北区甲办法》的通知", "2026-09-30"),
-        interp(11, "关于《洮北区甲办法》的政策解读", "2026-10-10"),
+        .item(
+            "sfj-gfxwj",
+            "关于印发《洮北区甲办法》的通知",
+            "2026-09-30",
+            &[policy],
+        )
+        .item(
+            "zfb-zcjd",
+            "关于《洮北区甲办法》的政策解读",
+            "2026-10-10",
+            &[interp],
+        )
         // Interpreted, but 4 working days late.
-        policy(2, "关于印发《洮北区乙办法》的通知", "2026-11-02"),
-        interp(12, "一图读懂《洮北区乙办法》", "2026-11-11"),
+        .item(
+            "sfj-gfxwj",
+            "关于印发《洮北区乙办法》的通知",
+            "2026-11-02",
+            &[policy],
+        )
+        .item(
+            "zfb-zcjd",
+            "一图读懂《洮北区乙办法》",
+            "2026-11-11",
+            &[interp],
+        )
         // Never interpreted.
-        policy(3, "关于印发《洮北区丙规定》的通知", "2026-11-16"),
+        .item(
+            "sfj-gfxwj",
+            "关于印发《洮北区丙规定》的通知",
+            "2026-11-16",
+            &[policy],
+        )
         // Too recent to judge: 2026-11-25 + 3 working days = 2026-11-30.
-        policy(4, "关于印发《洮北区丁措施》的通知", "2026-11-25"),
-    ];
-    let f = run(&facts(cols, items), "2026-11-27");
+        .item(
+            "sfj-gfxwj",
+            "关于印发《洮北区丁措施》的通知",
+            "2026-11-25",
+            &[policy],
+        )
+        .run("2026-11-27");
     let f: Vec<Finding> = f
         .into_iter()
-        .filter(|f| f.kind == FindingKind::InterpretationMissing)
+        .filter(|f| f.kind() == FindingKind::InterpretationMissing)
         .collect();
     assert_eq!(
         keys(&f),
         [
-            "interpretation_missing:http://a.gov.cn/sfj-gfxwj/2.html",
             "interpretation_missing:http://a.gov.cn/sfj-gfxwj/3.html",
+            "interpretation_missing:http://a.gov.cn/sfj-gfxwj/5.html",
         ]
     );
-    assert_eq!(f[0].evidence["deadline"], "2026-11-05");
-    assert_eq!(f[0].evidence["interpretation"]["published"], "2026-11-11");
-    assert_eq!(f[1].evidence["interpretation"], serde_json::Value::Null);
+    let late = evidence!(f[0], InterpretationMissing);
+    assert_eq!(late.deadline, d("2026-11-05"));
+    let published = late.interpretation.as_ref().map(|i| i.published);
+    assert_eq!(published, Some(d("2026-11-11")));
+    assert_eq!(evidence!(f[1], InterpretationMissing).interpretation, None);
     assert_eq!(f[1].task, Some(28));
 }
 
 #[test]
 fn late_publication_counts_working_days_from_written_date() {
-    let cols = vec![column(
-        "c",
-        "区司法局",
-        &[],
-        vec![crawl(ColumnState::Ok, 2)],
-        2,
-    )];
-    let mut late = item(1, "c", "区司法局", "甲", "2026-11-02", &["normative_docs"]);
-    // 2026-09-25 (Fri) to 2026-11-02: the National Day week does not count.
-    late.written = Some(d("2026-09-25"));
-    let mut fine = item(2, "c", "区司法局", "乙", "2026-10-20", &[]);
-    fine.written = Some(d("2026-09-25"));
-    let f = run(&facts(cols, vec![late, fine]), "2026-11-27");
+    let f = TestFacts::default()
+        .column("c", "区司法局", &[ColumnState::Ok])
+        .item("c", "甲", "2026-11-02", &["normative_docs"])
+        // 2026-09-25 (Fri) to 2026-11-02: the National Day week does not count.
+        .with_item(|i| i.written = Some(d("2026-09-25")))
+        .item("c", "乙", "2026-10-20", &[])
+        .with_item(|i| i.written = Some(d("2026-09-25")))
+        .run("2026-11-27");
     assert_eq!(
         keys_of(&f, FindingKind::LatePublication),
         ["late_publication:http://a.gov.cn/c/1.html"]
     );
-    let f: Vec<Finding> = f
-        .into_iter()
-        .filter(|f| f.kind == FindingKind::LatePublication)
-        .collect();
-    let wd = f[0].evidence["working_days"]
-        .as_u64()
-        .expect("working days");
+    let late = f
+        .iter()
+        .find(|f| f.kind() == FindingKind::LatePublication)
+        .expect("finding");
     // (09-25, 11-02]: 09-28..30, 10-08..10 (10-10 a make-up Saturday), then four weeks
     // less the Mondays-to-Fridays not yet reached: 3 + 3 + 15 + 1 = 22.
-    assert_eq!(wd, 22);
-    assert_eq!(f[0].task, Some(4));
+    assert_eq!(evidence!(late, LatePublication).working_days, 22);
+    assert_eq!(late.task, Some(4));
 }
 
 #[test]
 fn outside_the_calendar_years_findings_say_they_are_estimated() {
-    let cols = vec![column(
-        "c",
-        "区司法局",
-        &[],
-        vec![crawl(ColumnState::Ok, 1)],
-        1,
-    )];
-    let items = vec![item(
-        1,
-        "c",
-        "区司法局",
-        "关于印发《洮北区戊办法》的通知",
-        "2028-03-01",
-        &["normative_docs"],
-    )];
-    let f = run(&facts(cols, items), "2028-03-20");
+    let f = TestFacts::default()
+        .column("c", "区司法局", &[ColumnState::Ok])
+        .item(
+            "c",
+            "关于印发《洮北区戊办法》的通知",
+            "2028-03-01",
+            &["normative_docs"],
+        )
+        .run("2028-03-20");
     let interp = f
         .iter()
-        .find(|f| f.kind == FindingKind::InterpretationMissing)
+        .find(|f| f.kind() == FindingKind::InterpretationMissing)
         .expect("finding");
-    assert_eq!(interp.evidence["calendar_estimated"], true);
+    assert!(evidence!(interp, InterpretationMissing).calendar_estimated);
     assert!(interp.message.contains("估算"));
 }
 
@@ -562,28 +507,23 @@ fn candidates_agree_with_interprets() {
         "就业",
         "",
     ];
-    let items: Vec<ItemFacts> = titles
+    // Days out of order, two of them shared, to test the search by day.
+    let days = [
+        "2026-11-20",
+        "2026-11-18",
+        "2026-11-24",
+        "2026-11-18",
+        "2026-11-19",
+    ];
+    let facts = titles
         .iter()
         .enumerate()
-        .map(|(k, t)| {
-            // Days out of order, two of them shared, to test the search by day.
-            let day = [
-                "2026-11-20",
-                "2026-11-18",
-                "2026-11-24",
-                "2026-11-18",
-                "2026-11-19",
-            ][k % 5];
-            item(
-                k as i64,
-                "c",
-                "区人社局",
-                t,
-                day,
-                &["policy_interpretation"],
-            )
-        })
-        .collect();
+        .fold(
+            TestFacts::default().column("c", "区人社局", &[ColumnState::Ok]),
+            |world, (k, title)| world.item("c", title, days[k % 5], &["policy_interpretation"]),
+        )
+        .build();
+    let items = &facts.items;
     let refs: Vec<&ItemFacts> = items.iter().collect();
     let subjects: Vec<String> = [
         "关于印发《洮北区促进就业若干措施》的通知",

@@ -6,74 +6,12 @@
 //! (`/202305/t20230512_123.html`). Everything here is pure: no clock is read, the caller passes
 //! "today" through [`YearHint`] when a year has to be inferred.
 
-use std::fmt;
 use std::sync::LazyLock;
 
 use chrono::{Datelike, Days, NaiveDate};
 use regex::Regex;
 
-/// How much of a date was actually written down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Precision {
-    /// Only year and month were given (`2023年5月`, `/202305/`).
-    Month,
-    /// A full calendar date.
-    Day,
-}
-
-/// A date read from text or a URL, with how precise the source was.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ParsedDate {
-    /// The date; for [`Precision::Month`] it is the 1st of the month.
-    pub date: NaiveDate,
-    /// Whether the day of month was present in the source.
-    pub precision: Precision,
-}
-
-impl ParsedDate {
-    /// `"YYYY-MM-DD"` for [`Precision::Day`], `"YYYY-MM"` for [`Precision::Month`].
-    pub fn display(&self) -> String {
-        match self.precision {
-            Precision::Day => self.date.format("%Y-%m-%d").to_string(),
-            Precision::Month => self.date.format("%Y-%m").to_string(),
-        }
-    }
-
-    /// A day-precision date, or `None` if it is not a real date or its year is outside
-    /// [`YEAR_RANGE`].
-    pub fn day(year: i32, month: u32, day: u32) -> Option<Self> {
-        if !YEAR_RANGE.contains(&year) {
-            return None;
-        }
-        NaiveDate::from_ymd_opt(year, month, day).map(|date| Self {
-            date,
-            precision: Precision::Day,
-        })
-    }
-
-    /// A month-precision date (stored as the 1st), or `None` if the month is invalid or the
-    /// year is outside [`YEAR_RANGE`].
-    pub fn month(year: i32, month: u32) -> Option<Self> {
-        if !YEAR_RANGE.contains(&year) {
-            return None;
-        }
-        NaiveDate::from_ymd_opt(year, month, 1).map(|date| Self {
-            date,
-            precision: Precision::Month,
-        })
-    }
-}
-
-impl fmt::Display for ParsedDate {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.display())
-    }
-}
-
-/// Years accepted as plausible publication dates. Anything outside is far more likely to be a
-/// document number, an amount or an id than a date on a disclosure page.
-pub const YEAR_RANGE: std::ops::RangeInclusive<i32> = 1990..=2100;
+use crate::types::{ParsedDate, Precision};
 
 /// Context for dates written without a year ("05-12", "[05-12]", "5月12日").
 #[derive(Debug, Clone, Copy, Default)]

@@ -7,11 +7,11 @@ use chrono::{DateTime, NaiveDate};
 use serde_json::Value;
 use url::Url;
 
-use super::date::{ParsedDate, Precision, YearHint, parse_date, parse_url_date};
+use super::date::{YearHint, parse_date, parse_url_date};
 use super::list::resolve_link;
-use super::profile::JsonFields;
 use super::text::{MAX_TITLE_CHARS, normalize_space, truncate_chars};
 use super::{DateSource, ExtractWarning, ItemDate, ListItem};
+use crate::types::{JsonFields, ParsedDate, Precision};
 
 /// The JSON document of a page: the body itself, or the object assigned to `var`.
 pub(super) fn document(body: &str, var: Option<&str>) -> Option<Value> {

@@ -7,10 +7,10 @@ use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
-use super::date::{Precision, YearHint, parse_date, parse_url_date};
-use super::profile::{DateFallback, ListSource, Profile};
+use super::date::{YearHint, parse_date, parse_url_date};
 use super::text::{choose_title, normalize_space, truncate_chars};
 use super::{DateSource, ExtractWarning, ItemDate, ListItem, PageContext};
+use crate::types::{DateFallback, ListSource, Precision, Profile};
 
 static RECORD_CDATA: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?s)<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>").expect("static regex")
@@ -26,7 +26,7 @@ static BASE_HREF: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse("head base[href]").expect("static selector"));
 
 /// Whether `body` is a bare Hanweb `<datastore>` document (a data-proxy answer).
-pub(super) fn is_bare_datastore(body: &str) -> bool {
+pub(crate) fn is_bare_datastore(body: &str) -> bool {
     let t = body.trim_start_matches('\u{feff}').trim_start();
     let t = if t.starts_with("<?xml") {
         t.find("?>").map_or(t, |i| t[i + 2..].trim_start())
@@ -37,7 +37,7 @@ pub(super) fn is_bare_datastore(body: &str) -> bool {
 }
 
 /// The HTML fragments held in `<record><![CDATA[…]]></record>` elements.
-pub(super) fn datastore_records(doc: Option<&Html>, raw: &str) -> Vec<String> {
+pub(crate) fn datastore_records(doc: Option<&Html>, raw: &str) -> Vec<String> {
     let mut records = Vec::new();
     let mut push_from = |text: &str| {
         records.extend(
@@ -173,7 +173,7 @@ fn first_match<'a>(el: ElementRef<'a>, sel: &Selector) -> Option<ElementRef<'a>>
 }
 
 /// Resolves an `href` against the page, keeping only http(s) and dropping the fragment.
-pub(super) fn resolve_link(base: &Url, href: &str) -> Option<Url> {
+pub(crate) fn resolve_link(base: &Url, href: &str) -> Option<Url> {
     if href.is_empty() || href.starts_with('#') {
         return None;
     }
@@ -262,7 +262,7 @@ pub(super) fn has_empty_marker(doc: &Html, profile: &Profile) -> bool {
 }
 
 /// The text a reader sees in `el`: script, style and template contents left out.
-pub(super) fn visible_text(el: ElementRef<'_>) -> String {
+pub(crate) fn visible_text(el: ElementRef<'_>) -> String {
     let mut out = String::new();
     for node in el.descendants() {
         if let Some(text) = node.value().as_text() {

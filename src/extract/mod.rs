@@ -5,11 +5,9 @@
 
 pub mod date;
 mod detail;
-pub mod discover;
 mod json;
-mod list;
+pub(crate) mod list;
 mod pagination;
-pub mod profile;
 pub mod text;
 
 #[cfg(test)]
@@ -19,73 +17,13 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use url::Url;
 
-pub use date::{ParsedDate, Precision, YearHint, parse_date, parse_url_date};
+pub use date::{YearHint, parse_date, parse_url_date};
 pub use detail::{DetailPage, extract_detail};
-pub use profile::{DateFallback, JsonFields, ListSource, PaginationRule, Profile};
 
-/// Where an item's publication date was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DateSource {
-    /// Shown next to the item on the list page.
-    List,
-    /// Written into the article URL by the CMS.
-    Url,
-    /// The detail page's `PubDate` meta tag.
-    DetailMeta,
-    /// A labelled date (`发布时间：`) in the detail page's text.
-    DetailText,
-}
-
-impl DateSource {
-    /// The name stored in the database and printed by the CLI.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DateSource::List => "list",
-            DateSource::Url => "url",
-            DateSource::DetailMeta => "detail_meta",
-            DateSource::DetailText => "detail_text",
-        }
-    }
-
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<DateSource> {
-        Some(match s {
-            "list" => DateSource::List,
-            "url" => DateSource::Url,
-            "detail_meta" => DateSource::DetailMeta,
-            "detail_text" => DateSource::DetailText,
-            _ => return None,
-        })
-    }
-}
-
-/// A publication date and where it came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ItemDate {
-    pub date: NaiveDate,
-    pub precision: Precision,
-    pub source: DateSource,
-}
-
-impl ItemDate {
-    fn new(parsed: ParsedDate, source: DateSource) -> ItemDate {
-        ItemDate {
-            date: parsed.date,
-            precision: parsed.precision,
-            source,
-        }
-    }
-
-    /// `YYYY-MM-DD`, or `YYYY-MM` for a month-precise date.
-    pub fn display(&self) -> String {
-        ParsedDate {
-            date: self.date,
-            precision: self.precision,
-        }
-        .display()
-    }
-}
+use crate::types::profile::DEFAULT_EMPTY_MARKERS;
+use crate::types::{
+    DateSource, ItemDate, ListSource, PageRequest, PaginationRule, Precision, Profile,
+};
 
 /// One item of a list page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,20 +44,6 @@ impl ListItem {
     /// Whether the detail page should be read for a better date.
     pub fn wants_detail_date(&self) -> bool {
         self.date.is_none_or(|d| d.precision == Precision::Month)
-    }
-}
-
-/// A request for one list page: a GET, or a POST with a form (Hanweb's data proxy).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct PageRequest {
-    pub url: Url,
-    pub form: Option<Vec<(String, String)>>,
-}
-
-impl PageRequest {
-    /// A plain GET of `url`.
-    pub fn get(url: Url) -> PageRequest {
-        PageRequest { url, form: None }
     }
 }
 
@@ -192,10 +116,7 @@ pub fn is_blank_page(html: &str) -> bool {
         .map(list::visible_text)
         .unwrap_or_default();
     let text = text::normalize_space(&text);
-    text.chars().count() < 20
-        || profile::DEFAULT_EMPTY_MARKERS
-            .iter()
-            .any(|m| text.contains(m))
+    text.chars().count() < 20 || DEFAULT_EMPTY_MARKERS.iter().any(|m| text.contains(m))
 }
 
 /// Texts of the challenge pages web application firewalls put in front of government sites

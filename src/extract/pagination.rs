@@ -7,9 +7,9 @@ use scraper::{Html, Selector};
 use url::Url;
 
 use super::list::{resolve_link, visible_text};
-use super::profile::{PaginationRule, Profile};
 use super::text::normalize_space;
 use super::{PageContext, PageRequest, PaginationFound};
+use crate::types::{PaginationRule, Profile};
 
 static SCRIPT: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse("script").expect("static selector"));

@@ -4,8 +4,9 @@ use chrono::NaiveDate;
 use scraper::Selector;
 use url::Url;
 
-use super::profile::{DEFAULT_EMPTY_MARKERS, DEFAULT_NEXT_TEXTS};
 use super::*;
+use crate::types::DateFallback;
+use crate::types::profile::{DEFAULT_EMPTY_MARKERS, DEFAULT_NEXT_TEXTS};
 
 fn sel(css: &str) -> Selector {
     Selector::parse(css).expect("test selector")

@@ -27,23 +27,11 @@ use url::Url;
 pub use charset::{CharsetSource, Decoded};
 
 use crate::config::CrawlSettings;
-use crate::extract::PageRequest;
+use crate::types::PageRequest;
+pub use crate::types::Validators;
 use host::HostLimits;
 use robots::{ROBOTS_AGENT, RobotsCache, Rules};
 use ssrf::{DnsError, Guard, GuardedResolver, RedirectRefusal, Refusal, TooManyRedirects};
-
-/// HTTP validators from an earlier answer, for a conditional GET.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Validators {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-}
-
-impl Validators {
-    pub fn is_empty(&self) -> bool {
-        self.etag.is_none() && self.last_modified.is_none()
-    }
-}
 
 /// One page to fetch.
 #[derive(Debug, Clone, Copy)]

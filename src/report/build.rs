@@ -9,9 +9,12 @@ use super::model::{
     ColumnFreshness, DepartmentSection, FindingLine, KindCount, ReportData, StaleColumn, Summary,
     Week,
 };
+use super::scorecard::{self, Published};
 use crate::calendar::Calendar;
-use crate::evaluate::{Audience, FindingKind};
-use crate::store::{FindingFilter, FindingRow, Store, StoreError};
+use crate::catalog::Catalog;
+use crate::config::District;
+use crate::store::{FindingFilter, Store, StoreError};
+use crate::types::{Audience, Evidence, FindingKind, FindingStatus, StoredFinding};
 
 impl Week {
     /// The Monday-to-Sunday week holding `date`.
@@ -32,122 +35,79 @@ impl Week {
 }
 
 /// A finding as the report lists it; `names` maps column ids to column names.
-fn line(r: &FindingRow, names: &BTreeMap<&str, &str>) -> FindingLine {
-    let kind = FindingKind::parse(&r.kind);
-    let mut links = Vec::new();
-    collect_links(&r.evidence, &mut links);
+fn line(r: &StoredFinding, names: &BTreeMap<&str, &str>) -> FindingLine {
+    let f = &r.finding;
     FindingLine {
-        id: format!("F{}", r.id),
-        kind: r.kind.clone(),
-        kind_label: kind.map_or(r.kind.clone(), |k| k.label().to_string()),
-        department: r.department.clone(),
-        column: r
-            .column_id
-            .as_deref()
-            .map(|id| names.get(id).map_or(id, |n| *n).to_string()),
-        task: r.task.and_then(|t| u32::try_from(t).ok()),
-        severity: r.severity.clone(),
-        status: r.status.clone(),
-        first_seen: r.first_seen.clone(),
-        resolved_at: r.resolved_at.clone(),
-        message: r.message.clone(),
-        links,
+        id: r.label(),
+        kind: f.kind(),
+        department: f.department.clone(),
+        column: f.column.as_deref().map(|id| column_name(names, id)),
+        task: f.task,
+        severity: f.severity,
+        status: r.status,
+        first_seen: r.first_seen,
+        resolved_at: r.resolved_at,
+        message: f.message.clone(),
+        links: f.evidence.links().into_iter().map(str::to_string).collect(),
     }
 }
 
-/// Every `…url` value of the evidence, in order, without repeats.
-fn collect_links(v: &serde_json::Value, out: &mut Vec<String>) {
-    match v {
-        serde_json::Value::Object(map) => {
-            for (k, v) in map {
-                match v {
-                    serde_json::Value::String(s) if k.ends_with("url") => {
-                        if !out.contains(s) {
-                            out.push(s.clone());
-                        }
-                    }
-                    _ => collect_links(v, out),
-                }
-            }
-        }
-        serde_json::Value::Array(a) => a.iter().for_each(|v| collect_links(v, out)),
-        _ => {}
-    }
-}
-
-fn severity_rank(s: &str) -> u8 {
-    match s {
-        "high" => 0,
-        "medium" => 1,
-        _ => 2,
-    }
-}
-
-/// Open findings by kind (waived ones are silenced and not counted).
-pub fn open_counts(findings: &[FindingRow]) -> BTreeMap<String, u64> {
-    let mut counts = BTreeMap::new();
-    for f in findings.iter().filter(|f| f.status == "open") {
-        *counts.entry(f.kind.clone()).or_insert(0) += 1;
-    }
-    counts
+fn column_name(names: &BTreeMap<&str, &str>, id: &str) -> String {
+    names.get(id).map_or(id, |n| *n).to_string()
 }
 
 /// Builds the report of `week` from what is stored, as of the evaluation date `as_of`.
 pub async fn build(
     store: &Store,
-    district: &str,
+    catalog: &Catalog,
+    calendar: &Calendar,
+    district: &District,
     week: Week,
     as_of: NaiveDate,
 ) -> Result<ReportData, StoreError> {
     let facts = store.column_facts(1).await?;
-    let all = store
-        .findings(
-            &FindingFilter {
-                status: Some("all".into()),
-                ..Default::default()
-            },
-            as_of,
-        )
-        .await?;
+    let all = store.findings(&FindingFilter::all(), as_of).await?;
     let previous = store.previous_report(week.monday).await?;
     // "Since the last report": after its evaluation date, or within the week for the first.
     let since = previous
         .as_ref()
-        .map_or(week.monday.pred_opt().unwrap_or(week.monday), |p| p.as_of)
-        .format("%Y-%m-%d")
-        .to_string();
+        .map_or(week.monday.pred_opt().unwrap_or(week.monday), |p| p.as_of);
     let published = store.items_published(week.monday, week.sunday).await?;
+    let this_year = Published::this_year(store, as_of).await?;
 
     let names: BTreeMap<&str, &str> = facts
         .columns
         .iter()
         .map(|c| (c.id.as_str(), c.name.as_str()))
         .collect();
-    let line = |r: &FindingRow| line(r, &names);
-    let unresolved: Vec<&FindingRow> = all.iter().filter(|f| f.status != "resolved").collect();
-    let mut stale: Vec<StaleColumn> = unresolved
+    let line = |r: &StoredFinding| line(r, &names);
+    let unresolved: Vec<&StoredFinding> = all.iter().filter(|f| f.is_unresolved()).collect();
+    let open: Vec<&StoredFinding> = all
         .iter()
-        .filter(|f| f.kind == FindingKind::StaleColumn.as_str() && f.status == "open")
-        .map(|f| {
-            let e = &f.evidence;
-            let column_name = f
-                .column_id
+        .filter(|f| f.status == FindingStatus::Open)
+        .collect();
+    let mut stale: Vec<StaleColumn> = open
+        .iter()
+        .filter_map(|f| match &f.finding.evidence {
+            Evidence::StaleColumn(e) => Some((f, e)),
+            _ => None,
+        })
+        .map(|(f, e)| StaleColumn {
+            finding_id: f.label(),
+            department: f.finding.department.clone(),
+            column: f
+                .finding
+                .column
                 .as_deref()
-                .map(|id| names.get(id).map_or(id, |n| *n).to_string())
-                .unwrap_or_default();
-            let s = |k: &str| e[k].as_str().unwrap_or_default().to_string();
-            StaleColumn {
-                finding_id: format!("F{}", f.id),
-                department: f.department.clone(),
-                column: column_name,
-                column_url: e["url"].as_str().map(str::to_string),
-                days_since_update: e["days_since_update"].as_i64().unwrap_or(0),
-                max_age_days: e["max_age_days"].as_i64().unwrap_or(0),
-                days_overdue: e["days_overdue"].as_i64().unwrap_or(0),
-                newest_title: s("newest_title"),
-                newest_url: s("newest_url"),
-                newest_date: s("newest_date"),
-            }
+                .map(|id| column_name(&names, id))
+                .unwrap_or_default(),
+            column_url: e.url.clone(),
+            days_since_update: e.days_since_update,
+            max_age_days: e.max_age_days,
+            days_overdue: e.days_overdue,
+            newest_title: e.newest_title.clone(),
+            newest_url: e.newest_url.clone(),
+            newest_date: e.newest_date.to_string(),
         })
         .collect();
     stale.sort_by(|a, b| {
@@ -156,21 +116,15 @@ pub async fn build(
             .then_with(|| a.department.cmp(&b.department))
     });
 
-    let is_operator = |f: &FindingRow| {
-        FindingKind::parse(&f.kind).is_some_and(|k| k.audience() == Audience::Operator)
-    };
-    let duty_kinds = [
-        FindingKind::MissingCategory,
-        FindingKind::InterpretationMissing,
-        FindingKind::LatePublication,
-    ];
-    let mut duties: Vec<FindingLine> = unresolved
+    let is_operator = |f: &StoredFinding| f.kind().audience() == Audience::Operator;
+    let mut duties: Vec<FindingLine> = open
         .iter()
-        .filter(|f| f.status == "open")
-        .filter(|f| duty_kinds.iter().any(|k| k.as_str() == f.kind))
+        .filter(|f| f.kind().is_duty())
         .map(|f| line(f))
         .collect();
-    duties.sort_by(|a, b| (&a.department, &a.kind, &a.id).cmp(&(&b.department, &b.kind, &b.id)));
+    duties.sort_by(|a, b| {
+        (&a.department, a.kind.as_str(), &a.id).cmp(&(&b.department, b.kind.as_str(), &b.id))
+    });
 
     let opened: Vec<FindingLine> = all
         .iter()
@@ -179,7 +133,7 @@ pub async fn build(
         .collect();
     let resolved: Vec<FindingLine> = all
         .iter()
-        .filter(|f| f.resolved_at.as_deref().is_some_and(|r| r > since.as_str()))
+        .filter(|f| f.resolved_at.is_some_and(|r| r > since))
         .map(line)
         .collect();
     let operator: Vec<FindingLine> = unresolved
@@ -188,22 +142,20 @@ pub async fn build(
         .map(|f| line(f))
         .collect();
 
-    // Per department: the freshness of every watched column and its open findings.
+    // Per department: its scorecard, the freshness of every watched column, its open findings.
     let newest = store.newest_published(as_of).await?;
+    let cards = scorecard::scorecards(&facts, &all, catalog, &this_year);
     let mut departments = Vec::new();
-    for dept in &facts.departments {
+    for card in cards {
         let columns: Vec<ColumnFreshness> = facts
             .columns
             .iter()
-            .filter(|c| c.department == dept.name && c.enabled && c.url.is_some())
+            .filter(|c| c.department == card.department && c.enabled && c.url.is_some())
             .map(|c| ColumnFreshness {
                 column: c.name.clone(),
                 days_since_update: newest.get(&c.id).map(|d| (as_of - *d).num_days()),
                 max_age_days: i64::from(c.max_age_days),
-                state: c
-                    .crawls
-                    .first()
-                    .map_or("never".to_string(), |cr| cr.state.as_str().to_string()),
+                state: c.crawls.first().map(|cr| cr.state),
             })
             .collect();
         if columns.is_empty() {
@@ -211,37 +163,37 @@ pub async fn build(
         }
         let mut open: Vec<FindingLine> = unresolved
             .iter()
-            .filter(|f| f.department == dept.name && !is_operator(f))
+            .filter(|f| f.finding.department == card.department && !is_operator(f))
             .map(|f| line(f))
             .collect();
+        // Most severe first.
         open.sort_by(|a, b| {
-            (severity_rank(&a.severity), &a.kind, &a.id).cmp(&(
-                severity_rank(&b.severity),
-                &b.kind,
+            (std::cmp::Reverse(a.severity), a.kind.as_str(), &a.id).cmp(&(
+                std::cmp::Reverse(b.severity),
+                b.kind.as_str(),
                 &b.id,
             ))
         });
         departments.push(DepartmentSection {
-            department: dept.name.clone(),
+            items_this_week: published.get(&card.department).copied().unwrap_or(0),
+            department: card.department.clone(),
+            scorecard: card,
             columns,
             open,
-            items_this_week: published.get(&dept.name).copied().unwrap_or(0),
         });
     }
 
-    let counts = open_counts(&all);
     let open_by_kind = FindingKind::ALL
         .iter()
-        .map(|k| {
-            let now = counts.get(k.as_str()).copied().unwrap_or(0);
+        .map(|&kind| {
+            let now = open.iter().filter(|f| f.kind() == kind).count() as u64;
             KindCount {
-                kind: k.as_str().to_string(),
-                label: k.label().to_string(),
+                kind,
                 open: now,
                 change: previous.as_ref().map(|p| {
+                    let before = p.counts.get(kind.as_str()).copied().unwrap_or(0);
                     i64::try_from(now).unwrap_or(i64::MAX)
-                        - i64::try_from(p.counts.get(k.as_str()).copied().unwrap_or(0))
-                            .unwrap_or(i64::MAX)
+                        - i64::try_from(before).unwrap_or(i64::MAX)
                 }),
             }
         })
@@ -252,24 +204,8 @@ pub async fn build(
         .filter(|c| c.enabled && c.url.is_some())
         .collect();
 
-    let mut notices = Vec::new();
-    let years = Calendar::china().years();
-    if !years.contains(&as_of.year()) {
-        notices.push(format!(
-            "节假日数据仅覆盖 {}—{} 年，{} 年的工作日按周一至周五估算，相关时限可能有误差。",
-            years.start(),
-            years.end(),
-            as_of.year()
-        ));
-    } else if as_of.month() == 12 && !years.contains(&(as_of.year() + 1)) {
-        notices.push(format!(
-            "节假日数据尚未包含 {} 年，请在国务院办公厅发布放假安排后更新 gkwatch。",
-            as_of.year() + 1
-        ));
-    }
-
     Ok(ReportData {
-        district: district.to_string(),
+        district: district.clone(),
         week,
         as_of,
         summary: Summary {
@@ -285,8 +221,28 @@ pub async fn build(
         resolved,
         departments,
         operator,
-        notices,
+        notices: calendar_notices(calendar, as_of),
     })
+}
+
+/// A warning when the holiday calendar does not cover the year, or in December the next.
+fn calendar_notices(calendar: &Calendar, as_of: NaiveDate) -> Vec<String> {
+    let years = calendar.years();
+    if !years.contains(&as_of.year()) {
+        vec![format!(
+            "节假日数据仅覆盖 {}—{} 年，{} 年的工作日按周一至周五估算，相关时限可能有误差。",
+            years.start(),
+            years.end(),
+            as_of.year()
+        )]
+    } else if as_of.month() == 12 && !years.contains(&(as_of.year() + 1)) {
+        vec![format!(
+            "节假日数据尚未包含 {} 年，请在国务院办公厅发布放假安排后更新 gkwatch。",
+            as_of.year() + 1
+        )]
+    } else {
+        Vec::new()
+    }
 }
 
 #[cfg(test)]
@@ -306,16 +262,12 @@ mod tests {
     }
 
     #[test]
-    fn links_come_from_url_fields_of_the_evidence() {
-        let e = serde_json::json!({
-            "url": "http://a.gov.cn/col/",
-            "newest_url": "http://a.gov.cn/1.html",
-            "interpretation": {"url": "http://a.gov.cn/2.html", "title": "x"},
-            "title": "not a link"
-        });
-        let mut links = Vec::new();
-        collect_links(&e, &mut links);
-        assert_eq!(links.len(), 3);
-        assert!(!links.iter().any(|l| l == "not a link"));
+    fn calendar_notices_warn_of_uncovered_years() {
+        let cal = Calendar::china();
+        let last = *cal.years().end();
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("date");
+        assert!(calendar_notices(cal, d(last, 6, 1)).is_empty());
+        assert!(calendar_notices(cal, d(last, 12, 1))[0].contains(&(last + 1).to_string()));
+        assert!(calendar_notices(cal, d(last + 1, 1, 5))[0].contains("估算"));
     }
 }

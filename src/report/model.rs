@@ -2,8 +2,13 @@
 //! rendered by [`super::render`]. Everything here is as scraped or as evaluated; escaping is
 //! the renderer's job.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use serde::Serialize;
+
+use crate::config::District;
+use crate::types::{ColumnState, FindingKind, FindingStatus, Severity};
 
 /// The week a report covers: Monday to Sunday.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -27,19 +32,15 @@ pub enum Scope {
 pub struct FindingLine {
     /// `F12`.
     pub id: String,
-    /// `stale_column`, …
-    pub kind: String,
-    /// Chinese label of the kind (栏目更新不及时).
-    pub kind_label: String,
+    pub kind: FindingKind,
     pub department: String,
     /// The column's name (财政预决算), for the findings about one column.
     pub column: Option<String>,
     pub task: Option<u32>,
-    pub severity: String,
-    /// `open`, `waived` or `resolved`.
-    pub status: String,
-    pub first_seen: String,
-    pub resolved_at: Option<String>,
+    pub severity: Severity,
+    pub status: FindingStatus,
+    pub first_seen: NaiveDate,
+    pub resolved_at: Option<NaiveDate>,
     /// The Chinese message staff read.
     pub message: String,
     /// Links the evidence names (newest item, policy, column page), as scraped.
@@ -69,14 +70,55 @@ pub struct ColumnFreshness {
     /// Days since the newest item; `None` when the column has no dated item.
     pub days_since_update: Option<i64>,
     pub max_age_days: i64,
-    /// `ok`, `unchanged`, `empty`, `unreachable`, `blocked`, `extraction_failed`, or `never`.
-    pub state: String,
+    /// The latest crawl's state; `None` when the column was never crawled.
+    pub state: Option<ColumnState>,
+}
+
+impl ColumnFreshness {
+    /// Whether the latest crawl read the column (an empty column was read: the page says so).
+    pub fn was_read(&self) -> bool {
+        self.state.is_some_and(ColumnState::is_success)
+    }
+}
+
+/// Where a department stands: its watched columns, how many were read and are fresh, its open
+/// findings by kind, and the categories it owes this year against those it published. The
+/// report's overview and `gkwatch departments` show the same card.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Scorecard {
+    pub department: String,
+    /// Watched columns (enabled, with a URL).
+    pub columns: usize,
+    /// Columns whose latest crawl read them.
+    pub columns_read: usize,
+    /// List columns read and not stale.
+    pub fresh: usize,
+    /// Columns with an open stale-column finding.
+    pub stale: usize,
+    /// Open findings by kind (waived ones are silenced and not counted).
+    pub open_findings: BTreeMap<FindingKind, usize>,
+    /// Categories the department owes: those of the tasks it leads and of its columns.
+    pub required_categories: usize,
+    /// Of those, the ones with an item published this year.
+    pub required_present: usize,
+}
+
+impl Scorecard {
+    /// Open findings the department itself has to act on (not the operator's).
+    pub fn open_for_department(&self) -> usize {
+        self.open_findings
+            .iter()
+            .filter(|(k, _)| k.audience() == crate::types::Audience::Department)
+            .map(|(_, n)| n)
+            .sum()
+    }
 }
 
 /// A department's section.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DepartmentSection {
     pub department: String,
+    pub scorecard: Scorecard,
     pub columns: Vec<ColumnFreshness>,
     /// Open findings of the department (every kind but the operator's), most severe first.
     pub open: Vec<FindingLine>,
@@ -87,8 +129,7 @@ pub struct DepartmentSection {
 /// Open findings of one kind: now, and at the previous report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KindCount {
-    pub kind: String,
-    pub label: String,
+    pub kind: FindingKind,
     pub open: u64,
     /// Change since the last report (`None` for the first report).
     pub change: Option<i64>,
@@ -108,8 +149,7 @@ pub struct Summary {
 /// Everything a weekly report holds, for every scope.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReportData {
-    /// 洮北区.
-    pub district: String,
+    pub district: District,
     pub week: Week,
     /// The evaluation date the report reflects.
     pub as_of: NaiveDate,
@@ -126,6 +166,19 @@ pub struct ReportData {
     pub operator: Vec<FindingLine>,
     /// A warning to print at the top (the holiday calendar does not cover next year, …).
     pub notices: Vec<String>,
+}
+
+impl ReportData {
+    /// Open findings by kind, as the report counted them (stored with the report, for the
+    /// next one's changes).
+    pub fn open_counts(&self) -> BTreeMap<String, u64> {
+        self.summary
+            .open_by_kind
+            .iter()
+            .filter(|k| k.open > 0)
+            .map(|k| (k.kind.as_str().to_string(), k.open))
+            .collect()
+    }
 }
 
 /// A report rendered for one scope.

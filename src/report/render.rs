@@ -26,7 +26,7 @@ use chrono::{Datelike, NaiveDate};
 use super::model::{
     ColumnFreshness, DepartmentSection, FindingLine, Rendered, ReportData, Scope, StaleColumn, Week,
 };
-use crate::evaluate::{Audience, FindingKind};
+use crate::types::{Audience, ColumnState, FindingKind, FindingStatus};
 
 /// Renders the report for one scope: the office's copy has everything; a department's copy
 /// holds only that department's rows (its stale columns, duties, opened/resolved, its freshness
@@ -128,13 +128,13 @@ impl Bar {
     fn of(c: &ColumnFreshness) -> Bar {
         // A column that could not be read is grey even when older items are stored: its
         // days would describe the last good crawl, not the column today.
-        let label = match c.state.as_str() {
-            "empty" => Some("栏目为空"),
-            "unreachable" => Some("无法访问"),
-            "blocked" => Some("robots 禁止采集"),
-            "extraction_failed" => Some("采集失败"),
-            "never" => Some("尚未采集"),
-            _ => None,
+        let label = match c.state {
+            Some(ColumnState::Empty) => Some("栏目为空"),
+            Some(ColumnState::Unreachable) => Some("无法访问"),
+            Some(ColumnState::Blocked) => Some("robots 禁止采集"),
+            Some(ColumnState::ExtractionFailed) => Some("采集失败"),
+            None => Some("尚未采集"),
+            Some(ColumnState::Ok | ColumnState::Unchanged) => None,
         };
         match (label, c.days_since_update) {
             (Some(label), _) => Bar::Grey(label),
@@ -220,7 +220,7 @@ impl<'a> View<'a> {
             .iter()
             .flat_map(|s| s.open.iter())
             .chain(operator.unwrap_or_default())
-            .filter(|f| f.status != "resolved")
+            .filter(|f| f.status != FindingStatus::Resolved)
             .collect();
         let opened: Vec<&FindingLine> = data.opened.iter().filter(line_in_scope).collect();
         let resolved: Vec<&FindingLine> = data.resolved.iter().filter(line_in_scope).collect();
@@ -249,8 +249,8 @@ impl<'a> View<'a> {
             .map(|d| format!("·{}", one_line(d)))
             .unwrap_or_default();
         format!(
-            "【{}政务公开周报{}】{}：未按期更新栏目 {} 个，待办事项 {} 项",
-            one_line(&self.data.district),
+            "【{}{}】{}：未按期更新栏目 {} 个，待办事项 {} 项",
+            one_line(&self.data.district.report_title()),
             scope,
             week_range(&self.data.week),
             self.stale.len(),
@@ -267,8 +267,8 @@ impl<'a> View<'a> {
     /// `洮北区政务公开周报` or `洮北区政务公开周报 · 区财政局`.
     fn title(&self) -> String {
         match self.department {
-            None => format!("{}政务公开周报", self.data.district),
-            Some(d) => format!("{}政务公开周报 · {}", self.data.district, d),
+            None => self.data.district.report_title(),
+            Some(d) => format!("{} · {}", self.data.district.report_title(), d),
         }
     }
 
@@ -286,21 +286,17 @@ impl<'a> View<'a> {
         format!("{n}、{label}")
     }
 
-    /// The office's one-line-per-department overview.
+    /// The office's one-line-per-department overview, from the departments' scorecards.
     fn department_lines(&self) -> Vec<DepartmentLine<'a>> {
         self.departments
             .iter()
             .map(|s| DepartmentLine {
                 department: &s.department,
-                columns: s.columns.len(),
-                columns_read: s.columns.iter().filter(|c| was_read(c)).count(),
+                columns: s.scorecard.columns,
+                columns_read: s.scorecard.columns_read,
                 items_this_week: s.items_this_week,
-                stale: self
-                    .stale
-                    .iter()
-                    .filter(|c| c.department == s.department)
-                    .count(),
-                open: s.open.iter().filter(|f| is_todo(f)).count(),
+                stale: s.scorecard.stale,
+                open: s.scorecard.open_for_department(),
             })
             .collect()
     }
@@ -336,17 +332,12 @@ enum Section {
 
 /// Whether a finding is for whoever runs gkwatch (unreachable column, broken selector).
 fn is_operator(f: &FindingLine) -> bool {
-    FindingKind::parse(&f.kind).is_some_and(|k| k.audience() == Audience::Operator)
+    f.kind.audience() == Audience::Operator
 }
 
 /// Whether a finding is still to act on (not waived, not resolved).
 fn is_todo(f: &FindingLine) -> bool {
-    f.status == "open"
-}
-
-/// Whether the latest crawl read the column (an empty column was read: the page says so).
-fn was_read(c: &ColumnFreshness) -> bool {
-    matches!(c.state.as_str(), "ok" | "unchanged" | "empty")
+    f.status == FindingStatus::Open
 }
 
 fn office_summary(data: &ReportData) -> ScopedSummary {
@@ -360,7 +351,7 @@ fn office_summary(data: &ReportData) -> ScopedSummary {
             .open_by_kind
             .iter()
             .map(|k| KindRow {
-                label: k.label.clone(),
+                label: k.kind.label().to_owned(),
                 open: k.open,
                 change: k.change,
             })
@@ -386,21 +377,19 @@ fn department_summary(
         .filter(|f| is_todo(f))
         .collect();
     // The office's order of kinds, then any kind only this department has.
-    let mut kinds: Vec<(&str, &str)> = data
+    let mut kinds: Vec<FindingKind> = data
         .summary
         .open_by_kind
         .iter()
-        .filter(|k| {
-            FindingKind::parse(&k.kind).is_none_or(|k| k.audience() == Audience::Department)
-        })
-        .map(|k| (k.kind.as_str(), k.label.as_str()))
+        .map(|k| k.kind)
+        .filter(|k| k.audience() == Audience::Department)
         .collect();
     for f in &open {
-        if !kinds.iter().any(|(k, _)| *k == f.kind) {
-            kinds.push((&f.kind, &f.kind_label));
+        if !kinds.contains(&f.kind) {
+            kinds.push(f.kind);
         }
     }
-    let count = |lines: &[&FindingLine], kind: &str| -> u64 {
+    let count = |lines: &[&FindingLine], kind: FindingKind| -> u64 {
         lines.iter().filter(|f| f.kind == kind).count() as u64
     };
     ScopedSummary {
@@ -409,13 +398,13 @@ fn department_summary(
         columns_read: sections
             .iter()
             .flat_map(|s| s.columns.iter())
-            .filter(|c| was_read(c))
+            .filter(|c| c.was_read())
             .count() as u64,
         items_this_week: sections.iter().map(|s| s.items_this_week).sum(),
         kinds: kinds
             .into_iter()
-            .map(|(kind, label)| KindRow {
-                label: label.to_owned(),
+            .map(|kind| KindRow {
+                label: kind.label().to_owned(),
                 open: count(&open, kind),
                 change: (!first_report).then(|| {
                     let up = count(opened, kind) as i64;
@@ -439,24 +428,6 @@ fn change_label(change: Option<i64>) -> String {
     }
 }
 
-fn severity_label(s: &str) -> &str {
-    match s {
-        "high" => "高",
-        "medium" => "中",
-        "low" => "低",
-        other => other,
-    }
-}
-
-fn status_label(s: &str) -> &str {
-    match s {
-        "open" => "待整改",
-        "waived" => "已说明",
-        "resolved" => "已整改",
-        other => other,
-    }
-}
-
 /// `任务36`, or empty.
 fn task_label(task: Option<u32>) -> String {
     task.map(|t| format!("任务{t}")).unwrap_or_default()
@@ -475,15 +446,6 @@ fn week_range(w: &Week) -> String {
         cn_date(w.sunday)
     };
     format!("{}—{}", cn_date(w.monday), end)
-}
-
-/// The day of a stored timestamp (`2026-11-20T08:00:00+08:00` → `2026-11-20`); anything
-/// else as it is.
-fn day_of(stamp: &str) -> &str {
-    match stamp.get(..10) {
-        Some(day) if NaiveDate::parse_from_str(day, "%Y-%m-%d").is_ok() => day,
-        _ => stamp,
-    }
 }
 
 /// Scraped text on one line: a subject header or a plain-text line must not be split (or a

@@ -1175,7 +1175,8 @@ fn demo_holds_for_other_dates() {
 #[test]
 fn generated_policies_mostly_have_their_interpretation() {
     use crate::classify::{Classifier, ColumnPrior};
-    use crate::evaluate::{EvaluateOptions, Facts, FindingKind, ItemFacts, evaluate};
+    use crate::evaluate::{EvaluateOptions, evaluate};
+    use crate::types::{Facts, FindingKind, ItemFacts};
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let catalog = crate::config::load_catalog(&root.join("targets/tasks.toml")).expect("catalog");
     let classifier = Classifier::new(&catalog);
@@ -1206,7 +1207,7 @@ fn generated_policies_mostly_have_their_interpretation() {
                 title: it.title.clone(),
                 url: it.path.clone(),
                 published: Some(it.date),
-                precision: Some(crate::extract::Precision::Day),
+                precision: Some(crate::types::Precision::Day),
                 written: None,
                 categories,
                 pinned: false,
@@ -1226,7 +1227,7 @@ fn generated_policies_mostly_have_their_interpretation() {
     );
     let missing = findings
         .iter()
-        .filter(|f| f.kind == FindingKind::InterpretationMissing)
+        .filter(|f| f.kind() == FindingKind::InterpretationMissing)
         .count();
     assert!(policies >= 100, "{policies} policies");
     // Policies of this year and the last are judged; about one in ten has no 解读.

@@ -1,37 +1,18 @@
-//! Findings and what evaluation reads: facts, classification upkeep, the findings' history,
-//! waivers.
+//! The findings' history: an evaluation synced into it (opened, refreshed, resolved), findings
+//! read back typed, waivers.
 
-use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use futures::TryStreamExt;
 use serde::Serialize;
-use sqlx::{Connection, SqliteConnection};
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
-use super::records::{ts, write_categories};
-use super::{ColumnState, Store, StoreError};
-use crate::classify::Match;
-use crate::evaluate::{
-    ColumnFacts, CrawlFact, DepartmentFacts, Facts, Finding, FindingKind, ItemFacts,
+use super::values::{day, ts, ymd};
+use super::{Store, StoreError};
+use crate::types::{
+    Evidence, Finding, FindingKind, FindingStatus, Severity, StoredFinding, Waiver,
 };
-use crate::extract::Precision;
-
-/// An item to (re)classify.
-#[derive(Debug, Clone)]
-pub struct ItemToClassify {
-    pub id: i64,
-    pub column_id: String,
-    pub title: String,
-}
-
-/// A column's declared categories, for classification priors.
-#[derive(Debug, Clone)]
-pub struct ColumnCategories {
-    pub id: String,
-    pub categories: Vec<String>,
-}
 
 /// What syncing an evaluation changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -41,233 +22,218 @@ pub struct FindingsSync {
     pub resolved: usize,
 }
 
+/// Which findings by status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StatusFilter {
+    /// Unresolved: open, and waived ones (silenced, not gone).
+    #[default]
+    Open,
+    Waived,
+    Resolved,
+    All,
+}
+
+impl StatusFilter {
+    /// `open`, `waived`, `resolved` or `all`, as the CLI takes them.
+    pub fn parse(s: &str) -> Option<StatusFilter> {
+        Some(match s {
+            "open" => StatusFilter::Open,
+            "waived" => StatusFilter::Waived,
+            "resolved" => StatusFilter::Resolved,
+            "all" => StatusFilter::All,
+            _ => return None,
+        })
+    }
+
+    fn admits(self, status: FindingStatus) -> bool {
+        match self {
+            StatusFilter::All => true,
+            StatusFilter::Open => status != FindingStatus::Resolved,
+            StatusFilter::Waived => status == FindingStatus::Waived,
+            StatusFilter::Resolved => status == FindingStatus::Resolved,
+        }
+    }
+
+    /// Whether resolved findings (the history, which only grows) must be read at all.
+    fn reads_resolved(self) -> bool {
+        matches!(self, StatusFilter::All | StatusFilter::Resolved)
+    }
+}
+
 /// Which findings to list.
 #[derive(Debug, Clone, Default)]
 pub struct FindingFilter {
+    /// Department name or alias.
     pub department: Option<String>,
     pub kind: Option<FindingKind>,
-    /// `open`, `resolved`, `waived` or `all` (default open, which includes waived).
-    pub status: Option<String>,
+    pub status: StatusFilter,
     /// First seen on or after.
     pub since: Option<NaiveDate>,
 }
 
-/// A stored finding. [`Store::findings`] reads it from a JSON array in the order of its fields.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, sqlx::FromRow)]
-pub struct FindingRow {
-    pub id: i64,
-    pub key: String,
-    pub kind: String,
-    pub department: String,
-    pub column_id: Option<String>,
-    pub task: Option<i64>,
-    pub severity: String,
-    pub audience: String,
-    pub message: String,
-    #[sqlx(json)]
-    pub evidence: serde_json::Value,
-    pub first_seen: String,
-    pub last_seen: String,
-    pub resolved_at: Option<String>,
-    pub waived_at: Option<String>,
-    pub waived_by: Option<String>,
-    pub waive_note: Option<String>,
-    pub waived_until: Option<String>,
-    /// open | waived | resolved, as of the evaluation date asked for.
-    #[sqlx(default)]
-    #[serde(default)]
-    pub status: String,
-}
-
-/// A finding as `gkwatch findings --format json` prints it (and `explain --format json`).
-#[derive(Debug, Serialize)]
-pub struct FindingJson<'a> {
-    id: String,
-    kind: &'a str,
-    status: &'a str,
-    department: &'a str,
-    column: Option<&'a str>,
-    task: Option<i64>,
-    severity: &'a str,
-    audience: &'a str,
-    first_seen: &'a str,
-    last_seen: &'a str,
-    resolved_at: Option<&'a str>,
-    message: &'a str,
-    evidence: &'a serde_json::Value,
-    waiver: Option<serde_json::Value>,
-}
-
-impl<'a> From<&'a FindingRow> for FindingJson<'a> {
-    fn from(r: &'a FindingRow) -> FindingJson<'a> {
-        FindingJson {
-        id: format!("F{}", r.id),
-        kind: &r.kind,
-        status: &r.status,
-        department: &r.department,
-        column: r.column_id.as_deref(),
-        task: r.task,
-        severity: &r.severity,
-        audience: &r.audience,
-        first_seen: &r.first_seen,
-        last_seen: &r.last_seen,
-        resolved_at: r.resolved_at.as_deref(),
-        message: &r.message,
-        evidence: &r.evidence,
-        waiver: r.waived_at.as_ref().map(|at| {
-            serde_json::json!({"at": at, "by": r.waived_by, "note": r.waive_note, "until": r.waived_until})
-        }),
-    }
-    }
-}
-
-impl FindingRow {
-    fn with_status(mut self, today: NaiveDate) -> FindingRow {
-        let today = today.format("%Y-%m-%d").to_string();
-        self.status = if self.resolved_at.is_some() {
-            "resolved"
-        } else if self.waived_at.is_some()
-            && self
-                .waived_until
-                .as_deref()
-                .is_none_or(|u| u >= today.as_str())
-        {
-            "waived"
-        } else {
-            "open"
+impl FindingFilter {
+    /// Every finding, resolved ones included.
+    pub fn all() -> FindingFilter {
+        FindingFilter {
+            status: StatusFilter::All,
+            ..FindingFilter::default()
         }
-        .to_string();
-        self
     }
 }
 
-/// An item with its categories, for `explain`.
-#[derive(Debug, Clone, Serialize)]
-pub struct ItemDetail {
-    pub id: i64,
-    pub department: String,
-    pub column_id: String,
-    pub column_name: String,
-    pub title: String,
-    pub url: String,
-    pub published: Option<String>,
-    pub date_precision: Option<String>,
-    pub date_source: Option<String>,
-    pub written: Option<String>,
-    pub first_seen: String,
-    pub categories: Vec<Match>,
+/// The columns of a finding as [`FINDINGS_JSON`] writes each row.
+const FINDING_ROW: &str = "json_array(f.id, f.key, f.kind, f.department, f.column_id, f.task, \
+     f.severity, f.message, json(f.evidence), f.first_seen, f.last_seen, f.resolved_at, \
+     f.waived_at, f.waived_by, f.waive_note, f.waived_until)";
+
+/// A stored finding's row, read from [`FINDING_ROW`]'s array: the evidence is read as the
+/// struct of the row's kind, which comes before it.
+struct Row {
+    id: i64,
+    finding: Finding,
+    first_seen: String,
+    last_seen: String,
+    resolved_at: Option<String>,
+    waived_at: Option<String>,
+    waived_by: Option<String>,
+    waive_note: Option<String>,
+    waived_until: Option<String>,
 }
 
-/// One item of [`Store::facts`]'s per-column JSON: id, title, url, published, precision,
-/// written and pinned (0 or 1). Strings are borrowed from the JSON where nothing is escaped.
-#[derive(serde::Deserialize)]
-struct FactRow<'a>(
-    i64,
-    #[serde(borrow)] Cow<'a, str>,
-    #[serde(borrow)] Cow<'a, str>,
-    #[serde(borrow)] Option<Cow<'a, str>>,
-    #[serde(borrow)] Option<Cow<'a, str>>,
-    #[serde(borrow)] Option<Cow<'a, str>>,
-    i64,
-);
-
-fn ymd(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+impl<'de> serde::Deserialize<'de> for Row {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Row, D::Error> {
+        struct RowVisitor;
+        impl<'de> Visitor<'de> for RowVisitor {
+            type Value = Row;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a finding row")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Row, A::Error> {
+                fn next<'de, T: serde::Deserialize<'de>, A: SeqAccess<'de>>(
+                    seq: &mut A,
+                    what: &'static str,
+                ) -> Result<T, A::Error> {
+                    seq.next_element()?
+                        .ok_or_else(|| de::Error::custom(format!("missing {what}")))
+                }
+                let id: i64 = next(&mut seq, "id")?;
+                let key: String = next(&mut seq, "key")?;
+                let kind: String = next(&mut seq, "kind")?;
+                let kind = FindingKind::parse(&kind)
+                    .ok_or_else(|| de::Error::custom(format!("unknown kind {kind:?}")))?;
+                let department = next(&mut seq, "department")?;
+                let column = next(&mut seq, "column")?;
+                let task = next(&mut seq, "task")?;
+                let severity: String = next(&mut seq, "severity")?;
+                let severity = Severity::parse(&severity)
+                    .ok_or_else(|| de::Error::custom(format!("unknown severity {severity:?}")))?;
+                let message = next(&mut seq, "message")?;
+                let evidence = seq
+                    .next_element_seed(EvidenceOf(kind))?
+                    .ok_or_else(|| de::Error::custom("missing evidence"))?;
+                Ok(Row {
+                    id,
+                    finding: Finding {
+                        key,
+                        department,
+                        column,
+                        task,
+                        severity,
+                        message,
+                        evidence,
+                    },
+                    first_seen: next(&mut seq, "first_seen")?,
+                    last_seen: next(&mut seq, "last_seen")?,
+                    resolved_at: next(&mut seq, "resolved_at")?,
+                    waived_at: next(&mut seq, "waived_at")?,
+                    waived_by: next(&mut seq, "waived_by")?,
+                    waive_note: next(&mut seq, "waive_note")?,
+                    waived_until: next(&mut seq, "waived_until")?,
+                })
+            }
+        }
+        d.deserialize_seq(RowVisitor)
+    }
 }
 
-/// A stored `YYYY-MM-DD` day (a million of them per evaluation: no format string to
-/// interpret each time).
-fn ymd_date(s: &str) -> Option<NaiveDate> {
-    let b = s.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        b.get(r)?.iter().try_fold(0u32, |n, c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+/// Reads evidence as the shape of its finding's kind.
+struct EvidenceOf(FindingKind);
+
+impl<'de> de::DeserializeSeed<'de> for EvidenceOf {
+    type Value = Evidence;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Evidence, D::Error> {
+        Ok(match self.0 {
+            FindingKind::StaleColumn => Evidence::StaleColumn(serde::Deserialize::deserialize(d)?),
+            FindingKind::BlankColumn => Evidence::BlankColumn(serde::Deserialize::deserialize(d)?),
+            FindingKind::UnreachableColumn => {
+                Evidence::UnreachableColumn(serde::Deserialize::deserialize(d)?)
+            }
+            FindingKind::SelectorBroken => {
+                Evidence::SelectorBroken(serde::Deserialize::deserialize(d)?)
+            }
+            FindingKind::MissingCategory => {
+                Evidence::MissingCategory(serde::Deserialize::deserialize(d)?)
+            }
+            FindingKind::InterpretationMissing => {
+                Evidence::InterpretationMissing(serde::Deserialize::deserialize(d)?)
+            }
+            FindingKind::LatePublication => {
+                Evidence::LatePublication(serde::Deserialize::deserialize(d)?)
+            }
         })
-    };
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
     }
-    NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)
+}
+
+impl Row {
+    /// The finding with its status as of `today`.
+    fn stored(self, today: NaiveDate) -> Result<StoredFinding, StoreError> {
+        let what = "findings";
+        let resolved_at = self
+            .resolved_at
+            .as_deref()
+            .map(|d| day(d, what))
+            .transpose()?;
+        let waiver = match self.waived_at {
+            Some(at) => Some(Waiver {
+                at,
+                by: self.waived_by.unwrap_or_default(),
+                note: self.waive_note.unwrap_or_default(),
+                until: self
+                    .waived_until
+                    .as_deref()
+                    .map(|d| day(d, what))
+                    .transpose()?,
+            }),
+            None => None,
+        };
+        let status = if resolved_at.is_some() {
+            FindingStatus::Resolved
+        } else if waiver
+            .as_ref()
+            .is_some_and(|w| w.until.is_none_or(|u| u >= today))
+        {
+            FindingStatus::Waived
+        } else {
+            FindingStatus::Open
+        };
+        Ok(StoredFinding {
+            id: self.id,
+            finding: self.finding,
+            first_seen: day(&self.first_seen, what)?,
+            last_seen: day(&self.last_seen, what)?,
+            resolved_at,
+            waiver,
+            status,
+        })
+    }
+}
+
+/// Parses [`FINDING_ROW`]s gathered into one JSON array.
+fn rows(json: &str) -> Result<Vec<Row>, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("findings: {e}")))
 }
 
 impl Store {
-    /// Every item's id, column and title, for reclassification.
-    pub async fn items_to_classify(&self) -> Result<Vec<ItemToClassify>, StoreError> {
-        let rows: Vec<(i64, String, String)> =
-            sqlx::query_as("SELECT id, column_id, title FROM items ORDER BY id")
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, column_id, title)| ItemToClassify {
-                id,
-                column_id,
-                title,
-            })
-            .collect())
-    }
-
-    /// Every column's declared categories.
-    pub async fn column_categories(&self) -> Result<Vec<ColumnCategories>, StoreError> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, categories FROM columns ORDER BY id")
-                .fetch_all(&self.pool)
-                .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, cats)| ColumnCategories {
-                id,
-                categories: serde_json::from_str(&cats).unwrap_or_default(),
-            })
-            .collect())
-    }
-
-    /// Replaces the categories of many items in one transaction and records the
-    /// classification's fingerprint.
-    pub async fn replace_categories(
-        &self,
-        items: &[(i64, Vec<Match>)],
-        fingerprint: &str,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        for (id, matches) in items {
-            write_categories(&mut tx, *id, matches).await?;
-        }
-        sqlx::query(
-            "INSERT INTO meta (key, value) VALUES ('classification', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(fingerprint)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Departments, configured columns with their latest `recent` crawls, and items with their
-    /// categories: all evaluation needs.
-    pub async fn facts(&self, recent: usize) -> Result<Facts, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        // The whole database is read: through a memory map, which also keeps every pooled
-        // connection equally fast (through read(2), a second connection of the process read
-        // the same pages three times slower). Only for this read, so that the crawl's memory
-        // holds no mapped database pages.
-        sqlx::query(FACTS_MMAP).execute(&mut *conn).await?;
-        let facts = read_facts(&mut conn, recent).await;
-        let unmapped = sqlx::query("PRAGMA mmap_size = 0")
-            .execute(&mut *conn)
-            .await;
-        let facts = facts?;
-        unmapped?;
-        Ok(facts)
-    }
-
-    /// Departments and configured columns with their latest `recent` crawls, without the
-    /// items (`items` is empty): for the report, which needs no item one by one.
-    pub async fn column_facts(&self, recent: usize) -> Result<Facts, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        column_facts_in(&mut conn, recent).await
-    }
-
     /// Records an evaluation made on `today`: new conditions open findings, known ones are
     /// refreshed, cleared ones resolve.
     pub async fn sync_findings(
@@ -277,7 +243,7 @@ impl Store {
     ) -> Result<FindingsSync, StoreError> {
         let day = ymd(today);
         let started = std::time::Instant::now();
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let begun = started.elapsed();
         // One row (a JSON array) rather than a row per open finding: each row is a hand-over
         // between the driver's threads.
@@ -299,7 +265,6 @@ impl Store {
         for f in findings {
             current.insert(f.key.as_str());
             let evidence = serde_json::to_string(&f.evidence).unwrap_or_else(|_| "{}".into());
-            let task = f.task.map(i64::from);
             match open.get(&f.key) {
                 Some(id) => {
                     updates.push(serde_json::json!([
@@ -307,23 +272,19 @@ impl Store {
                         f.severity.as_str(),
                         f.message,
                         evidence,
-                        task
+                        f.task
                     ]));
                     sync.still_open += 1;
                 }
                 None => {
-                    let audience = match f.kind.audience() {
-                        crate::evaluate::Audience::Department => "department",
-                        crate::evaluate::Audience::Operator => "operator",
-                    };
                     inserts.push(serde_json::json!([
                         f.key,
-                        f.kind.as_str(),
+                        f.kind().as_str(),
                         f.department,
                         f.column,
-                        task,
+                        f.task,
                         f.severity.as_str(),
-                        audience,
+                        f.kind().audience().as_str(),
                         f.message,
                         evidence,
                     ]));
@@ -395,73 +356,68 @@ impl Store {
         Ok(sync)
     }
 
-    /// Findings matching `filter`, newest first; status as of `today`.
+    /// Findings matching `filter`: unresolved before resolved, then by department, kind and
+    /// age; status as of `today`.
     pub async fn findings(
         &self,
         filter: &FindingFilter,
         today: NaiveDate,
-    ) -> Result<Vec<FindingRow>, StoreError> {
-        let status = filter.status.as_deref().unwrap_or("open");
-        // One row holding the findings as a JSON array of arrays (in the order of
-        // `FindingRow`'s fields): a row each is a hand-over between the driver's threads, the
-        // larger part of the cost with thousands of findings; sorted here, which costs SQLite
-        // more inside an aggregate. Resolved ones (the history, which only grows) are left in
-        // the database unless asked for.
-        let json: String = sqlx::query_scalar(
-            "SELECT json_group_array(json_array(
-                      f.id, f.key, f.kind, f.department, f.column_id, f.task, f.severity,
-                      f.audience, f.message, json(f.evidence), f.first_seen, f.last_seen,
-                      f.resolved_at, f.waived_at, f.waived_by, f.waive_note, f.waived_until))
+    ) -> Result<Vec<StoredFinding>, StoreError> {
+        // One row holding the findings as a JSON array of arrays: a row each is a hand-over
+        // between the driver's threads, the larger part of the cost with thousands of
+        // findings; sorted here, which costs SQLite more inside an aggregate. Resolved ones
+        // (the history, which only grows) are left in the database unless asked for.
+        let sql = format!(
+            "SELECT json_group_array({FINDING_ROW})
              FROM findings f
              LEFT JOIN departments d ON d.name = f.department
              WHERE (?1 IS NULL OR f.department = ?1
                     OR EXISTS (SELECT 1 FROM json_each(d.aliases) WHERE value = ?1))
                AND (?2 IS NULL OR f.kind = ?2)
                AND (?3 IS NULL OR f.first_seen >= ?3)
-               AND (?4 IN ('all', 'resolved') OR f.resolved_at IS NULL)
-               AND (?4 != 'resolved' OR f.resolved_at IS NOT NULL)",
-        )
-        .bind(filter.department.as_deref())
-        .bind(filter.kind.map(FindingKind::as_str))
-        .bind(filter.since.map(ymd))
-        .bind(status)
-        .fetch_one(&self.pool)
-        .await?;
-        let mut rows: Vec<FindingRow> = serde_json::from_str(&json)
-            .map_err(|e| StoreError::Corrupt(format!("findings: {e}")))?;
-        // Open before resolved, then by department, kind and age.
-        rows.sort_unstable_by(|a, b| {
-            (a.resolved_at.is_some(), &a.department, &a.kind, a.id).cmp(&(
-                b.resolved_at.is_some(),
-                &b.department,
-                &b.kind,
-                b.id,
-            ))
+               AND (?4 OR f.resolved_at IS NULL)"
+        );
+        let json: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(filter.department.as_deref())
+            .bind(filter.kind.map(FindingKind::as_str))
+            .bind(filter.since.map(ymd))
+            .bind(filter.status.reads_resolved())
+            .fetch_one(&self.pool)
+            .await?;
+        let mut found = Vec::new();
+        for row in rows(&json)? {
+            let f = row.stored(today)?;
+            if filter.status.admits(f.status) {
+                found.push(f);
+            }
+        }
+        // Kinds by name, as the tables have always listed them.
+        found.sort_unstable_by(|a, b| {
+            fn key(f: &StoredFinding) -> (bool, &str, &str, i64) {
+                let department = f.finding.department.as_str();
+                (f.resolved_at.is_some(), department, f.kind().as_str(), f.id)
+            }
+            key(a).cmp(&key(b))
         });
-        Ok(rows
-            .into_iter()
-            .map(|r| r.with_status(today))
-            .filter(|r| match status {
-                "all" => true,
-                // Open includes waived ones: they are still unresolved, only silenced.
-                "open" => r.status != "resolved",
-                s => r.status == s,
-            })
-            .collect())
+        Ok(found)
     }
 
-    /// One finding by id.
+    /// One finding by id, with its status as of `today`.
     pub async fn finding(
         &self,
         id: i64,
         today: NaiveDate,
-    ) -> Result<Option<FindingRow>, StoreError> {
-        let row =
-            sqlx::query_as::<_, FindingRow>("SELECT *, '' AS status FROM findings WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map(|r| r.with_status(today)))
+    ) -> Result<Option<StoredFinding>, StoreError> {
+        let sql = format!("SELECT json_group_array({FINDING_ROW}) FROM findings f WHERE f.id = ?");
+        let json: String = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        rows(&json)?
+            .into_iter()
+            .next()
+            .map(|r| r.stored(today))
+            .transpose()
     }
 
     /// Waives an unresolved finding. Returns false when there is no such unresolved finding.
@@ -485,282 +441,5 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
-    }
-
-    /// One item with its categories.
-    pub async fn item(&self, id: i64) -> Result<Option<ItemDetail>, StoreError> {
-        type Row = (
-            i64,
-            String,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            String,
-        );
-        let row: Option<Row> = sqlx::query_as(
-            "SELECT i.id, c.department, i.column_id, c.name, i.title, i.url, i.published, i.date_precision,
-                    i.date_source, i.written, i.first_seen
-             FROM items i JOIN columns c ON c.id = i.column_id WHERE i.id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(r) = row else {
-            return Ok(None);
-        };
-        let cats: Vec<(String, String)> = sqlx::query_as(
-            "SELECT category, pattern FROM item_categories WHERE item_id = ? ORDER BY rowid",
-        )
-        .bind(id)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(Some(ItemDetail {
-            id: r.0,
-            department: r.1,
-            column_id: r.2,
-            column_name: r.3,
-            title: r.4,
-            url: r.5,
-            published: r.6,
-            date_precision: r.7,
-            date_source: r.8,
-            written: r.9,
-            first_seen: r.10,
-            categories: cats
-                .into_iter()
-                .map(|(category, pattern)| Match { category, pattern })
-                .collect(),
-        }))
-    }
-}
-
-/// Memory map used while reading the facts: larger than the database of a province.
-const FACTS_MMAP: &str = "PRAGMA mmap_size = 4294967296";
-
-/// [`Store::facts`] on one connection, in one read transaction: the columns, the items and their
-/// categories as of one moment, whatever a crawl commits meanwhile.
-async fn read_facts(conn: &mut SqliteConnection, recent: usize) -> Result<Facts, StoreError> {
-    let mut tx = conn.begin().await?;
-    let mut facts = column_facts_in(&mut tx, recent).await?;
-    let expected = facts.columns.iter().map(|c| c.item_count).sum::<u64>();
-    facts.items = item_facts_in(&mut tx, usize::try_from(expected).unwrap_or(0)).await?;
-    tx.commit().await?;
-    Ok(facts)
-}
-
-/// Departments and configured columns with their latest `recent` crawls, without the items.
-async fn column_facts_in(conn: &mut SqliteConnection, recent: usize) -> Result<Facts, StoreError> {
-    let departments: Vec<(String, String)> =
-        sqlx::query_as("SELECT name, aliases FROM departments ORDER BY name")
-            .fetch_all(&mut *conn)
-            .await?;
-    let departments = departments
-        .into_iter()
-        .map(|(name, aliases)| DepartmentFacts {
-            name,
-            aliases: serde_json::from_str(&aliases).unwrap_or_default(),
-        })
-        .collect();
-
-    type ColumnRow = (
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-        String,
-        i64,
-        bool,
-        i64,
-    );
-    let rows: Vec<ColumnRow> = sqlx::query_as(
-            "SELECT c.id, c.department, c.name, c.kind, c.url, c.categories, c.max_age_days, c.enabled != 0,
-                    (SELECT COUNT(*) FROM items i WHERE i.column_id = c.id)
-             FROM columns c WHERE c.in_config = 1 ORDER BY c.id",
-        )
-        .fetch_all(&mut *conn)
-        .await?;
-    let crawl_rows: Vec<(String, String, Option<String>, String, i64, bool)> = sqlx::query_as(
-        "SELECT column_id, state, detail, finished_at, items_seen, rediscovered != 0 FROM (
-               SELECT column_id, state, detail, finished_at, items_seen, rediscovered,
-                      ROW_NUMBER() OVER (PARTITION BY column_id ORDER BY run_id DESC) AS n
-               FROM column_crawls) WHERE n <= ? ORDER BY column_id, n",
-    )
-    .bind(i64::try_from(recent).unwrap_or(i64::MAX))
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut crawls: HashMap<String, Vec<CrawlFact>> = HashMap::new();
-    for (column, state, detail, at, seen, rediscovered) in crawl_rows {
-        let Some(state) = ColumnState::parse(&state) else {
-            return Err(StoreError::Corrupt(format!(
-                "unknown column state {state:?}"
-            )));
-        };
-        crawls.entry(column).or_default().push(CrawlFact {
-            state,
-            detail,
-            at,
-            items_seen: u64::try_from(seen).unwrap_or(0),
-            rediscovered,
-        });
-    }
-    let columns = rows
-        .into_iter()
-        .map(
-            |(id, department, name, kind, url, categories, max_age, enabled, count)| ColumnFacts {
-                crawls: crawls.remove(&id).unwrap_or_default(),
-                id,
-                department,
-                name,
-                kind,
-                url,
-                categories: serde_json::from_str(&categories).unwrap_or_default(),
-                max_age_days: u32::try_from(max_age).unwrap_or(14),
-                enabled,
-                item_count: u64::try_from(count).unwrap_or(0),
-            },
-        )
-        .collect();
-
-    Ok(Facts {
-        departments,
-        columns,
-        items: Vec::new(),
-    })
-}
-
-/// Every item of a configured column with its categories, in the order stored.
-async fn item_facts_in(
-    conn: &mut SqliteConnection,
-    expected: usize,
-) -> Result<Vec<ItemFacts>, StoreError> {
-    let started = std::time::Instant::now();
-    // Categories first, one row per category with the ids of its items: a lookup per item
-    // would cost SQLite more than building the items themselves.
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT category, json_group_array(item_id) FROM item_categories GROUP BY category ORDER BY category",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    // (item id, index of its category among the names, which come sorted).
-    let mut names: Vec<Arc<str>> = Vec::with_capacity(rows.len());
-    let mut pairs: Vec<(i64, usize)> = Vec::new();
-    for (category, ids) in rows {
-        let ids: Vec<i64> = serde_json::from_str(&ids)
-            .map_err(|e| StoreError::Corrupt(format!("items of category {category}: {e}")))?;
-        pairs.extend(ids.into_iter().map(|id| (id, names.len())));
-        names.push(category.into());
-    }
-    pairs.sort_unstable();
-    let categories_read = started.elapsed();
-
-    // Items come one column per row, as a JSON array of item rows: a million items as a
-    // million result rows would cost more in the driver's per-row hand-over between
-    // threads than everything else in an evaluation.
-    let mut items = Vec::with_capacity(expected);
-    // Column by column through the index on items(column_id, ...): no lookup of the column
-    // for every item.
-    let mut rows = sqlx::query_as::<_, (String, String, String)>(
-        "SELECT c.id, c.department,
-                (SELECT json_group_array(json_array(i.id, i.title, i.url, i.published,
-                    i.date_precision, i.written, i.pinned != 0))
-                 FROM items i WHERE i.column_id = c.id)
-         FROM columns c WHERE c.in_config = 1",
-    )
-    .fetch(&mut *conn);
-    // Each batch of columns is parsed on the blocking pool while SQLite builds the next ones:
-    // parsing is the larger half of the work, and so it spreads over the cores.
-    let mut parsing = std::collections::VecDeque::new();
-    let mut batch = Vec::new();
-    let mut batch_bytes = 0;
-    while let Some(row) = rows.try_next().await? {
-        batch_bytes += row.2.len();
-        batch.push(row);
-        if batch_bytes >= PARSE_BATCH_BYTES {
-            let full = std::mem::take(&mut batch);
-            batch_bytes = 0;
-            parsing.push_back(tokio::task::spawn_blocking(move || item_rows(full)));
-            if parsing.len() > PARSES_IN_FLIGHT
-                && let Some(done) = parsing.pop_front()
-            {
-                items.extend(joined(done).await?);
-            }
-        }
-    }
-    parsing.push_back(tokio::task::spawn_blocking(move || item_rows(batch)));
-    while let Some(done) = parsing.pop_front() {
-        items.extend(joined(done).await?);
-    }
-    drop(rows);
-    let items_read = started.elapsed();
-    // In the order they were first stored, as the rules expect; then each item's
-    // categories in one pass over both sorted lists (by name within an item, as the table's
-    // key has them).
-    items.sort_unstable_by_key(|i| i.id);
-    let mut pairs = pairs.into_iter().peekable();
-    for item in &mut items {
-        while pairs.next_if(|(id, _)| *id < item.id).is_some() {}
-        while let Some((_, k)) = pairs.next_if(|(id, _)| *id == item.id) {
-            if let Some(name) = names.get(k) {
-                item.categories.push(Arc::clone(name));
-            }
-        }
-    }
-    tracing::debug!(
-        categories_ms = categories_read.as_millis(),
-        items_ms = (items_read - categories_read).as_millis(),
-        merge_ms = (started.elapsed() - items_read).as_millis(),
-        items = items.len(),
-        "item facts read"
-    );
-    Ok(items)
-}
-
-/// JSON read before it is handed to a parser, and parsers at work at once.
-const PARSE_BATCH_BYTES: usize = 1 << 20;
-const PARSES_IN_FLIGHT: usize = 2;
-
-/// Items of [`item_facts_in`]'s rows: (column id, department, JSON array of [`FactRow`]s).
-fn item_rows(rows: Vec<(String, String, String)>) -> Result<Vec<ItemFacts>, StoreError> {
-    let mut items = Vec::new();
-    for (column_id, department, json) in rows {
-        let parsed: Vec<FactRow<'_>> = serde_json::from_str(&json)
-            .map_err(|e| StoreError::Corrupt(format!("items of column {column_id}: {e}")))?;
-        let (column_id, department): (Arc<str>, Arc<str>) = (column_id.into(), department.into());
-        items.extend(parsed.into_iter().map(
-            |FactRow(id, title, url, published, precision, written, pinned)| ItemFacts {
-                id,
-                column_id: Arc::clone(&column_id),
-                department: Arc::clone(&department),
-                title: title.into_owned(),
-                url: url.into_owned(),
-                published: published.as_deref().and_then(ymd_date),
-                precision: match precision.as_deref() {
-                    Some("month") => Some(Precision::Month),
-                    Some("day") => Some(Precision::Day),
-                    _ => None,
-                },
-                written: written.as_deref().and_then(ymd_date),
-                pinned: pinned != 0,
-                categories: Vec::new(),
-            },
-        ));
-    }
-    Ok(items)
-}
-
-/// A parser's result; its panic is re-raised here.
-async fn joined(
-    task: tokio::task::JoinHandle<Result<Vec<ItemFacts>, StoreError>>,
-) -> Result<Vec<ItemFacts>, StoreError> {
-    match task.await {
-        Ok(items) => items,
-        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-        Err(e) => Err(StoreError::Corrupt(format!("reading items: {e}"))),
     }
 }

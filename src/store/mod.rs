@@ -1,13 +1,22 @@
 //! Storage: every SQL statement of gkwatch, over one SQLite file (WAL, foreign keys on),
-//! migrated on open with the migrations embedded from `migrations/`.
+//! migrated on open with the migrations embedded from `migrations/`. One file per table
+//! family: the configured columns (`targets`), crawls (`crawl`), classification upkeep,
+//! evaluation's facts, findings, items, reports and the outbox, the daemon's schedule; the
+//! one-writer lock (`lock`).
 //!
 //! A column's crawl result is written in one transaction: a crash loses at most the column in
 //! flight, and the next run completes it.
 
+mod classification;
+mod crawl;
+mod facts;
 mod findings;
-mod queries;
-mod records;
+mod items;
+mod lock;
 mod reports;
+mod schedule;
+mod targets;
+mod values;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -17,15 +26,13 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use findings::{
-    ColumnCategories, FindingFilter, FindingJson, FindingRow, FindingsSync, ItemDetail,
-    ItemToClassify,
-};
-pub use queries::{ColumnOverview, ItemFilter, ItemRow, RunRow};
-pub use records::{
-    ColumnCrawl, ColumnResume, ColumnState, ItemRecord, PageFetchRecord, SavedColumn,
-};
-pub use reports::{DueMessage, NewMessage, OutboxRow, ReportRow, ScheduleRow};
+pub use classification::{ColumnCategories, ItemToClassify};
+pub use crawl::{RunRow, SavedColumn};
+pub use findings::{FindingFilter, FindingsSync, StatusFilter};
+pub use items::{ColumnOverview, ItemDetail, ItemFilter, ItemRow};
+pub use lock::DbLock;
+pub use reports::{DueMessage, NewMessage, OutboxRow, ReportRow};
+pub use schedule::ScheduleRow;
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +53,20 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
     #[error("stored data is malformed: {0}")]
     Corrupt(String),
+    #[error(
+        "another gkwatch process (daemon or crawl) is using {db}: the lock {lock} is held{holder}"
+    )]
+    Locked {
+        db: PathBuf,
+        lock: PathBuf,
+        holder: String,
+    },
+    #[error("cannot create the lock file {path}: {source}")]
+    LockFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The database.
@@ -111,6 +132,14 @@ impl Store {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Begins a write transaction, taking the database's write lock at once (a deferred one
+    /// could fail half-way when another connection writes first).
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     /// Closes the pool, checkpointing the WAL.

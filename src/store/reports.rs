@@ -1,11 +1,12 @@
-//! Reports, the outbox and the daemon's schedule.
+//! Reports and the outbox: one report per week, one rendered message per recipient, and each
+//! message's sending, retries and holds.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::records::ts;
+use super::values::{day, ts, ymd};
 use super::{Store, StoreError};
 
 /// A message to put in the outbox.
@@ -76,25 +77,6 @@ pub struct DueMessage {
     pub attempts: i64,
 }
 
-/// The daemon's bookkeeping for one job.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct ScheduleRow {
-    pub job: String,
-    pub next_due: String,
-    pub last_started: Option<String>,
-    pub last_finished: Option<String>,
-    pub last_result: Option<String>,
-}
-
-fn ymd(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
-fn day(s: &str) -> Result<NaiveDate, StoreError> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| StoreError::Corrupt(format!("bad date {s:?} in reports")))
-}
-
 impl Store {
     /// Records a week's report and its messages in one transaction. A week already reported
     /// keeps its report; only recipients it has no message for yet get one, so no recipient
@@ -156,8 +138,8 @@ impl Store {
         row.map(|(id, w, a, c, created_at)| {
             Ok(ReportRow {
                 id,
-                week: day(&w)?,
-                as_of: day(&a)?,
+                week: day(&w, "reports")?,
+                as_of: day(&a, "reports")?,
                 counts: serde_json::from_str(&c).unwrap_or_default(),
                 created_at,
             })
@@ -273,94 +255,5 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?)
-    }
-
-    /// Per column, the newest publication date on or before `as_of` of its items that are not
-    /// pinned (a month-precise date counts as the month's last day, as
-    /// [`ItemFacts::published_latest`](crate::evaluate::ItemFacts::published_latest)).
-    pub async fn newest_published(
-        &self,
-        as_of: NaiveDate,
-    ) -> Result<HashMap<String, NaiveDate>, StoreError> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT column_id, MAX(latest) FROM (
-               SELECT column_id,
-                      CASE WHEN date_precision = 'month'
-                           THEN date(published, 'start of month', '+1 month', '-1 day')
-                           ELSE published END AS latest
-               FROM items WHERE pinned = 0 AND published IS NOT NULL)
-             WHERE latest <= ? GROUP BY column_id",
-        )
-        .bind(ymd(as_of))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|(c, d)| Some((c, NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()?)))
-            .collect())
-    }
-
-    /// Items published between two dates (inclusive), per department.
-    pub async fn items_published(
-        &self,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<BTreeMap<String, u64>, StoreError> {
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT c.department, COUNT(*) FROM items i JOIN columns c ON c.id = i.column_id
-             WHERE c.in_config = 1 AND i.date_precision = 'day' AND i.published BETWEEN ? AND ?
-             GROUP BY c.department",
-        )
-        .bind(ymd(from))
-        .bind(ymd(to))
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(d, n)| (d, u64::try_from(n).unwrap_or(0)))
-            .collect())
-    }
-
-    /// The daemon's record of a job.
-    pub async fn schedule(&self, job: &str) -> Result<Option<ScheduleRow>, StoreError> {
-        Ok(
-            sqlx::query_as::<_, ScheduleRow>("SELECT * FROM schedule WHERE job = ?")
-                .bind(job)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
-    /// Sets when a job is next due (creating its record).
-    pub async fn set_next_due(&self, job: &str, next: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO schedule (job, next_due) VALUES (?, ?)
-             ON CONFLICT(job) DO UPDATE SET next_due = excluded.next_due",
-        )
-        .bind(job)
-        .bind(ts(next))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Records a job's run.
-    pub async fn record_job(
-        &self,
-        job: &str,
-        started: DateTime<Utc>,
-        finished: DateTime<Utc>,
-        result: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE schedule SET last_started = ?, last_finished = ?, last_result = ? WHERE job = ?",
-        )
-        .bind(ts(started))
-        .bind(ts(finished))
-        .bind(result)
-        .bind(job)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 }

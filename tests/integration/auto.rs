@@ -7,7 +7,8 @@ use gkwatch::config::{self, ColumnKind, LoadOptions};
 use gkwatch::evaluate::EvaluateOptions;
 use gkwatch::pipeline;
 use gkwatch::sim::{DemoState, SimSite};
-use gkwatch::store::{ColumnState, ItemFilter};
+use gkwatch::store::ItemFilter;
+use gkwatch::types::ColumnState;
 use serde_json::Value;
 
 use crate::common::{Demo, crawl_options, repo, today};
@@ -138,7 +139,7 @@ async fn a_redesigned_auto_column_is_rediscovered_and_reported_to_the_operator()
         items.len(),
         demo.site.column("sfj-xzcf").expect("col").items.len()
     );
-    let e = pipeline::evaluate(
+    let e = pipeline::refresh_findings(
         &demo.catalog,
         &demo.store,
         Calendar::china(),
@@ -154,7 +155,7 @@ async fn a_redesigned_auto_column_is_rediscovered_and_reported_to_the_operator()
     assert!(broken.message.contains("重新识别"), "{}", broken.message);
     // The next crawl uses the new profile without rediscovering: the finding resolves.
     crawl().await.expect("crawl");
-    let e = pipeline::evaluate(
+    let e = pipeline::refresh_findings(
         &demo.catalog,
         &demo.store,
         Calendar::china(),

@@ -2,7 +2,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use gkwatch::store::{ColumnState, ItemFilter};
+use gkwatch::store::ItemFilter;
+use gkwatch::types::ColumnState;
 
 use crate::common::Demo;
 

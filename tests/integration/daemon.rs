@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use gkwatch::config::{self, LoadOptions, Settings};
-use gkwatch::daemon::{self, CRAWL, Daemon, DbLock, ManualClock, REPORT};
+use gkwatch::daemon::{self, CRAWL, Daemon, ManualClock, REPORT};
 use gkwatch::fetch::Fetcher;
 use gkwatch::sim::{ServeOptions, SimServer, SimSite};
+use gkwatch::store::DbLock;
 use gkwatch::store::Store;
 
 use crate::common::{repo, today};
@@ -50,7 +51,7 @@ async fn daemon_for(server: &SimServer, dir: &std::path::Path) -> Daemon {
         catalog: config::load_catalog(&repo().join("targets/tasks.toml")).expect("catalog"),
         store: Store::open(&dir.join("d.db")).await.expect("store"),
         mailer: None,
-        district: "洮北区".into(),
+        calendar: gkwatch::calendar::Calendar::china(),
     }
 }
 

@@ -53,11 +53,14 @@ use chrono::NaiveDate;
 use futures::StreamExt as _;
 use gkwatch::calendar::Calendar;
 use gkwatch::config::{self, Config, CrawlSettings, LoadOptions};
-use gkwatch::evaluate::{EvaluateOptions, Finding, FindingKind};
-use gkwatch::extract::{self, ExtractWarning, PageContext, PageRequest};
+use gkwatch::evaluate::EvaluateOptions;
+use gkwatch::extract::{self, ExtractWarning, PageContext};
 use gkwatch::fetch::Fetcher;
 use gkwatch::pipeline::{self, ColumnReport, CrawlSummary};
-use gkwatch::store::{ColumnState, ItemFilter, ItemRow, Store};
+use gkwatch::store::{ItemFilter, ItemRow, Store};
+use gkwatch::types::ColumnState;
+use gkwatch::types::PageRequest;
+use gkwatch::types::{Finding, FindingKind};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use url::Url;
@@ -407,7 +410,7 @@ impl Bed {
     }
 
     async fn evaluate(&self) -> Vec<Finding> {
-        pipeline::evaluate(
+        pipeline::refresh_findings(
             &self.catalog,
             &self.store,
             Calendar::china(),
@@ -446,7 +449,7 @@ fn assert_state(r: &ColumnReport, state: ColumnState) {
 fn has_finding(findings: &[Finding], kind: FindingKind, column: &str) -> bool {
     findings
         .iter()
-        .any(|f| f.kind == kind && f.column.as_deref() == Some(column))
+        .any(|f| f.kind() == kind && f.column.as_deref() == Some(column))
 }
 
 /// The single list fetch of a column that failed on its first page.
@@ -1371,7 +1374,7 @@ async fn a_waf_blocked_column_is_not_reported_as_forbidden_by_robots_txt() {
     let findings = bed.evaluate().await;
     let finding = findings
         .iter()
-        .find(|f| f.kind == FindingKind::UnreachableColumn)
+        .find(|f| f.kind() == FindingKind::UnreachableColumn)
         .unwrap_or_else(|| panic!("{findings:#?}"));
     assert!(
         !finding.message.contains("robots.txt"),
@@ -1711,9 +1714,14 @@ async fn an_item_dated_in_the_future_is_flagged_and_does_not_make_a_column_fresh
     // With only old items beside it, the future item does not hide that the column is behind.
     let stale = findings
         .iter()
-        .find(|f| f.kind == FindingKind::StaleColumn && f.column.as_deref() == Some("f-future-old"))
+        .find(|f| {
+            f.kind() == FindingKind::StaleColumn && f.column.as_deref() == Some("f-future-old")
+        })
         .unwrap_or_else(|| panic!("no stale finding: {findings:#?}"));
-    assert_eq!(stale.evidence["newest_date"], "2026-09-01");
+    let gkwatch::types::Evidence::StaleColumn(e) = &stale.evidence else {
+        panic!("{stale:?}");
+    };
+    assert_eq!(e.newest_date.to_string(), "2026-09-01");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,8 +12,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use gkwatch::config::CrawlSettings;
-use gkwatch::extract::PageRequest;
-use gkwatch::fetch::{FetchError, FetchRequest, Fetcher, Validators};
+use gkwatch::fetch::{FetchError, FetchRequest, Fetcher};
+use gkwatch::types::PageRequest;
+use gkwatch::types::Validators;
 use url::Url;
 
 async fn serve(router: Router) -> Url {

@@ -9,7 +9,7 @@ use gkwatch::calendar::Calendar;
 use gkwatch::evaluate::EvaluateOptions;
 use gkwatch::pipeline;
 use gkwatch::sim::{DemoState, SimSite};
-use gkwatch::store::FindingFilter;
+use gkwatch::store::{FindingFilter, StatusFilter};
 
 use crate::common::{Demo, today};
 
@@ -21,7 +21,7 @@ const MISSING: &[&str] = &[
 ];
 
 async fn evaluate(demo: &Demo) -> (BTreeSet<String>, gkwatch::store::FindingsSync) {
-    let e = pipeline::evaluate(
+    let e = pipeline::refresh_findings(
         &demo.catalog,
         &demo.store,
         Calendar::china(),
@@ -99,7 +99,7 @@ async fn the_demo_district_has_exactly_its_designed_findings() {
         .store
         .findings(
             &FindingFilter {
-                status: Some("resolved".into()),
+                status: StatusFilter::Resolved,
                 ..Default::default()
             },
             today(),
@@ -107,35 +107,36 @@ async fn the_demo_district_has_exactly_its_designed_findings() {
         .await
         .expect("findings");
     assert_eq!(resolved.len(), with_broken.len());
-    assert!(
-        resolved
-            .iter()
-            .all(|r| r.resolved_at.as_deref() == Some("2026-11-27"))
-    );
+    assert!(resolved.iter().all(|r| r.resolved_at == Some(today())));
 }
 
 #[tokio::test]
 async fn a_finding_resolves_and_reopens_as_a_new_one() {
-    use gkwatch::evaluate::{Finding, FindingKind, Severity};
+    use gkwatch::types::finding::StaleColumn;
+    use gkwatch::types::{Evidence, Finding, FindingStatus, Severity};
     let dir = tempfile::tempdir().expect("tempdir");
     let store = gkwatch::store::Store::open(&dir.path().join("f.db"))
         .await
         .expect("store");
     let finding = Finding {
         key: "stale_column:czj-yjs".into(),
-        kind: FindingKind::StaleColumn,
         department: "区财政局".into(),
         column: Some("czj-yjs".into()),
         task: Some(36),
         severity: Severity::Medium,
         message: "【区财政局】…".into(),
-        evidence: serde_json::json!({"days_since_update": 20}),
+        evidence: Evidence::StaleColumn(StaleColumn {
+            url: None,
+            newest_date: chrono::NaiveDate::from_ymd_opt(2026, 10, 1).expect("date"),
+            newest_title: "甲".into(),
+            newest_url: "http://a.gov.cn/1.html".into(),
+            days_since_update: 20,
+            max_age_days: 14,
+            days_overdue: 6,
+        }),
     };
     let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 11, d).expect("date");
-    let all = FindingFilter {
-        status: Some("all".into()),
-        ..Default::default()
-    };
+    let all = FindingFilter::all();
     store
         .sync_findings(std::slice::from_ref(&finding), day(1))
         .await
@@ -146,17 +147,16 @@ async fn a_finding_resolves_and_reopens_as_a_new_one() {
         .expect("sync");
     let rows = store.findings(&all, day(2)).await.expect("rows");
     assert_eq!(rows.len(), 1);
-    assert_eq!(
-        (rows[0].first_seen.as_str(), rows[0].last_seen.as_str()),
-        ("2026-11-01", "2026-11-02")
-    );
+    assert_eq!((rows[0].first_seen, rows[0].last_seen), (day(1), day(2)));
     let first_id = rows[0].id;
 
     let sync = store.sync_findings(&[], day(3)).await.expect("sync");
     assert_eq!(sync.resolved, 1);
     let rows = store.findings(&all, day(3)).await.expect("rows");
-    assert_eq!(rows[0].status, "resolved");
-    assert_eq!(rows[0].resolved_at.as_deref(), Some("2026-11-03"));
+    assert_eq!(rows[0].status, FindingStatus::Resolved);
+    assert_eq!(rows[0].resolved_at, Some(day(3)));
+    // Read back as written: the evidence keeps its type through the store.
+    assert_eq!(rows[0].finding, finding);
 
     let sync = store
         .sync_findings(std::slice::from_ref(&finding), day(9))
@@ -174,7 +174,7 @@ async fn a_finding_resolves_and_reopens_as_a_new_one() {
         .find(|r| r.resolved_at.is_none())
         .expect("open one");
     assert_ne!(reopened.id, first_id);
-    assert_eq!(reopened.first_seen, "2026-11-09");
+    assert_eq!(reopened.first_seen, day(9));
     // A resolved finding cannot be waived.
     assert!(
         !store

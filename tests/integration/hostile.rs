@@ -142,7 +142,7 @@ async fn hostile_titles_are_stored_as_text_and_shown_escaped() {
     );
 
     // The HTML report shows them escaped; the CSV defuses formulas.
-    gkwatch::pipeline::evaluate(
+    gkwatch::pipeline::refresh_findings(
         &catalog,
         &store,
         Calendar::china(),
@@ -150,9 +150,18 @@ async fn hostile_titles_are_stored_as_text_and_shown_escaped() {
     )
     .await
     .expect("evaluate");
-    let data = build(&store, "洮北区", Week::containing(today()), today())
-        .await
-        .expect("build");
+    let district = gkwatch::config::District::new("洮北区");
+    let week = Week::containing(today());
+    let data = build(
+        &store,
+        &catalog,
+        Calendar::china(),
+        &district,
+        week,
+        today(),
+    )
+    .await
+    .expect("build");
     let r = render(&data, &Scope::Office);
     assert!(
         r.html.contains("栏目更新不及时"),

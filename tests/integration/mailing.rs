@@ -69,7 +69,7 @@ async fn daemon_for(server: &SimServer, db: &std::path::Path, smtp: &SmtpServer)
         catalog: config::load_catalog(&repo().join("targets/tasks.toml")).expect("catalog"),
         store: Store::open(db).await.expect("store"),
         mailer: Some(mailer(smtp)),
-        district: "洮北区".into(),
+        calendar: gkwatch::calendar::Calendar::china(),
     }
 }
 

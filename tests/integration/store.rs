@@ -2,9 +2,10 @@
 //! and all-or-nothing when one column of a batch cannot be stored.
 
 use chrono::Utc;
-use gkwatch::classify::Match;
-use gkwatch::extract::{DateSource, ItemDate, Precision};
-use gkwatch::store::{ColumnCrawl, ColumnState, ItemFilter, ItemRecord, Store};
+use gkwatch::store::{ItemFilter, Store};
+use gkwatch::types::Match;
+use gkwatch::types::{ColumnCrawl, ColumnState, ItemRecord};
+use gkwatch::types::{DateSource, ItemDate, Precision};
 
 use crate::common::{Demo, today};
 

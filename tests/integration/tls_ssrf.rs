@@ -13,9 +13,9 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use gkwatch::config::{self, CrawlSettings, LoadOptions};
-use gkwatch::extract::PageRequest;
 use gkwatch::fetch::{FetchError, FetchFailure, FetchRequest, Fetched, Fetcher};
-use gkwatch::store::ColumnState;
+use gkwatch::types::ColumnState;
+use gkwatch::types::PageRequest;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair, KeyUsagePurpose,

@@ -4,7 +4,7 @@
 //! Written by hand rather than with the `csv` crate: writing to a `String` cannot fail, and
 //! the crate's `Result`s would need an error path this infallible renderer does not have.
 
-use super::{FindingLine, View, csv_safe, day_of, severity_label, status_label, task_label};
+use super::{FindingLine, View, csv_safe, task_label};
 
 /// The header row.
 pub(super) const HEADER: [&str; 10] = [
@@ -34,13 +34,13 @@ pub(super) fn render(v: &View<'_>) -> String {
 fn row(f: &FindingLine) -> impl Iterator<Item = String> {
     [
         f.id.clone(),
-        f.kind_label.clone(),
+        f.kind.label().to_owned(),
         f.department.clone(),
         f.column.clone().unwrap_or_default(),
         task_label(f.task),
-        severity_label(&f.severity).to_owned(),
-        status_label(&f.status).to_owned(),
-        day_of(&f.first_seen).to_owned(),
+        f.severity.label().to_owned(),
+        f.status.label().to_owned(),
+        f.first_seen.to_string(),
         f.message.clone(),
         // A space between links: URLs hold none, and a line break would make Excel rows tall.
         f.links.join(" "),

@@ -6,9 +6,10 @@
 //! constants of this file, never scraped text.
 
 use super::{
-    Bar, DepartmentLine, FindingLine, Level, Section, View, change_label, cn_date, day_of, escape,
-    safe_href, severity_label, status_label, task_label, week_range,
+    Bar, DepartmentLine, FindingLine, Level, Section, View, change_label, cn_date, escape,
+    safe_href, task_label, week_range,
 };
+use crate::types::{FindingStatus, Severity};
 
 const FONT: &str = "font-family:'Microsoft YaHei','PingFang SC','Hiragino Sans GB',\
                     'Noto Sans CJK SC',SimSun,Arial,sans-serif;";
@@ -297,7 +298,7 @@ fn duties(h: &mut String, v: &View<'_>) {
             cell(h, &kind_cell(f));
             cell(h, &message_cell(f));
             cell(h, &escape(&task_label(f.task)));
-            cell(h, &escape(day_of(&f.first_seen)));
+            cell(h, &f.first_seen.to_string());
             h.push_str("</tr>\n");
         }
         h.push_str("</table>\n");
@@ -350,7 +351,7 @@ fn changes(h: &mut String, v: &View<'_>) {
             cell(h, &escape(&f.department));
             cell(h, &kind_cell(f));
             cell(h, &message_cell(f));
-            cell(h, &escape(f.resolved_at.as_deref().map_or("—", day_of)));
+            cell(h, &f.resolved_at.map_or("—".to_string(), |d| d.to_string()));
             h.push_str("</tr>\n");
         }
         h.push_str("</table>\n");
@@ -516,9 +517,9 @@ fn operator(h: &mut String, v: &View<'_>, lines: &[FindingLine]) {
         cell(h, &escape(&f.id));
         cell(h, &escape(&f.department));
         cell(h, &escape(f.column.as_deref().unwrap_or("—")));
-        cell(h, &escape(&f.kind_label));
+        cell(h, f.kind.label());
         cell(h, &message_cell(f));
-        cell(h, &escape(day_of(&f.first_seen)));
+        cell(h, &f.first_seen.to_string());
         h.push_str("</tr>\n");
     }
     h.push_str("</table>\n");
@@ -530,9 +531,10 @@ fn footer(h: &mut String, v: &View<'_>) {
         "<tr><td style=\"padding:16px 24px 20px 24px;border-top:1px solid {RULE};\
          font-size:12px;line-height:1.7;color:{MUTED};{FONT}\">\n\
          本报告由 gkwatch 自动生成，数据截至 {}。<br>\n\
-         如有异议（如栏目已撤并、信息依法不予公开），请联系政务公开办并注明问题编号，\
+         如有异议（如栏目已撤并、信息依法不予公开），请联系{}并注明问题编号，\
          由其使用 gkwatch waive 登记说明；登记后该问题在报告中标为“已说明”。",
-        cn_date(v.data.as_of)
+        cn_date(v.data.as_of),
+        escape(&v.data.district.office())
     ));
     if v.department.is_none() {
         h.push_str(&format!(
@@ -600,10 +602,10 @@ fn kind_cell(f: &FindingLine) -> String {
     match &f.column {
         Some(column) => format!(
             "{}<br><span style=\"font-size:12px;color:{MUTED};\">栏目：{}</span>",
-            escape(&f.kind_label),
+            f.kind.label(),
             escape(column)
         ),
-        None => escape(&f.kind_label).into_owned(),
+        None => f.kind.label().to_owned(),
     }
 }
 
@@ -611,16 +613,16 @@ fn kind_cell(f: &FindingLine) -> String {
 fn message_cell(f: &FindingLine) -> String {
     let mut out = escape(&f.message).into_owned();
     // A resolved finding sits under 本周已整改 with its date: its status would repeat it.
-    if f.status != "open" && f.status != "resolved" {
+    if f.status == FindingStatus::Waived {
         out.push_str(&format!(
             " <span style=\"color:{MUTED};\">（{}）</span>",
-            escape(status_label(&f.status))
+            f.status.label()
         ));
     }
-    if f.severity == "high" {
+    if f.severity == Severity::High {
         out.push_str(&format!(
             " <span style=\"color:{RED};\">［严重程度：{}］</span>",
-            severity_label(&f.severity)
+            f.severity.label()
         ));
     }
     for url in &f.links {

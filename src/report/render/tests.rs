@@ -1,7 +1,9 @@
 use chrono::NaiveDate;
 
 use super::*;
-use crate::report::model::{KindCount, Summary};
+use crate::config::District;
+use crate::report::model::{KindCount, Scorecard, Summary};
+use crate::types::Severity;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
@@ -11,16 +13,13 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 fn finding(id: &str, kind: &str, department: &str, message: &str) -> FindingLine {
     FindingLine {
         id: id.to_owned(),
-        kind: kind.to_owned(),
-        kind_label: FindingKind::parse(kind)
-            .map(|k| k.label().to_owned())
-            .unwrap_or_else(|| kind.to_owned()),
+        kind: FindingKind::parse(kind).expect("a kind"),
         department: department.to_owned(),
         column: None,
         task: None,
-        severity: "medium".to_owned(),
-        status: "open".to_owned(),
-        first_seen: "2026-11-02T09:00:00+08:00".to_owned(),
+        severity: Severity::Medium,
+        status: FindingStatus::Open,
+        first_seen: day(2026, 11, 2),
         resolved_at: None,
         message: message.to_owned(),
         links: Vec::new(),
@@ -32,19 +31,42 @@ fn column(name: &str, days: Option<i64>, max_age_days: i64, state: &str) -> Colu
         column: name.to_owned(),
         days_since_update: days,
         max_age_days,
-        state: state.to_owned(),
+        // `never`: not crawled yet.
+        state: ColumnState::parse(state),
     }
 }
 
 fn kind_count(kind: &str, open: u64, change: Option<i64>) -> KindCount {
     KindCount {
-        kind: kind.to_owned(),
-        label: FindingKind::parse(kind)
-            .map(|k| k.label().to_owned())
-            .unwrap_or_default(),
+        kind: FindingKind::parse(kind).expect("a kind"),
         open,
         change,
     }
+}
+
+/// A department's section with the scorecard its columns and open findings make.
+fn section(s: DepartmentSection) -> DepartmentSection {
+    let open: Vec<&FindingLine> = s
+        .open
+        .iter()
+        .filter(|f| f.status == FindingStatus::Open)
+        .collect();
+    let mut open_findings = std::collections::BTreeMap::new();
+    for f in &open {
+        *open_findings.entry(f.kind).or_insert(0) += 1;
+    }
+    let scorecard = Scorecard {
+        department: s.department.clone(),
+        columns: s.columns.len(),
+        columns_read: s.columns.iter().filter(|c| c.was_read()).count(),
+        stale: open
+            .iter()
+            .filter(|f| f.kind == FindingKind::StaleColumn)
+            .count(),
+        open_findings,
+        ..Scorecard::default()
+    };
+    DepartmentSection { scorecard, ..s }
 }
 
 const SCRIPT_TITLE: &str = "<script>alert(\"x\")</script>";
@@ -63,8 +85,8 @@ pub(super) fn sample_data() -> ReportData {
     let f11 = FindingLine {
         column: Some("行政事业性收费".to_owned()),
         task: Some(36),
-        severity: "high".to_owned(),
-        first_seen: "2026-10-01T09:00:00+08:00".to_owned(),
+        severity: Severity::High,
+        first_seen: day(2026, 10, 1),
         links: vec![FEE_COLUMN_URL.to_owned()],
         ..finding(
             "F11",
@@ -77,7 +99,7 @@ pub(super) fn sample_data() -> ReportData {
     let f12 = FindingLine {
         column: Some("czj-czyjs".to_owned()),
         task: Some(36),
-        first_seen: "2026-11-09T09:00:00+08:00".to_owned(),
+        first_seen: day(2026, 11, 9),
         links: vec![
             BUDGET_COLUMN_URL.to_owned(),
             "javascript:alert(1)".to_owned(),
@@ -92,14 +114,14 @@ pub(super) fn sample_data() -> ReportData {
     let f13 = FindingLine {
         column: Some("财政预决算".to_owned()),
         task: Some(5),
-        severity: "low".to_owned(),
+        severity: Severity::Low,
         links: vec![QUOTE_URL.to_owned()],
         ..finding("F13", "late_publication", "区财政局", HYPERLINK)
     };
     // Waived: explained, so in the CSV but not a to-do (and not among the duties).
     let f14 = FindingLine {
         task: Some(20),
-        status: "waived".to_owned(),
+        status: FindingStatus::Waived,
         ..finding(
             "F14",
             "missing_category",
@@ -119,7 +141,7 @@ pub(super) fn sample_data() -> ReportData {
     let f22 = FindingLine {
         column: Some("政策解读".to_owned()),
         task: Some(26),
-        first_seen: "2026-11-25T09:00:00+08:00".to_owned(),
+        first_seen: day(2026, 11, 25),
         links: vec![POLICY_URL.to_owned()],
         ..finding(
             "F22",
@@ -131,8 +153,8 @@ pub(super) fn sample_data() -> ReportData {
     let f15 = FindingLine {
         column: Some("通知公告".to_owned()),
         task: Some(36),
-        status: "resolved".to_owned(),
-        resolved_at: Some("2026-11-26T10:00:00+08:00".to_owned()),
+        status: FindingStatus::Resolved,
+        resolved_at: Some(day(2026, 11, 26)),
         ..finding(
             "F15",
             "stale_column",
@@ -142,8 +164,8 @@ pub(super) fn sample_data() -> ReportData {
     };
     let f31 = FindingLine {
         column: Some("信息公开".to_owned()),
-        severity: "high".to_owned(),
-        first_seen: "2026-11-24T09:00:00+08:00".to_owned(),
+        severity: Severity::High,
+        first_seen: day(2026, 11, 24),
         links: vec!["http://www.taobei.gov.cn/jyj/xxgk/index.html".to_owned()],
         ..finding(
             "F31",
@@ -153,7 +175,7 @@ pub(super) fn sample_data() -> ReportData {
         )
     };
     ReportData {
-        district: "洮北区".to_owned(),
+        district: District::new("洮北区"),
         week: Week {
             monday: day(2026, 11, 23),
             sunday: day(2026, 11, 29),
@@ -203,8 +225,9 @@ pub(super) fn sample_data() -> ReportData {
         opened: vec![f22.clone(), f31.clone()],
         resolved: vec![f15],
         departments: vec![
-            DepartmentSection {
+            section(DepartmentSection {
                 department: "区政府办".to_owned(),
+                scorecard: Scorecard::default(),
                 columns: vec![
                     column("通知公告", Some(3), 7, "ok"),
                     column("政策解读", Some(10), 14, "unchanged"),
@@ -212,9 +235,10 @@ pub(super) fn sample_data() -> ReportData {
                 ],
                 open: vec![f21, f22],
                 items_this_week: 8,
-            },
-            DepartmentSection {
+            }),
+            section(DepartmentSection {
                 department: "区财政局".to_owned(),
+                scorecard: Scorecard::default(),
                 columns: vec![
                     column("行政事业性收费", Some(95), 30, "ok"),
                     column("财政预决算", Some(40), 30, "ok"),
@@ -222,9 +246,10 @@ pub(super) fn sample_data() -> ReportData {
                 ],
                 open: vec![f11, f12, f13, f14],
                 items_this_week: 2,
-            },
-            DepartmentSection {
+            }),
+            section(DepartmentSection {
                 department: "区教育局".to_owned(),
+                scorecard: Scorecard::default(),
                 columns: vec![
                     column("信息公开", None, 14, "unreachable"),
                     column("招生信息", None, 30, "empty"),
@@ -232,7 +257,7 @@ pub(super) fn sample_data() -> ReportData {
                 ],
                 open: Vec::new(),
                 items_this_week: 0,
-            },
+            }),
         ],
         operator: vec![f31],
         notices: vec!["节假日数据只覆盖到 2026 年；2027 年的工作日按周一至周五估算。".to_owned()],
@@ -596,8 +621,6 @@ fn helpers() {
         }),
         "2026年12月28日—2027年1月3日"
     );
-    assert_eq!(day_of("2026-11-20T08:00:00+08:00"), "2026-11-20");
-    assert_eq!(day_of("上周"), "上周");
     assert_eq!(change_label(Some(-3)), "▼3");
     assert_eq!(one_line("a\r\nBcc: x"), "a  Bcc: x");
     assert_eq!(display_width("区a"), 3);

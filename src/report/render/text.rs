@@ -3,9 +3,10 @@
 //! [`WIDTH`] columns (CJK characters count two) except where a URL alone is longer.
 
 use super::{
-    Bar, FindingLine, Level, Section, View, change_label, cn_date, day_of, display_width, one_line,
-    severity_label, status_label, task_label, week_range,
+    Bar, FindingLine, Level, Section, View, change_label, cn_date, display_width, one_line,
+    task_label, week_range,
 };
+use crate::types::{FindingStatus, Severity};
 
 /// Columns a line may take.
 const WIDTH: usize = 100;
@@ -240,7 +241,7 @@ fn stale(t: &mut Text, v: &View<'_>) {
 
 /// A finding as a bullet: its number, kind and where, then the message and links under it.
 fn finding(t: &mut Text, f: &FindingLine, with_department: bool, extra: &str) {
-    let mut head = format!("  - {} [{}]", f.id, f.kind_label);
+    let mut head = format!("  - {} [{}]", f.id, f.kind.label());
     if with_department {
         head.push(' ');
         head.push_str(&f.department);
@@ -252,13 +253,13 @@ fn finding(t: &mut Text, f: &FindingLine, with_department: bool, extra: &str) {
     if !task.is_empty() {
         head.push_str(&format!(" {task}"));
     }
-    head.push_str(&format!(" 首次发现 {}", day_of(&f.first_seen)));
+    head.push_str(&format!(" 首次发现 {}", f.first_seen));
     // A resolved finding is listed under 本周已整改 with its date: its status would repeat it.
-    if f.status != "open" && f.status != "resolved" {
-        head.push_str(&format!("（{}）", status_label(&f.status)));
+    if f.status == FindingStatus::Waived {
+        head.push_str(&format!("（{}）", f.status.label()));
     }
-    if f.severity == "high" {
-        head.push_str(&format!(" 严重程度：{}", severity_label(&f.severity)));
+    if f.severity == Severity::High {
+        head.push_str(&format!(" 严重程度：{}", f.severity.label()));
     }
     head.push_str(extra);
     t.wrapped("", "    ", &head);
@@ -299,8 +300,7 @@ fn changes(t: &mut Text, v: &View<'_>) {
     for f in &v.resolved {
         let when = f
             .resolved_at
-            .as_deref()
-            .map(|d| format!(" 整改于 {}", day_of(d)))
+            .map(|d| format!(" 整改于 {d}"))
             .unwrap_or_default();
         finding(t, f, true, &when);
     }
@@ -402,8 +402,11 @@ fn footer(t: &mut Text, v: &View<'_>) {
     t.wrapped(
         "",
         "",
-        "如有异议（如栏目已撤并、信息依法不予公开），请联系政务公开办并注明问题编号，\
-         由其使用 gkwatch waive 登记说明；登记后该问题在报告中标为“已说明”。",
+        &format!(
+            "如有异议（如栏目已撤并、信息依法不予公开），请联系{}并注明问题编号，\
+             由其使用 gkwatch waive 登记说明；登记后该问题在报告中标为“已说明”。",
+            one_line(&v.data.district.office())
+        ),
     );
     if v.department.is_none() {
         t.line("登记方式：gkwatch waive F12 --note \"说明\" [--until 2026-12-31]");

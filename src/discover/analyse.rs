@@ -8,9 +8,10 @@ use chrono::{Datelike, NaiveDate};
 use scraper::{ElementRef, Selector};
 use url::Url;
 
-use crate::extract::date::{ParsedDate, Precision, YearHint, parse_date, parse_url_date};
+use crate::extract::date::{YearHint, parse_date, parse_url_date};
 use crate::extract::list::resolve_link;
 use crate::extract::text::{choose_title, normalize_space};
+use crate::types::{ParsedDate, Precision};
 
 pub(super) static LINK: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse("a[href]").expect("static selector"));

@@ -1,4 +1,4 @@
-//! Auto-discovery of a list page's main list: from a page alone to a ready selector profile.
+//! Discovery, a stage of its own: a page in, the selector profile of its main list out.
 //!
 //! A disclosure column's list is a run of sibling blocks of one shape (`<li>`, `<tr>`, `<dd>`,
 //! `<div class="item">`), each holding a link to an article and, nearly always, a date. The
@@ -36,11 +36,12 @@ use serde::Serialize;
 use url::Url;
 
 use self::analyse::Candidate;
-use super::list::{datastore_records, is_bare_datastore, resolve_link, visible_text};
-use super::profile::DEFAULT_NEXT_TEXTS;
-use super::text::normalize_space;
-use super::{PageContext, PageRequest, extract_list};
 use crate::config::{ProfileSpec, compile_spec};
+use crate::extract::list::{datastore_records, is_bare_datastore, resolve_link, visible_text};
+use crate::extract::text::normalize_space;
+use crate::extract::{PageContext, extract_list};
+use crate::types::PageRequest;
+use crate::types::profile::DEFAULT_NEXT_TEXTS;
 
 /// What discovery found: a ready profile (as TOML would write it) and why it was chosen.
 #[derive(Debug, Clone, Serialize)]

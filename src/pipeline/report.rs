@@ -1,4 +1,4 @@
-//! The weekly report: evaluate, gather, render for each recipient, put in the outbox — then
+//! The weekly report's flow: evaluate, gather, render for each recipient, put in the outbox — then
 //! deliver what the outbox holds, retrying what failed.
 
 use std::time::Duration;
@@ -7,14 +7,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::calendar::Calendar;
 use crate::catalog::Catalog;
-use crate::config::Recipients;
+use crate::config::Settings;
 use crate::evaluate::EvaluateOptions;
 use crate::report::mail::{Mailer, OutgoingMail};
 use crate::report::model::{Scope, Week};
-use crate::report::{build, open_counts, render};
-use crate::store::{FindingFilter, NewMessage, Store, StoreError};
+use crate::report::{build, render};
+use crate::store::{NewMessage, Store, StoreError};
 
-use super::{PipelineError, evaluate};
+use super::{PipelineError, refresh_findings};
 
 /// The report of a week, stored in the outbox.
 #[derive(Debug, Clone)]
@@ -38,24 +38,24 @@ pub enum ReportError {
     NoRecipients,
 }
 
-/// Evaluates as of `as_of`, builds the report of `week` and stores one rendered message per
-/// recipient. A week already in the outbox gets no second message for the same recipient.
-#[allow(clippy::too_many_arguments)]
+/// Evaluates as of `as_of`, builds the report of `week` for the settings' district and
+/// stores one rendered message per recipient. A week already in the outbox gets no second
+/// message for the same recipient.
 pub async fn prepare_report(
     store: &Store,
     catalog: &Catalog,
     calendar: &Calendar,
-    recipients: &Recipients,
-    district: &str,
+    settings: &Settings,
     week: Week,
     as_of: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<PreparedReport, ReportError> {
+    let recipients = &settings.recipients;
     if recipients.office.is_empty() && recipients.departments.is_empty() {
         return Err(ReportError::NoRecipients);
     }
-    evaluate(catalog, store, calendar, &EvaluateOptions::new(as_of)).await?;
-    let data = build(store, district, week, as_of).await?;
+    refresh_findings(catalog, store, calendar, &EvaluateOptions::new(as_of)).await?;
+    let data = build(store, catalog, calendar, &settings.district, week, as_of).await?;
     let attachment = format!("政务公开周报-{}.csv", week.monday);
     let mut messages = Vec::new();
     let mut add = |scope: &Scope, label: String, to: &[String]| {
@@ -76,18 +76,9 @@ pub async fn prepare_report(
     for (dept, to) in &recipients.departments {
         add(&Scope::Department(dept.clone()), dept.clone(), to);
     }
-    let findings = store
-        .findings(
-            &FindingFilter {
-                status: Some("all".into()),
-                ..Default::default()
-            },
-            as_of,
-        )
-        .await?;
     let count = messages.len();
     let report_id = store
-        .record_report(week.monday, as_of, &open_counts(&findings), &messages, now)
+        .record_report(week.monday, as_of, &data.open_counts(), &messages, now)
         .await?;
     tracing::info!(week = %week.monday, messages = count, "weekly report stored in the outbox");
     Ok(PreparedReport {

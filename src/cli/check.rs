@@ -1,20 +1,26 @@
-//! Onboarding a column: `check` (a profile, or `auto`, on one page) and `discover` (find the
-//! list and print a ready profile).
+//! Trying extraction on one page before a column goes into the targets: `check` (a profile,
+//! or `auto`, on one page), `discover` (find the list and print a ready profile), and
+//! `parse-date` (how date strings are read).
 
+use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use serde::Serialize;
+use serde_json::json;
 use url::Url;
 
-use super::output::{print_json, table};
-use super::{CheckArgs, Ctx, DiscoverArgs, Exit, TableOrJson, TomlOrJson, district_today};
+use super::output::{print_json, print_json_line, table};
+use super::{CheckArgs, Ctx, DiscoverArgs, Exit, ParseDateArgs, TableOrJson, TomlOrJson};
 use crate::config::{self, ProfileSpec};
-use crate::extract::discover::discover;
-use crate::extract::{self, ExtractWarning, ListPage, PageContext, PageRequest, Profile};
+use crate::discover::discover;
+use crate::extract::{
+    self, ExtractWarning, ListPage, PageContext, YearHint, parse_date, parse_url_date,
+};
 use crate::fetch::{self, Decoded, FetchRequest, Fetcher};
+use crate::types::{PageRequest, Profile};
 
 /// The profile name that asks for discovery instead of a named profile.
 pub const AUTO: &str = "auto";
@@ -165,7 +171,7 @@ fn print_table(out: &Extracted) -> anyhow::Result<()> {
 }
 
 pub(super) async fn check(c: &Ctx, a: &CheckArgs) -> anyhow::Result<Exit> {
-    let today = a.today.unwrap_or_else(district_today);
+    let today = a.today.unwrap_or_else(|| c.today());
     let (decoded, page_url) = load_page(c, &a.source, a.base_url.as_ref(), a.allow_private).await?;
     let profile: Arc<Profile> = if a.profile == AUTO {
         let Some(found) = discover(&decoded.text, &page_url, today) else {
@@ -206,8 +212,8 @@ struct DiscoverOutput<'a> {
     extracted: Extracted,
 }
 
-pub(super) async fn discover_cmd(c: &Ctx, a: &DiscoverArgs) -> anyhow::Result<Exit> {
-    let today = a.today.unwrap_or_else(district_today);
+pub(super) async fn discover_profile(c: &Ctx, a: &DiscoverArgs) -> anyhow::Result<Exit> {
+    let today = a.today.unwrap_or_else(|| c.today());
     let (decoded, page_url) = load_page(c, &a.source, a.base_url.as_ref(), a.allow_private).await?;
     let Some(mut found) = discover(&decoded.text, &page_url, today) else {
         bail!(
@@ -271,6 +277,35 @@ pub(super) async fn discover_cmd(c: &Ctx, a: &DiscoverArgs) -> anyhow::Result<Ex
                     .unwrap_or("none")
             );
         }
+    }
+    Ok(Exit::Ok)
+}
+
+pub(super) fn parse_dates(a: &ParseDateArgs, today: NaiveDate) -> anyhow::Result<Exit> {
+    let hint = YearHint {
+        year: a.year_hint,
+        today: Some(a.today.unwrap_or(today)),
+    };
+    let texts: Vec<String> = if a.texts.is_empty() {
+        std::io::stdin()
+            .lock()
+            .lines()
+            .collect::<Result<_, _>>()
+            .context("reading stdin")?
+    } else {
+        a.texts.clone()
+    };
+    for text in texts {
+        let parsed = if a.url {
+            parse_url_date(&text)
+        } else {
+            parse_date(&text, hint)
+        };
+        print_json_line(&json!({
+            "text": text,
+            "date": parsed.map(|d| d.display()),
+            "precision": parsed.map(|d| d.precision),
+        }))?;
     }
     Ok(Exit::Ok)
 }

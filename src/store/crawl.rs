@@ -1,124 +1,29 @@
-//! The write side: configuration sync, crawl runs and the per-column transaction.
+//! Crawl runs and what a crawl writes: the run's record, each column's resume state, the
+//! group commit of finished columns (items, categories, pages, states, validators in one
+//! transaction), and `auto` columns' discovered profiles.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
 
+use super::values::ts;
 use super::{Store, StoreError};
-use crate::classify::Match;
-use crate::config::{ColumnKind, Targets};
-use crate::extract::{ItemDate, Precision};
-use crate::fetch::Validators;
+use crate::config::ProfileSpec;
+use crate::types::{ColumnCrawl, ColumnResume, ItemDate, ItemRecord, Precision, Validators};
 
-/// How a column's crawl ended, one per column and run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ColumnState {
-    /// Read, with items.
-    Ok,
-    /// The first page answered 304 Not Modified: nothing changed since the last crawl.
-    Unchanged,
-    /// Read, and the page says the column is empty (暂无信息).
-    Empty,
-    /// The list could not be fetched (DNS, connect, timeout, HTTP status).
-    Unreachable,
-    /// robots.txt forbids it.
-    Blocked,
-    /// Fetched, but the profile found no item and the page does not say it is empty.
-    ExtractionFailed,
-}
-
-impl ColumnState {
-    /// Parses a stored state.
-    pub fn parse(s: &str) -> Option<ColumnState> {
-        [
-            ColumnState::Ok,
-            ColumnState::Unchanged,
-            ColumnState::Empty,
-            ColumnState::Unreachable,
-            ColumnState::Blocked,
-            ColumnState::ExtractionFailed,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ColumnState::Ok => "ok",
-            ColumnState::Unchanged => "unchanged",
-            ColumnState::Empty => "empty",
-            ColumnState::Unreachable => "unreachable",
-            ColumnState::Blocked => "blocked",
-            ColumnState::ExtractionFailed => "extraction_failed",
-        }
-    }
-
-    /// Whether the column was read as the site has it (states that feed freshness).
-    pub fn is_success(self) -> bool {
-        matches!(
-            self,
-            ColumnState::Ok | ColumnState::Unchanged | ColumnState::Empty
-        )
-    }
-}
-
-/// One fetched page, for the run log.
-#[derive(Debug, Clone)]
-pub struct PageFetchRecord {
-    pub url: String,
-    pub method: &'static str,
-    /// `list` or `detail`.
-    pub kind: &'static str,
-    pub status: Option<u16>,
-    pub bytes: Option<u64>,
-    pub duration_ms: u64,
-    pub attempts: u32,
-    pub encoding: Option<String>,
-    pub error: Option<String>,
-    pub fetched_at: DateTime<Utc>,
-}
-
-/// One item as read by a crawl.
-#[derive(Debug, Clone)]
-pub struct ItemRecord {
-    pub url: String,
-    pub title: String,
-    pub date: Option<ItemDate>,
-    /// The detail page's guideline meta tags, when it was read.
-    pub meta: Option<BTreeMap<String, String>>,
-    /// 成文日期 from the detail page, when it gives one.
-    pub written: Option<NaiveDate>,
-    /// Categories and why (replaces what was stored for the item).
-    pub categories: Vec<Match>,
-    /// Pinned to the top of its list (置顶).
-    pub pinned: bool,
-}
-
-/// Everything one run learnt about one column, saved in one transaction.
-#[derive(Debug, Clone)]
-pub struct ColumnCrawl {
-    pub column_id: String,
-    pub state: ColumnState,
-    pub detail: Option<String>,
-    pub pages: Vec<PageFetchRecord>,
-    pub items: Vec<ItemRecord>,
-    /// Validators of the first list page, stored only when the whole column was read.
-    pub first_page_validators: Option<(String, Validators)>,
-    /// The crawl read the column to its end (or to the first page with nothing new).
-    pub complete: bool,
-    /// The column's discovered profile stopped matching and was found anew.
-    pub rediscovered: bool,
-    pub finished_at: DateTime<Utc>,
-}
-
-/// Where a column's last crawl left it (see [`Store::column_resumes`]).
-#[derive(Debug, Clone, Default)]
-pub struct ColumnResume {
-    /// The last crawl broke off before the column's end: read it to its end.
-    pub incomplete: bool,
-    /// Validators of the first list page, for a conditional GET.
-    pub validators: Option<Validators>,
+/// A crawl run.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct RunRow {
+    pub id: i64,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub status: String,
+    pub full: bool,
+    pub columns: i64,
+    pub pages: i64,
+    pub new_items: i64,
+    pub errors: i64,
 }
 
 /// What saving a column did.
@@ -126,10 +31,6 @@ pub struct ColumnResume {
 pub struct SavedColumn {
     pub items_seen: usize,
     pub items_new: usize,
-}
-
-pub(crate) fn ts(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 fn date_columns(
@@ -154,62 +55,9 @@ const RANK_NEW: &str = "(CASE excluded.date_source WHEN 'list' THEN 4 WHEN 'deta
 const RANK_OLD: &str = "(CASE items.date_source WHEN 'list' THEN 4 WHEN 'detail_meta' THEN 3 WHEN 'detail_text' THEN 2 WHEN 'url' THEN 1 ELSE 0 END)";
 
 impl Store {
-    /// Records the configured departments and columns; columns no longer configured keep
-    /// their rows and items but are marked `in_config = 0`.
-    pub async fn sync_config(
-        &self,
-        targets: &Targets,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let now = ts(now);
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        for d in &targets.departments {
-            sqlx::query(
-                "INSERT INTO departments (name, aliases, site) VALUES (?, ?, ?)
-                 ON CONFLICT(name) DO UPDATE SET aliases = excluded.aliases, site = excluded.site",
-            )
-            .bind(&d.name)
-            .bind(serde_json::to_string(&d.aliases).unwrap_or_else(|_| "[]".into()))
-            .bind(d.site.as_ref().map(|u| u.to_string()))
-            .execute(&mut *tx)
-            .await?;
-        }
-        sqlx::query("UPDATE columns SET in_config = 0")
-            .execute(&mut *tx)
-            .await?;
-        for c in &targets.columns {
-            sqlx::query(
-                "INSERT INTO columns (id, department, name, url, profile, kind, categories, max_age_days, enabled, in_config, updated_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
-                 ON CONFLICT(id) DO UPDATE SET department = excluded.department, name = excluded.name,
-                   url = excluded.url, profile = excluded.profile, kind = excluded.kind,
-                   categories = excluded.categories, max_age_days = excluded.max_age_days,
-                   enabled = excluded.enabled, in_config = 1, updated_at = excluded.updated_at",
-            )
-            .bind(&c.id)
-            .bind(&c.department)
-            .bind(&c.name)
-            .bind(c.url.as_ref().map(|u| u.to_string()))
-            .bind(match &c.kind {
-                ColumnKind::List(p) => Some(p.name.as_str()),
-                ColumnKind::Auto => Some("auto"),
-                ColumnKind::Page => None,
-            })
-            .bind(c.kind.as_str())
-            .bind(serde_json::to_string(&c.categories).unwrap_or_else(|_| "[]".into()))
-            .bind(i64::from(c.max_age_days))
-            .bind(c.enabled)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Starts a crawl run. Runs left `running` by a killed process are marked `interrupted`.
     pub async fn begin_run(&self, full: bool, now: DateTime<Utc>) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
             .execute(&mut *tx)
             .await?;
@@ -222,6 +70,18 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// The latest runs, newest first.
+    pub async fn runs(&self, limit: u32) -> Result<Vec<RunRow>, StoreError> {
+        let rows = sqlx::query_as::<_, RunRow>(
+            "SELECT id, started_at, finished_at, status, full != 0 AS full, columns, pages, new_items, errors
+             FROM crawl_runs ORDER BY id DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
     }
 
     /// Closes a run with its totals (computed from what was committed).
@@ -314,7 +174,7 @@ impl Store {
         run_id: i64,
         crawls: &[ColumnCrawl],
     ) -> Result<Vec<SavedColumn>, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         let mut saved = Vec::with_capacity(crawls.len());
         for crawl in crawls {
             saved.push(save_items(&mut tx, run_id, crawl).await?);
@@ -448,7 +308,7 @@ async fn save_states(
                 crawl.column_id,
                 crawl.state.as_str(),
                 crawl.detail,
-                crawl.pages.iter().filter(|p| p.kind == "list").count(),
+                crawl.list_pages(),
                 saved.items_seen,
                 saved.items_new,
                 newest.map(|d| d.format("%Y-%m-%d").to_string()),
@@ -519,7 +379,7 @@ fn pages_json(crawls: &[ColumnCrawl]) -> String {
                 column_id,
                 p.url,
                 p.method,
-                p.kind,
+                p.kind.as_str(),
                 p.status,
                 p.bytes.map(|b| i64::try_from(b).unwrap_or(i64::MAX)),
                 i64::try_from(p.duration_ms).unwrap_or(i64::MAX),
@@ -585,33 +445,12 @@ fn categories_json(items: &[ItemRecord], ids: &[i64]) -> Option<String> {
     (!rows.is_empty()).then(|| serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into()))
 }
 
-/// Replaces an item's categories.
-pub(super) async fn write_categories(
-    tx: &mut sqlx::SqliteConnection,
-    item_id: i64,
-    matches: &[Match],
-) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM item_categories WHERE item_id = ?")
-        .bind(item_id)
-        .execute(&mut *tx)
-        .await?;
-    for m in matches {
-        sqlx::query("INSERT INTO item_categories (item_id, category, pattern) VALUES (?, ?, ?)")
-            .bind(item_id)
-            .bind(&m.category)
-            .bind(&m.pattern)
-            .execute(&mut *tx)
-            .await?;
-    }
-    Ok(())
-}
-
 impl Store {
     /// The profile discovered for an `auto` column, if any.
     pub async fn discovered_profile(
         &self,
         column_id: &str,
-    ) -> Result<Option<crate::config::ProfileSpec>, StoreError> {
+    ) -> Result<Option<ProfileSpec>, StoreError> {
         let spec: Option<String> =
             sqlx::query_scalar("SELECT spec FROM discovered_profiles WHERE column_id = ?")
                 .bind(column_id)
@@ -624,7 +463,7 @@ impl Store {
     pub async fn save_discovered_profile(
         &self,
         column_id: &str,
-        spec: &crate::config::ProfileSpec,
+        spec: &ProfileSpec,
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {

@@ -1,12 +1,15 @@
-//! Evaluation: classification kept current, facts judged, findings recorded.
+//! The findings refreshed: stored classification kept current with the catalog, the stored
+//! facts judged, the findings' history recorded.
 
 use std::collections::HashMap;
 
 use crate::calendar::Calendar;
 use crate::catalog::Catalog;
-use crate::classify::{Classifier, ColumnPrior, Match, fingerprint};
-use crate::evaluate::{EvaluateOptions, Finding};
+use crate::classify::{Classifier, ColumnPrior, fingerprint};
+use crate::evaluate::EvaluateOptions;
 use crate::store::{FindingsSync, Store};
+use crate::types::Finding;
+use crate::types::Match;
 
 use super::PipelineError;
 
@@ -21,7 +24,7 @@ pub struct Evaluation {
 
 /// Brings stored classification up to date with the catalog, judges the stored facts and
 /// records the findings' history.
-pub async fn evaluate(
+pub async fn refresh_findings(
     catalog: &Catalog,
     store: &Store,
     calendar: &Calendar,

@@ -12,8 +12,9 @@ use super::analyse::{
     Candidate, Item, LINK, compound, first_match, node_key, numbered_classes, sibling_index,
     stable_classes,
 };
-use crate::extract::date::{ParsedDate, parse_date};
+use crate::extract::date::parse_date;
 use crate::extract::text::{choose_title, normalize_space};
+use crate::types::ParsedDate;
 
 /// How far above the items a class may anchor the item selector: further up, a class says
 /// little about the list.

@@ -8,8 +8,9 @@ use url::Url;
 
 use super::*;
 use crate::extract::text::normalize_space;
-use crate::extract::{DateSource, ListItem, ListPage};
+use crate::extract::{ListItem, ListPage};
 use crate::sim::{Behaviour, HANWEB_FIRST_RECORDS, SimColumn, SimSite, Template};
+use crate::types::DateSource;
 
 fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("date")

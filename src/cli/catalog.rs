@@ -1,0 +1,251 @@
+//! The catalog commands: tasks, departments (the scorecards), classify, calendar.
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+
+use anyhow::Context;
+use chrono::{Datelike, NaiveDate};
+use serde_json::json;
+
+use super::output::{print_json, print_json_line, table};
+use super::{CalendarArgs, ClassifyArgs, Ctx, Exit, TableOrJson, TasksArgs};
+use crate::calendar::{Calendar, DayKind};
+use crate::classify::{ColumnPrior, classify};
+use crate::config;
+use crate::report::{Published, scorecards};
+use crate::store::FindingFilter;
+
+pub(super) async fn departments(g: &Ctx, a: &TasksArgs) -> anyhow::Result<Exit> {
+    let catalog = g.load_catalog()?;
+    let store = g.open_existing_store().await?;
+    let today = a.today.unwrap_or_else(|| g.today());
+    let facts = store.column_facts(1).await?;
+    let open = store.findings(&FindingFilter::default(), today).await?;
+    let published = Published::this_year(&store, today).await?;
+    let cards = scorecards(&facts, &open, &catalog, &published);
+    match a.format {
+        TableOrJson::Json => print_json(&cards)?,
+        TableOrJson::Table => {
+            println!(
+                "{}各部门政务公开情况（{today}）",
+                g.settings.district.name()
+            );
+            let mut t = table(&[
+                "department",
+                "columns (read)",
+                "fresh",
+                "stale",
+                "open findings",
+                "required categories this year",
+            ]);
+            for c in &cards {
+                let findings: Vec<String> = c
+                    .open_findings
+                    .iter()
+                    .map(|(k, n)| format!("{} {n}", k.label()))
+                    .collect();
+                t.add_row(vec![
+                    c.department.clone(),
+                    format!("{} ({})", c.columns, c.columns_read),
+                    c.fresh.to_string(),
+                    c.stale.to_string(),
+                    if findings.is_empty() {
+                        "-".into()
+                    } else {
+                        findings.join(", ")
+                    },
+                    format!("{}/{}", c.required_present, c.required_categories),
+                ]);
+            }
+            println!("{t}");
+        }
+    }
+    store.close().await;
+    Ok(Exit::Ok)
+}
+
+pub(super) async fn tasks(g: &Ctx, a: &TasksArgs) -> anyhow::Result<Exit> {
+    let catalog = g.load_catalog()?;
+    let today = a.today.unwrap_or_else(|| g.today());
+    // Publication status needs a database; without one the catalog alone is printed.
+    // Departments, and the (department, category) pairs published this year.
+    let published: Option<(Vec<String>, Published)> = match g.open_existing_store().await {
+        Ok(store) => {
+            let depts = store.department_names().await?;
+            let seen = Published::this_year(&store, today).await?;
+            store.close().await;
+            Some((depts, seen))
+        }
+        Err(_) => None,
+    };
+    let status = |category: &Option<String>| -> Option<BTreeMap<String, bool>> {
+        let (depts, seen) = published.as_ref()?;
+        let cat = category.as_ref()?;
+        Some(
+            depts
+                .iter()
+                .map(|d| (d.clone(), seen.contains(d, cat)))
+                .collect(),
+        )
+    };
+    match a.format {
+        TableOrJson::Json => {
+            let out: Vec<serde_json::Value> = catalog
+                .tasks
+                .iter()
+                .map(|t| json!({"task": t, "published_this_year": status(&t.category)}))
+                .collect();
+            print_json(&out)?;
+        }
+        TableOrJson::Table => {
+            println!(
+                "{}政务公开重点工作任务（{}年）",
+                g.settings.district.name(),
+                today.year()
+            );
+            let mut t = table(&[
+                "#",
+                "task",
+                "category",
+                "lead",
+                "deadline",
+                "published this year",
+            ]);
+            for task in &catalog.tasks {
+                let published = match status(&task.category) {
+                    Some(map) => {
+                        let yes: Vec<&str> = map
+                            .iter()
+                            .filter(|(_, v)| **v)
+                            .map(|(d, _)| d.as_str())
+                            .collect();
+                        if yes.is_empty() {
+                            "none".to_string()
+                        } else {
+                            yes.join(" ")
+                        }
+                    }
+                    None => "-".into(),
+                };
+                t.add_row(vec![
+                    task.number.to_string(),
+                    format!("{}{} {}", task.section, task.heading, task.summary),
+                    task.category.clone().unwrap_or_else(|| "-".into()),
+                    task.lead.join("、"),
+                    task.deadline_text.clone(),
+                    published,
+                ]);
+            }
+            println!("{t}");
+            if published.is_none() {
+                println!(
+                    "(no database: run `gkwatch crawl` to see what each department has published)"
+                );
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+pub(super) async fn classify_titles(g: &Ctx, a: &ClassifyArgs) -> anyhow::Result<Exit> {
+    let catalog = g.load_catalog()?;
+    let declared: Vec<String> = match &a.column {
+        Some(id) => {
+            let targets = &g.targets;
+            let cfg = config::load(
+                targets,
+                &g.selectors,
+                &config::LoadOptions {
+                    include_demo: true,
+                    ..Default::default()
+                },
+            )?;
+            cfg.targets
+                .columns
+                .iter()
+                .find(|c| &c.id == id)
+                .with_context(|| format!("no column {id:?} in {}", targets.display()))?
+                .categories
+                .clone()
+        }
+        None => Vec::new(),
+    };
+    let prior = a.column.as_deref().map(|id| ColumnPrior {
+        id,
+        categories: &declared,
+    });
+    let titles: Vec<String> = if a.titles.is_empty() {
+        std::io::stdin()
+            .lock()
+            .lines()
+            .collect::<Result<_, _>>()
+            .context("reading stdin")?
+    } else {
+        a.titles.clone()
+    };
+    for title in titles.iter().filter(|t| !t.trim().is_empty()) {
+        let c = classify(title, prior, &catalog);
+        print_json_line(&json!({
+            "title": title,
+            "categories": c.categories,
+            "matched": c.matched,
+        }))?;
+    }
+    Ok(Exit::Ok)
+}
+
+pub(super) fn calendar(a: &CalendarArgs, cal: &Calendar) -> anyhow::Result<Exit> {
+    let plus: Option<u32> = match &a.plus {
+        Some(p) => Some(
+            p.trim_start_matches('+')
+                .parse()
+                .with_context(|| format!("{p:?} is not +N (a number of working days)"))?,
+        ),
+        None => None,
+    };
+    let info = cal.day(a.date);
+    let result = plus.map(|n| cal.add_working_days(a.date, n));
+    let estimated = !info.known || result.is_some_and(|r| r.estimated);
+    match a.format {
+        TableOrJson::Json => print_json_line(&json!({
+            "date": a.date.to_string(),
+            "working_day": info.working_day,
+            "name": info.name,
+            "plus": plus,
+            "result": result.map(|r| r.value.to_string()),
+            "estimated": estimated,
+        }))?,
+        TableOrJson::Table => {
+            let what = match (&info.kind, &info.name) {
+                (DayKind::Holiday, Some(n)) => format!("a holiday ({n})"),
+                (DayKind::MakeupWorkday, Some(n)) => {
+                    format!("a make-up working day (调休, {n})")
+                }
+                (_, _) if info.working_day => "a working day".to_string(),
+                _ => "a weekend day".to_string(),
+            };
+            println!("{} ({}) is {what}", a.date, weekday_zh(a.date));
+            if let (Some(n), Some(r)) = (plus, result) {
+                println!(
+                    "{n} working days after {}: {} ({})",
+                    a.date,
+                    r.value,
+                    weekday_zh(r.value)
+                );
+            }
+            if estimated {
+                println!(
+                    "note: holidays are known for {}–{}; outside them only weekends are counted",
+                    cal.years().start(),
+                    cal.years().end()
+                );
+            }
+        }
+    }
+    Ok(Exit::Ok)
+}
+
+fn weekday_zh(d: NaiveDate) -> &'static str {
+    ["周一", "周二", "周三", "周四", "周五", "周六", "周日"]
+        [d.weekday().num_days_from_monday() as usize]
+}

@@ -1,0 +1,296 @@
+//! The findings commands: evaluate, findings, explain, waive.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, bail};
+use chrono::Datelike;
+use serde_json::json;
+
+use super::output::{print_json, table, write_csv};
+use super::{
+    Ctx, EvaluateArgs, Exit, ExplainArgs, FindingsArgs, TableJsonCsv, TableOrJson, WaiveArgs,
+};
+use crate::evaluate::EvaluateOptions;
+use crate::pipeline;
+use crate::store::{FindingFilter, StatusFilter};
+use crate::types::{FindingKind, StoredFinding};
+
+pub(super) async fn evaluate(g: &Ctx, a: &EvaluateArgs) -> anyhow::Result<Exit> {
+    let catalog = g.load_catalog()?;
+    let store = g.open_existing_store().await?;
+    let today = a.today.unwrap_or_else(|| g.today());
+    let result =
+        pipeline::refresh_findings(&catalog, &store, g.calendar, &EvaluateOptions::new(today))
+            .await?;
+    let mut by_kind: BTreeMap<FindingKind, usize> = BTreeMap::new();
+    for f in &result.findings {
+        *by_kind.entry(f.kind()).or_default() += 1;
+    }
+    println!(
+        "evaluation of {today}: {} open findings ({} new, {} resolved since the last evaluation)",
+        result.findings.len(),
+        result.sync.opened,
+        result.sync.resolved
+    );
+    for (kind, n) in by_kind {
+        println!("  {:24} {:3}  {}", kind.as_str(), n, kind.label());
+    }
+    if result.reclassified > 0 {
+        println!(
+            "(reclassified {} stored items: the catalog or the columns changed)",
+            result.reclassified
+        );
+    }
+    let years = g.calendar.years();
+    if !years.contains(&today.year()) {
+        println!(
+            "warning: the holiday calendar covers {}–{}; working days of {} are counted Monday to Friday only",
+            years.start(),
+            years.end(),
+            today.year()
+        );
+    }
+    store.close().await;
+    Ok(Exit::Ok)
+}
+
+pub(super) async fn findings(g: &Ctx, a: &FindingsArgs) -> anyhow::Result<Exit> {
+    let kind = match &a.kind {
+        Some(k) => Some(FindingKind::parse(k).with_context(|| {
+            let kinds: Vec<&str> = FindingKind::ALL.iter().map(|k| k.as_str()).collect();
+            format!("unknown kind {k:?} (known: {})", kinds.join(", "))
+        })?),
+        None => None,
+    };
+    // clap admits only the filter's names.
+    let status = StatusFilter::parse(&a.status).unwrap_or_default();
+    let store = g.open_existing_store().await?;
+    let today = a.today.unwrap_or_else(|| g.today());
+    let rows = store
+        .findings(
+            &FindingFilter {
+                department: a.department.clone(),
+                kind,
+                status,
+                since: a.since,
+            },
+            today,
+        )
+        .await?;
+    match a.format {
+        TableJsonCsv::Json => print_json(&rows)?,
+        TableJsonCsv::Csv => {
+            let header = [
+                "id",
+                "status",
+                "kind",
+                "department",
+                "column",
+                "task",
+                "severity",
+                "first_seen",
+                "last_seen",
+                "resolved_at",
+                "message",
+            ];
+            let data: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    let f = &r.finding;
+                    vec![
+                        r.label(),
+                        r.status.as_str().to_string(),
+                        f.kind().as_str().to_string(),
+                        f.department.clone(),
+                        f.column.clone().unwrap_or_default(),
+                        f.task.map(|t| t.to_string()).unwrap_or_default(),
+                        f.severity.as_str().to_string(),
+                        r.first_seen.to_string(),
+                        r.last_seen.to_string(),
+                        r.resolved_at.map(|d| d.to_string()).unwrap_or_default(),
+                        f.message.clone(),
+                    ]
+                })
+                .collect();
+            write_csv(std::io::stdout().lock(), &header, &data)?;
+        }
+        TableJsonCsv::Table => {
+            println!("{}政务公开问题清单（{today}）", g.settings.district.name());
+            let mut t = table(&[
+                "id",
+                "status",
+                "department",
+                "kind",
+                "task",
+                "since",
+                "message",
+            ]);
+            for r in &rows {
+                let f = &r.finding;
+                t.add_row(vec![
+                    r.label(),
+                    r.status.as_str().to_string(),
+                    f.department.clone(),
+                    f.kind().label().to_string(),
+                    f.task.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
+                    r.first_seen.to_string(),
+                    f.message.clone(),
+                ]);
+            }
+            println!("{t}");
+            println!("{} findings", rows.len());
+        }
+    }
+    store.close().await;
+    Ok(Exit::Ok)
+}
+
+/// `F12` → finding 12, `I345` → item 345.
+enum Target {
+    Finding(i64),
+    Item(i64),
+}
+
+fn parse_target(s: &str) -> anyhow::Result<Target> {
+    let (kind, num) = s.split_at(s.chars().next().map_or(0, char::len_utf8));
+    let id: i64 = num
+        .parse()
+        .with_context(|| format!("{s:?} is not F<number> (a finding) or I<number> (an item)"))?;
+    match kind {
+        "F" | "f" => Ok(Target::Finding(id)),
+        "I" | "i" => Ok(Target::Item(id)),
+        _ => bail!("{s:?} is not F<number> (a finding) or I<number> (an item)"),
+    }
+}
+
+pub(super) async fn explain(g: &Ctx, a: &ExplainArgs) -> anyhow::Result<Exit> {
+    let store = g.open_existing_store().await?;
+    match parse_target(&a.id)? {
+        Target::Finding(id) => {
+            let Some(r) = store.finding(id, g.today()).await? else {
+                bail!("no finding F{id}");
+            };
+            let catalog = g.load_catalog().ok();
+            let task = r.finding.task.and_then(|n| {
+                catalog
+                    .as_ref()?
+                    .tasks
+                    .iter()
+                    .find(|t| t.number == n)
+                    .cloned()
+            });
+            match a.format {
+                TableOrJson::Json => print_json(&json!({"finding": r, "task": task}))?,
+                TableOrJson::Table => print_finding(&r, task.as_ref())?,
+            }
+        }
+        Target::Item(id) => {
+            let Some(item) = store.item(id).await? else {
+                bail!("no item I{id}");
+            };
+            match a.format {
+                TableOrJson::Json => print_json(&item)?,
+                TableOrJson::Table => {
+                    println!("I{} 《{}》", item.id, item.title);
+                    println!("url:        {}", item.url);
+                    println!(
+                        "column:     {} {} ({})",
+                        item.department, item.column_name, item.column_id
+                    );
+                    println!(
+                        "published:  {} (from {})",
+                        item.published.as_deref().unwrap_or("unknown"),
+                        item.date_source.as_deref().unwrap_or("-")
+                    );
+                    if let Some(w) = &item.written {
+                        println!("written:    {w} (成文日期)");
+                    }
+                    if item.categories.is_empty() {
+                        println!("categories: none (no pattern of the catalog matches the title)");
+                    }
+                    for m in &item.categories {
+                        let how = match m.pattern.strip_prefix("column:") {
+                            Some(col) => format!("the column {col} is dedicated to it"),
+                            None => format!("the title matches /{}/", m.pattern),
+                        };
+                        println!("category:   {} — {how}", m.category);
+                    }
+                }
+            }
+        }
+    }
+    store.close().await;
+    Ok(Exit::Ok)
+}
+
+/// A finding for `explain`: what, why, the task behind it, its history and evidence.
+fn print_finding(r: &StoredFinding, task: Option<&crate::catalog::Task>) -> anyhow::Result<()> {
+    let f = &r.finding;
+    println!(
+        "{} · {} · {} · {}",
+        r.label(),
+        f.kind().as_str(),
+        r.status.as_str(),
+        f.severity.as_str()
+    );
+    println!("{}", f.message);
+    println!("department: {}", f.department);
+    if let Some(c) = &f.column {
+        println!("column:     {c}");
+    }
+    if let Some(t) = task {
+        println!(
+            "task:       {} {}{} — {}",
+            t.number, t.section, t.heading, t.summary
+        );
+        println!(
+            "            时限：{}；责任单位：{}",
+            t.deadline_text, t.units_text
+        );
+    }
+    println!(
+        "history:    first seen {}, last seen {}{}",
+        r.first_seen,
+        r.last_seen,
+        r.resolved_at
+            .map(|d| format!(", resolved {d}"))
+            .unwrap_or_default()
+    );
+    if let Some(w) = &r.waiver {
+        println!(
+            "waived:     {} by {} ({}){}",
+            w.at,
+            w.by,
+            w.note,
+            w.until.map(|u| format!(" until {u}")).unwrap_or_default()
+        );
+    }
+    println!("evidence:\n{}", serde_json::to_string_pretty(&f.evidence)?);
+    Ok(())
+}
+
+pub(super) async fn waive(g: &Ctx, a: &WaiveArgs) -> anyhow::Result<Exit> {
+    let Target::Finding(id) = parse_target(&a.id)? else {
+        bail!("only findings (F<number>) can be waived");
+    };
+    if a.note.trim().is_empty() {
+        bail!("--note must say why the finding is waived");
+    }
+    let store = g.open_existing_store().await?;
+    let by = std::env::var("GKWATCH_USER")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "unknown".into());
+    if !store
+        .waive(id, a.note.trim(), a.until, &by, chrono::Utc::now())
+        .await?
+    {
+        bail!("no unresolved finding F{id}");
+    }
+    println!(
+        "F{id} waived by {by}{}: {}",
+        a.until.map(|u| format!(" until {u}")).unwrap_or_default(),
+        a.note.trim()
+    );
+    store.close().await;
+    Ok(Exit::Ok)
+}

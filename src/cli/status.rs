@@ -1,0 +1,117 @@
+//! `gkwatch status`: the last crawl, the last report, the next scheduled times.
+
+use chrono::{DateTime, Utc};
+
+use super::output::print_json;
+
+use super::{Ctx, Exit, StatusArgs, TableOrJson};
+use crate::daemon::{CRAWL, REPORT};
+
+fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+pub(super) fn local(s: &str, c: &Ctx) -> String {
+    parse_ts(s).map_or(s.to_string(), |t| {
+        t.with_timezone(&c.settings.timezone)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    })
+}
+
+pub(super) async fn status(c: &Ctx, a: &StatusArgs) -> anyhow::Result<Exit> {
+    let store = c.open_existing_store().await?;
+    let tz = c.settings.timezone;
+    let now = Utc::now();
+    let run = store.runs(1).await?.into_iter().next();
+    let outbox = store.outbox(200).await?;
+    let last_week = outbox.first().map(|o| o.week.clone());
+    let last_report: Vec<_> = outbox
+        .iter()
+        .filter(|o| Some(&o.week) == last_week.as_ref())
+        .collect();
+    // The daemon's own record when it has run, else what the settings say.
+    let mut next = Vec::new();
+    for (job, sched) in [
+        (CRAWL, &c.settings.schedule.crawl),
+        (REPORT, &c.settings.schedule.report),
+    ] {
+        next.push(match store.schedule(job).await? {
+            Some(row) => Some(row.next_due),
+            None => sched.next_after(now, tz).map(|t| t.to_rfc3339()),
+        });
+    }
+    let (next_crawl, next_report) = (next[0].clone(), next[1].clone());
+    let pending = outbox.iter().filter(|o| o.status() == "pending").count();
+    let held = outbox.iter().filter(|o| o.status() == "held").count();
+    match a.format {
+        TableOrJson::Json => print_json(&serde_json::json!({
+            "last_crawl": run,
+            "last_report": last_report,
+            "outbox": {"pending": pending, "held": held},
+            "next": {"crawl": next_crawl, "report": next_report},
+        }))?,
+        TableOrJson::Table => {
+            match &run {
+                Some(r) => {
+                    let took = r
+                        .finished_at
+                        .as_deref()
+                        .and_then(parse_ts)
+                        .zip(parse_ts(&r.started_at));
+                    println!(
+                        "last crawl:  #{} {} ({}), {}{} columns, {} pages, {} new items, {} errors{}",
+                        r.id,
+                        local(&r.started_at, c),
+                        r.status,
+                        took.map_or(String::new(), |(f, s)| format!(
+                            "{}s, ",
+                            (f - s).num_seconds()
+                        )),
+                        r.columns,
+                        r.pages,
+                        r.new_items,
+                        r.errors,
+                        if r.full { ", full" } else { "" }
+                    );
+                }
+                None => println!("last crawl:  never"),
+            }
+            match last_week {
+                Some(week) => {
+                    println!("last report: week of {week}");
+                    for o in &last_report {
+                        println!(
+                            "  {:8} {} ({}){}",
+                            o.status(),
+                            o.recipient,
+                            o.scope,
+                            o.sent_at
+                                .as_deref()
+                                .map(|t| format!(", sent {}", local(t, c)))
+                                .or_else(|| o
+                                    .last_error
+                                    .as_deref()
+                                    .map(|e| format!(", last error: {e}")))
+                                .unwrap_or_default()
+                        );
+                    }
+                }
+                None => println!("last report: never"),
+            }
+            println!("outbox:      {pending} pending, {held} held");
+            println!(
+                "next crawl:  {}",
+                next_crawl.as_deref().map_or("-".into(), |t| local(t, c))
+            );
+            println!(
+                "next report: {}",
+                next_report.as_deref().map_or("-".into(), |t| local(t, c))
+            );
+        }
+    }
+    store.close().await;
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,276 @@
+//! A crawl run: the selected columns read concurrently, each as a task of its own, while one
+//! saver commits finished columns in batches.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use futures::StreamExt;
+use tokio::time::Instant;
+
+use super::column::crawl_column;
+use super::{CrawlOptions, PipelineError};
+use crate::catalog::Catalog;
+use crate::classify::Classifier;
+use crate::config::{Column, Targets};
+use crate::fetch::Fetcher;
+use crate::store::{SavedColumn, Store, StoreError};
+use crate::types::{ColumnCrawl, ColumnResume, ColumnState, Precision};
+
+/// The outcome of one column, as reported to the caller.
+#[derive(Debug, Clone)]
+pub struct ColumnReport {
+    pub column_id: String,
+    pub department: String,
+    pub name: String,
+    pub state: ColumnState,
+    pub detail: Option<String>,
+    pub list_pages: usize,
+    pub detail_pages: usize,
+    pub saved: SavedColumn,
+    pub newest: Option<NaiveDate>,
+}
+
+/// The outcome of a crawl run.
+#[derive(Debug, Clone)]
+pub struct CrawlSummary {
+    pub run_id: i64,
+    pub columns: Vec<ColumnReport>,
+    pub elapsed: Duration,
+}
+
+impl CrawlSummary {
+    pub fn pages(&self) -> usize {
+        self.columns
+            .iter()
+            .map(|c| c.list_pages + c.detail_pages)
+            .sum()
+    }
+    pub fn new_items(&self) -> usize {
+        self.columns.iter().map(|c| c.saved.items_new).sum()
+    }
+    pub fn items_seen(&self) -> usize {
+        self.columns.iter().map(|c| c.saved.items_seen).sum()
+    }
+    /// Columns whose crawl failed (unreachable, blocked, extraction failed).
+    pub fn errors(&self) -> usize {
+        self.columns
+            .iter()
+            .filter(|c| !c.state.is_success())
+            .count()
+    }
+}
+
+/// What the columns of one crawl share.
+pub(super) struct Run {
+    pub classifier: Classifier,
+    pub store: Store,
+    pub fetcher: Fetcher,
+    pub opts: CrawlOptions,
+    /// Where each column's last crawl left it (none for a full crawl).
+    pub resumes: HashMap<String, ColumnResume>,
+}
+
+/// Finished columns saved in one transaction at most.
+const SAVE_BATCH: usize = 16;
+
+/// Crawls the selected columns into the store. `on_column` is called as each column is saved.
+pub async fn crawl(
+    targets: &Targets,
+    catalog: &Catalog,
+    store: &Store,
+    fetcher: &Fetcher,
+    opts: &CrawlOptions,
+    on_column: &(dyn Fn(&ColumnReport) + Sync),
+) -> Result<CrawlSummary, PipelineError> {
+    let started = Instant::now();
+    let columns = select_columns(targets, opts)?;
+    store.sync_config(targets, Utc::now()).await?;
+    let run_id = store.begin_run(opts.full, Utc::now()).await?;
+    tracing::info!(
+        run_id,
+        columns = columns.len(),
+        full = opts.full,
+        "crawl started"
+    );
+    // Where each column's last crawl left it, read once for all of them.
+    let resumes = if opts.full {
+        HashMap::new()
+    } else {
+        let wanted: Vec<(&str, &str)> = columns
+            .iter()
+            .filter_map(|c| Some((c.id.as_str(), c.crawl_url()?.as_str())))
+            .collect();
+        store.column_resumes(&wanted).await?
+    };
+    let run = Arc::new(Run {
+        classifier: Classifier::new(catalog),
+        store: store.clone(),
+        fetcher: fetcher.clone(),
+        opts: opts.clone(),
+        resumes,
+    });
+    // Columns are read concurrently, each as a task of its own (so that their work spreads
+    // over the runtime's threads), while finished ones are saved in this task: a saver
+    // waiting for the database never stops the readers (which would hold their own
+    // connections and starve it), and readers that run ahead wait on the bounded channel
+    // holding no connection.
+    let parallel = opts.parallel_columns.max(1);
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::channel(parallel);
+    let readers = async move {
+        futures::stream::iter(columns)
+            .for_each_concurrent(parallel, |col| {
+                let done_tx = done_tx.clone();
+                let run = Arc::clone(&run);
+                async move {
+                    // The saver stopped on a store error: the run is over, read no more.
+                    if done_tx.is_closed() {
+                        return;
+                    }
+                    let task_col = col.clone();
+                    let mut task =
+                        AbortOnDrop(tokio::spawn(
+                            async move { crawl_column(&task_col, &run).await },
+                        ));
+                    // Cancelled only with the runtime shutting down.
+                    let Some(crawl) = crate::util::joined(&mut task.0).await else {
+                        return;
+                    };
+                    // The saver only goes away after a store error, reported below.
+                    let _ = done_tx.send((col, crawl)).await;
+                }
+            })
+            .await;
+    };
+    // The saver owns the receiver: if it stops on a store error, the receiver goes with it and
+    // readers waiting to hand over a column return at once instead of waiting forever.
+    let saver = async move {
+        let mut reports = Vec::new();
+        let mut batch = Vec::new();
+        while let Some(first) = done_rx.recv().await {
+            // Group commit: the columns that finished while the last batch was being saved
+            // go in one transaction (one fsync), up to a bound.
+            batch.push(first);
+            while batch.len() < SAVE_BATCH {
+                match done_rx.try_recv() {
+                    Ok(next) => batch.push(next),
+                    Err(_) => break,
+                }
+            }
+            let mut cols = Vec::with_capacity(batch.len());
+            let mut crawls = Vec::with_capacity(batch.len());
+            for (col, crawl) in batch.drain(..) {
+                cols.push(col);
+                crawls.push(crawl?);
+            }
+            let saved = store.save_columns(run_id, &crawls).await?;
+            for ((col, crawl), saved) in cols.into_iter().zip(&crawls).zip(saved) {
+                let report = column_report(col, crawl, saved, opts.today);
+                tracing::info!(
+                    column = %report.column_id,
+                    state = report.state.as_str(),
+                    pages = report.list_pages,
+                    new = report.saved.items_new,
+                    detail = report.detail.as_deref().unwrap_or(""),
+                    "column done"
+                );
+                on_column(&report);
+                reports.push(report);
+            }
+        }
+        Ok::<_, StoreError>(reports)
+    };
+    let ((), reports) = tokio::join!(readers, saver);
+    let mut reports = reports?;
+    store.finish_run(run_id, Utc::now()).await?;
+    // In the order of the targets files, as staff wrote them.
+    let order: HashMap<&str, usize> = targets
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    reports.sort_by_key(|r| order.get(r.column_id.as_str()).copied());
+    Ok(CrawlSummary {
+        run_id,
+        columns: reports,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn column_report(
+    col: &Column,
+    crawl: &ColumnCrawl,
+    saved: SavedColumn,
+    today: NaiveDate,
+) -> ColumnReport {
+    ColumnReport {
+        column_id: col.id.clone(),
+        department: col.department.clone(),
+        name: col.name.clone(),
+        state: crawl.state,
+        detail: crawl.detail.clone(),
+        list_pages: crawl.list_pages(),
+        detail_pages: crawl.detail_pages(),
+        saved,
+        newest: crawl
+            .items
+            .iter()
+            .filter(|i| !i.pinned)
+            .filter_map(|i| i.date)
+            .filter(|d| d.precision == Precision::Day && d.date <= today)
+            .map(|d| d.date)
+            .max(),
+    }
+}
+
+fn select_columns<'a>(
+    targets: &'a Targets,
+    opts: &CrawlOptions,
+) -> Result<Vec<&'a Column>, PipelineError> {
+    if let Some(d) = &opts.department
+        && !targets
+            .departments
+            .iter()
+            .any(|dep| &dep.name == d || dep.aliases.contains(d))
+    {
+        return Err(PipelineError::UnknownDepartment(d.clone()));
+    }
+    if let Some(c) = &opts.column
+        && !targets.columns.iter().any(|col| &col.id == c)
+    {
+        return Err(PipelineError::UnknownColumn(c.clone()));
+    }
+    let dept_matches = |col: &Column| match &opts.department {
+        None => true,
+        Some(d) => {
+            &col.department == d
+                || targets
+                    .departments
+                    .iter()
+                    .any(|dep| dep.name == col.department && dep.aliases.contains(d))
+        }
+    };
+    let selected: Vec<&Column> = targets
+        .columns
+        .iter()
+        .filter(|c| c.crawl_url().is_some())
+        .filter(|c| dept_matches(c))
+        .filter(|c| opts.column.as_ref().is_none_or(|id| &c.id == id))
+        .collect();
+    if selected.is_empty() {
+        return Err(PipelineError::NothingToCrawl);
+    }
+    Ok(selected)
+}
+
+/// A column's task, stopped when the crawl that awaits it is dropped (cancelled), as the
+/// column would have stopped had it run inside the crawl's future.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}

@@ -1,0 +1,29 @@
+//! The types the stages hand to each other, below all of them, so that every import points
+//! down the data flow: a stage knows the types of what it receives and what it produces, never
+//! the stage at the other end.
+//!
+//! - [`date`]: publication dates, their precision and source (extract → store → evaluate);
+//! - [`page`]: a page request and its HTTP validators (pipeline → fetch, store → pipeline);
+//! - [`profile`]: a compiled selector profile (config → extract);
+//! - [`crawl`]: what a column's crawl produced and its state, a page fetch record, where the
+//!   next crawl resumes (pipeline → store);
+//! - [`facts`]: what evaluation judges (store → evaluate);
+//! - [`finding`]: findings, typed from evaluation through the store to the report and the CLI.
+
+pub mod crawl;
+pub mod date;
+pub mod facts;
+pub mod finding;
+pub mod page;
+pub mod profile;
+
+pub use crawl::{
+    ColumnCrawl, ColumnResume, ColumnState, ItemRecord, Match, PageFetchRecord, PageKind,
+};
+pub use date::{DateSource, ItemDate, ParsedDate, Precision, YEAR_RANGE};
+pub use facts::{ColumnFacts, CrawlFact, DepartmentFacts, Facts, ItemFacts};
+pub use finding::{
+    Audience, Evidence, Finding, FindingKind, FindingStatus, Severity, StoredFinding, Waiver,
+};
+pub use page::{PageRequest, Validators};
+pub use profile::{DateFallback, JsonFields, ListSource, PaginationRule, Profile};

@@ -2,24 +2,34 @@
 //! a discovered profile, a standing page whole. Only store errors abort; a fetch failure
 //! becomes the column's state.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::Utc;
 use url::Url;
 
-use super::crawl::Run;
+use super::CrawlOptions;
 use super::page::{ParsedPage, failure_state, fetch_page, parse_list_page};
-use crate::classify::ColumnPrior;
+use crate::classify::{Classifier, ColumnPrior};
 use crate::config::{Column, ColumnKind, compile_spec};
 use crate::discover::discover;
 use crate::extract::{self, ListItem};
-use crate::fetch::Fetched;
-use crate::store::StoreError;
+use crate::fetch::{Fetched, Fetcher};
+use crate::store::{Store, StoreError};
 use crate::types::{
-    ColumnCrawl, ColumnState, DateFallback, DateSource, ItemRecord, PageFetchRecord, PageKind,
-    PageRequest, Profile, Validators,
+    ColumnCrawl, ColumnResume, ColumnState, DateFallback, DateSource, ItemRecord, PageFetchRecord,
+    PageKind, PageRequest, Profile, Validators,
 };
+
+/// What the columns of one crawl share.
+pub(super) struct Run {
+    pub classifier: Classifier,
+    pub store: Store,
+    pub fetcher: Fetcher,
+    pub opts: CrawlOptions,
+    /// Where each column's last crawl left it (none for a full crawl).
+    pub resumes: HashMap<String, ColumnResume>,
+}
 
 /// Reads one column.
 pub(super) async fn crawl_column(col: &Column, run: &Run) -> Result<ColumnCrawl, StoreError> {

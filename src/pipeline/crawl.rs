@@ -9,14 +9,14 @@ use chrono::{NaiveDate, Utc};
 use futures::StreamExt;
 use tokio::time::Instant;
 
-use super::column::crawl_column;
+use super::column::{Run, crawl_column};
 use super::{CrawlOptions, PipelineError};
 use crate::catalog::Catalog;
 use crate::classify::Classifier;
 use crate::config::{Column, Targets};
 use crate::fetch::Fetcher;
 use crate::store::{SavedColumn, Store, StoreError};
-use crate::types::{ColumnCrawl, ColumnResume, ColumnState, Precision};
+use crate::types::{ColumnCrawl, ColumnState, Precision};
 
 /// The outcome of one column, as reported to the caller.
 #[derive(Debug, Clone)]
@@ -60,16 +60,6 @@ impl CrawlSummary {
             .filter(|c| !c.state.is_success())
             .count()
     }
-}
-
-/// What the columns of one crawl share.
-pub(super) struct Run {
-    pub classifier: Classifier,
-    pub store: Store,
-    pub fetcher: Fetcher,
-    pub opts: CrawlOptions,
-    /// Where each column's last crawl left it (none for a full crawl).
-    pub resumes: HashMap<String, ColumnResume>,
 }
 
 /// Finished columns saved in one transaction at most.

@@ -3,6 +3,7 @@
 //!
 //! Every error names the file, the key and why; all problems are reported at once.
 
+mod ca;
 mod catalog;
 mod error;
 mod profiles;
@@ -13,6 +14,7 @@ mod targets;
 
 use std::path::{Path, PathBuf};
 
+pub use ca::{CaFileError, load_ca_file};
 pub use catalog::load_catalog;
 pub use error::{ConfigError, Problem};
 pub use profiles::{Profiles, compile_spec, load_profiles};

@@ -352,7 +352,7 @@ fn check_ca_file(
         .parent()
         .unwrap_or_else(|| Path::new(""))
         .join(raw.trim());
-    match crate::fetch::tls::load_ca_file(&path) {
+    match super::load_ca_file(&path) {
         Ok(_) => Some(path),
         Err(e) => {
             p.push(format!("{key}.ca_file"), e.to_string());

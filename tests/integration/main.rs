@@ -19,6 +19,7 @@ mod config;
 mod crash;
 mod crawl;
 mod daemon;
+mod district;
 mod faults;
 mod fetch;
 mod findings;

@@ -33,17 +33,25 @@
 //! # }
 //! ```
 
+mod builder;
+mod dates;
+mod demo;
+mod generated;
+mod items;
 mod model;
 mod render;
+mod rng;
 mod server;
+mod targets;
 mod titles;
 
 #[cfg(test)]
 mod tests;
 
 pub use model::{
-    Behaviour, DISTRICT, DemoState, ExpectedItem, GbkMode, HANWEB_FIRST_RECORDS, HANWEB_PER_PAGE,
+    Behaviour, DISTRICT, DemoState, GbkMode, HANWEB_FIRST_RECORDS, HANWEB_PER_PAGE,
     HANWEB_PROXY_PATH, HanwebIds, SimColumn, SimDepartment, SimItem, SimSite, Template,
 };
 pub use render::{API_PAGE, API_PATH, SimPage};
 pub use server::{ServeOptions, SimServer, SimStats};
+pub use targets::ExpectedItem;

@@ -17,8 +17,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
 
-use super::model::{HANWEB_PROXY_PATH, SimSite, url_at};
+use super::model::{HANWEB_PROXY_PATH, SimSite};
 use super::render::{API_PATH, SimPage, error_page, not_found};
+use super::targets::url_at;
 
 /// Largest request body read (the data proxy's form is a few hundred bytes).
 const MAX_BODY: usize = 64 * 1024;

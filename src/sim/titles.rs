@@ -1,6 +1,6 @@
 //! Title generators: realistic disclosure titles per kind of column, varied deterministically.
 
-use super::model::SplitMix64;
+use super::rng::SplitMix64;
 
 /// What a column publishes; decides its titles, document numbers, body text and categories.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

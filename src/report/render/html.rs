@@ -6,10 +6,14 @@
 //! constants of this file, never scraped text.
 
 use super::{
-    Bar, DepartmentLine, FindingLine, Level, Section, View, change_label, cn_date, escape,
-    safe_href, task_label, week_range,
+    Bar, DepartmentLine, FindingLine, Section, View, change_label, cn_date, escape, safe_href,
+    task_label, week_range,
 };
 use crate::types::{FindingStatus, Severity};
+
+mod chart;
+
+use chart::{bar_html, level_colour};
 
 const FONT: &str = "font-family:'Microsoft YaHei','PingFang SC','Hiragino Sans GB',\
                     'Noto Sans CJK SC',SimSun,Arial,sans-serif;";
@@ -419,77 +423,6 @@ fn freshness(h: &mut String, v: &View<'_>) {
     section_end(h);
 }
 
-fn level_colour(level: Level) -> &'static str {
-    match level {
-        Level::Fresh => GREEN,
-        Level::Late => ORANGE,
-        Level::VeryLate => RED,
-    }
-}
-
-/// A stretch of a bar: its width in percent of the bar, whether it is filled, and whether the
-/// limit line is drawn on its right edge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Segment {
-    pub(super) width: u32,
-    pub(super) filled: bool,
-    pub(super) limit_edge: bool,
-}
-
-/// Cuts a bar filled to `percent` into cells, with a cell edge at 50 % (the limit) so that
-/// the limit line can be a cell border: borders and widths are what every client draws.
-pub(super) fn bar_segments(percent: u32) -> Vec<Segment> {
-    let percent = percent.min(100);
-    let mut points = vec![0, percent.min(50), 50, percent, 100];
-    points.sort_unstable();
-    points.dedup();
-    points
-        .windows(2)
-        .map(|w| Segment {
-            width: w[1] - w[0],
-            filled: w[0] < percent,
-            limit_edge: w[1] == 50,
-        })
-        .collect()
-}
-
-/// The bar as a one-row table: filled cells in the level's colour, the rest light grey;
-/// a grey bar carries its label instead. Empty cells hold `&nbsp;` with a 1 px font so that
-/// Outlook keeps them at 14 px instead of collapsing or growing them.
-fn bar_html(bar: Bar) -> String {
-    let mut h = String::from(
-        "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" \
-         border=\"0\" style=\"width:100%;border-collapse:collapse;\"><tr>",
-    );
-    match bar {
-        Bar::Days { percent, level, .. } => {
-            let fill = level_colour(level);
-            for s in bar_segments(percent) {
-                let colour = if s.filled { fill } else { TRACK };
-                let edge = if s.limit_edge {
-                    format!("border-right:2px solid {LIMIT_LINE};")
-                } else {
-                    String::new()
-                };
-                h.push_str(&format!(
-                    "<td width=\"{w}%\" height=\"14\" bgcolor=\"{colour}\" style=\"width:{w}%;\
-                     height:14px;background-color:{colour};font-size:1px;line-height:1px;\
-                     {edge}\">&nbsp;</td>",
-                    w = s.width
-                ));
-            }
-        }
-        Bar::Grey(label) => h.push_str(&format!(
-            "<td width=\"100%\" height=\"14\" align=\"center\" bgcolor=\"{GREY}\" \
-             style=\"width:100%;height:14px;background-color:{GREY};font-size:11px;\
-             line-height:14px;color:#444444;\">{}</td>",
-            escape(label)
-        )),
-    }
-    h.push_str("</tr></table>");
-    h
-}
-
 fn operator(h: &mut String, v: &View<'_>, lines: &[FindingLine]) {
     section_start(h, &v.heading(Section::Operator));
     note(
@@ -665,57 +598,4 @@ fn url_link(url: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::bar_percent;
-    use super::*;
-
-    #[test]
-    fn segments_put_an_edge_at_the_limit() {
-        let seg = |width, filled, limit_edge| Segment {
-            width,
-            filled,
-            limit_edge,
-        };
-        assert_eq!(
-            bar_segments(0),
-            vec![seg(50, false, true), seg(50, false, false)]
-        );
-        assert_eq!(
-            bar_segments(35),
-            vec![
-                seg(35, true, false),
-                seg(15, false, true),
-                seg(50, false, false)
-            ]
-        );
-        assert_eq!(
-            bar_segments(bar_percent(40, 30)),
-            vec![
-                seg(50, true, true),
-                seg(17, true, false),
-                seg(33, false, false)
-            ]
-        );
-        assert_eq!(
-            bar_segments(100),
-            vec![seg(50, true, true), seg(50, true, false)]
-        );
-        for p in 0..=100 {
-            let total: u32 = bar_segments(p).iter().map(|s| s.width).sum();
-            assert_eq!(total, 100, "{p}");
-        }
-    }
-
-    #[test]
-    fn links_only_for_http() {
-        assert!(
-            link("t", "https://a.gov.cn/?a=1&b=\"x\"")
-                .contains("href=\"https://a.gov.cn/?a=1&amp;b=&quot;x&quot;\"")
-        );
-        assert_eq!(link("<t>", "javascript:alert(1)"), "&lt;t&gt;");
-        assert_eq!(link("t", " javascript:alert(1)"), "t");
-        assert_eq!(link("t", "JaVaScRiPt:alert(1)"), "t");
-        assert!(!url_link("javascript:alert(1)").contains("href"));
-        assert!(url_link(&format!("http://a.gov.cn/{}", "x".repeat(200))).contains('…'));
-    }
-}
+mod tests;

@@ -1,0 +1,181 @@
+//! What each scope's copy holds: subjects, sections, rows, escaping, the CSV.
+
+use super::*;
+
+#[test]
+fn subjects_count_stale_columns_and_open_findings() {
+    let data = sample_data();
+    assert_eq!(
+        render(&data, &Scope::Office).subject,
+        "【洮北区政务公开周报】2026年11月23日—11月29日：未按期更新栏目 2 个，待办事项 6 项"
+    );
+    assert_eq!(
+        render(&data, &department("区财政局")).subject,
+        "【洮北区政务公开周报·区财政局】2026年11月23日—11月29日：未按期更新栏目 2 个，待办事项 3 项"
+    );
+    assert_eq!(
+        render(&data, &department("区政府办")).subject,
+        "【洮北区政务公开周报·区政府办】2026年11月23日—11月29日：未按期更新栏目 0 个，待办事项 2 项"
+    );
+    assert_eq!(
+        render(&data, &department("区教育局")).subject,
+        "【洮北区政务公开周报·区教育局】2026年11月23日—11月29日：未按期更新栏目 0 个，待办事项 0 项"
+    );
+}
+
+#[test]
+fn office_copy_has_every_section_in_order_and_every_department() {
+    let data = sample_data();
+    let r = render(&data, &Scope::Office);
+    let order = [
+        "洮北区政务公开周报",
+        "请注意",
+        "节假日数据只覆盖到 2026 年",
+        "一、总体情况",
+        "分部门情况",
+        "二、栏目更新不及时",
+        "三、应公开未公开及解读、时效问题",
+        "四、本周新增与已整改",
+        "本周新增（2 项）",
+        "本周已整改（1 项）",
+        "五、各部门栏目更新情况",
+        "六、运维事项",
+        "不计入各部门",
+        "gkwatch waive",
+    ];
+    for doc in [&r.html, &r.text] {
+        let mut at = 0;
+        for needle in order {
+            let found = doc[at..]
+                .find(needle)
+                .unwrap_or_else(|| panic!("{needle:?} missing or out of order"));
+            at += found + needle.len();
+        }
+        for d in DEPARTMENTS {
+            assert!(doc.contains(d), "{d}");
+        }
+        for id in ["F11", "F12", "F13", "F15", "F21", "F22", "F31"] {
+            // F14 is waived: the CSV lists it, the mail does not.
+            assert!(doc.contains(id), "{id}");
+        }
+        assert!(!doc.contains("F14"));
+        assert!(doc.contains("数据截至"));
+    }
+    assert!(r.html.contains("max-width:680px"));
+    assert!(!r.html.contains("class="));
+}
+
+#[test]
+fn a_department_copy_holds_only_its_own_rows() {
+    let data = sample_data();
+    for own in DEPARTMENTS {
+        let r = render(&data, &department(own));
+        for doc in [&r.subject, &r.html, &r.text, &r.csv] {
+            for other in DEPARTMENTS.iter().filter(|d| **d != own) {
+                assert!(!doc.contains(other), "{own}'s copy names {other}");
+            }
+            assert!(!doc.contains("运维事项"), "{own}");
+            assert!(!doc.contains("F31"), "{own}: operator finding");
+        }
+        assert!(r.html.contains("五、本部门栏目更新情况"));
+        assert!(r.text.contains("五、本部门栏目更新情况"));
+        assert!(!r.html.contains("六、"));
+        assert!(!r.html.contains("分部门情况"));
+    }
+    let czj = render(&data, &department("区财政局"));
+    for id in ["F11", "F12", "F13"] {
+        assert!(czj.html.contains(id) && czj.text.contains(id), "{id}");
+    }
+    assert!(!czj.html.contains("F22"));
+    // Its summary counts its own columns: 3 read of 3.
+    assert!(czj.html.contains(">3 / 3<"));
+    assert!(
+        czj.text
+            .contains("栏目 3 个，本次读取 3 个；本周发布信息 2 条")
+    );
+    let zfb = render(&data, &department("区政府办"));
+    assert!(zfb.html.contains("本周新增（1 项）"));
+    assert!(zfb.html.contains("本周已整改（1 项）"));
+    assert!(zfb.html.contains("本周没有未按期更新的栏目"));
+    // 区政府办 opened one 解读 finding and resolved nothing of that kind: ▲1.
+    assert!(
+        zfb.text.contains("政策解读缺失       1 项  较上周 ▲1"),
+        "{}",
+        zfb.text
+    );
+}
+
+#[test]
+fn scraped_text_is_escaped_and_links_are_http_only() {
+    let data = sample_data();
+    for scope in all_scopes() {
+        let r = render(&data, &scope);
+        let lower = r.html.to_ascii_lowercase();
+        assert!(!lower.contains("<script"), "{scope:?}");
+        assert!(!lower.contains("<img"), "{scope:?}");
+        assert!(!lower.contains("onerror=alert(1)>"), "{scope:?}");
+        for href in hrefs(&r.html) {
+            assert!(
+                href.starts_with("http://") || href.starts_with("https://"),
+                "{scope:?}: {href}"
+            );
+            assert!(!href.to_ascii_lowercase().contains("javascript:"));
+            assert!(!href.contains(['<', '>', '"', '\'']), "{href}");
+        }
+        assert!(!r.subject.contains('\n'));
+    }
+    let office = render(&data, &Scope::Office);
+    assert!(
+        office
+            .html
+            .contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;")
+    );
+    // The column link keeps its query, escaped; the quote-bearing evidence link too.
+    assert!(office.html.contains(
+        "href=\"http://www.taobei.gov.cn/czj/zfxxgk/czyjs/index.html?a=1&amp;b=&quot;x&quot;\""
+    ));
+    assert!(
+        office
+            .html
+            .contains("x=&quot;&gt;&lt;img src=x onerror=alert(1)&gt;")
+    );
+}
+
+#[test]
+fn csv_lists_the_open_findings_in_scope() {
+    let data = sample_data();
+    let office = render(&data, &Scope::Office);
+    assert!(
+        office
+            .csv
+            .starts_with("\u{feff}编号,类型,部门,栏目,任务,严重程度,状态,首次发现,说明,链接\r\n")
+    );
+    let (header, rows) = csv_rows(&office.csv);
+    assert_eq!(header, csv_file::HEADER);
+    let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(ids, ["F21", "F22", "F11", "F12", "F13", "F14", "F31"]);
+    let f13 = &rows[4];
+    assert_eq!(f13[8], format!("'{HYPERLINK}"));
+    assert!(f13[8].starts_with("'="));
+    assert_eq!(f13[6], "待整改");
+    assert_eq!(rows[5][6], "已说明");
+    assert_eq!(f13[4], "任务5");
+    assert_eq!(f13[7], "2026-11-02");
+    assert_eq!(f13[9], QUOTE_URL);
+    for row in &rows {
+        assert_eq!(row.len(), 10);
+        for cell in row {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell}"
+            );
+        }
+    }
+
+    let (_, czj) = csv_rows(&render(&data, &department("区财政局")).csv);
+    let ids: Vec<&str> = czj.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(ids, ["F11", "F12", "F13", "F14"]);
+    let (header, jyj) = csv_rows(&render(&data, &department("区教育局")).csv);
+    assert_eq!(header.len(), 10);
+    assert!(jyj.is_empty());
+}

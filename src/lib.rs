@@ -1,16 +1,19 @@
 //! gkwatch: watches the information-disclosure columns (政府信息公开专栏) of a district's
 //! departments and tells the disclosure office who is behind.
 //!
-//! The library is organised along the data flow, one module per stage:
+//! The library is organised along the data flow, one module per stage, and every import
+//! points down it (ARCHITECTURE.md draws it whole):
 //!
 //! ```text
-//! config ─▶ fetch ─▶ extract ─▶ store
-//!   (targets, profiles)  (HTTP, politeness, charset)  (pure: page → items)  (SQLite)
+//! config ─▶ fetch ─▶ extract ─▶ discover ─▶ classify ─▶ store ─▶ evaluate ─▶ report
+//!   files     HTTP      page →      page →      title →     SQLite   facts →      week →
+//!   compiled  politely  items       profile     categories           findings     mail
 //! ```
 //!
-//! [`pipeline`] is the only module that knows every stage; the `gkwatch` binary ([`cli`]) is a
-//! thin shell over it. [`sim`] is the simulated district site used by the demo, the tests and
-//! the benchmarks.
+//! The types two stages share live below all of them in [`types`] (with [`util`],
+//! [`calendar`] and [`catalog`]). [`pipeline`] is the only module that knows every stage;
+//! [`daemon`] and the `gkwatch` binary ([`cli`]) are thin shells over it. [`sim`] is the
+//! simulated district site, used only by the demo, the tests and the benchmarks.
 
 pub mod calendar;
 pub mod catalog;

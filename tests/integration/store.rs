@@ -6,7 +6,7 @@ use gkwatch::classify::Match;
 use gkwatch::extract::{DateSource, ItemDate, Precision};
 use gkwatch::store::{ColumnCrawl, ColumnState, ItemFilter, ItemRecord, Store};
 
-use crate::common::{Demo, today};
+use crate::support::{Demo, today};
 
 fn item(url: &str, title: &str, category: Option<&str>) -> ItemRecord {
     ItemRecord {

@@ -2,16 +2,15 @@
 
 use std::sync::Arc;
 
-use gkwatch::calendar::Calendar;
-use gkwatch::config::{self, ColumnKind, LoadOptions};
-use gkwatch::evaluate::EvaluateOptions;
-use gkwatch::pipeline;
+use gkwatch::config::{self, ColumnKind};
 use gkwatch::sim::{DemoState, SimSite};
-use gkwatch::store::ItemFilter;
 use gkwatch::types::ColumnState;
 use serde_json::Value;
 
-use crate::common::{Demo, crawl_options, repo, today};
+use crate::support::bed::{column_report, crawl_options, department};
+use crate::support::cli::{self, gkwatch, stderr};
+use crate::support::sim::demo_options;
+use crate::support::{Demo, repo, settings, today};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_columns_discover_once_and_reuse_their_profile() {
@@ -40,11 +39,7 @@ async fn auto_columns_discover_once_and_reuse_their_profile() {
     let again = demo.crawl(false).await;
     for id in &auto {
         let col = demo.site.column(id).expect("column");
-        let report = again
-            .columns
-            .iter()
-            .find(|c| c.column_id == *id)
-            .expect("report");
+        let report = column_report(&again, id);
         assert!(
             matches!(report.state, ColumnState::Unchanged | ColumnState::Ok),
             "{id}"
@@ -74,79 +69,35 @@ async fn a_redesigned_auto_column_is_rediscovered_and_reported_to_the_operator()
         ),
         "the fixture edit applies"
     );
-    let dir = tempfile::tempdir().expect("tempdir");
-    let targets = dir.path().join("demo.toml");
-    std::fs::write(&targets, text).expect("write");
-    let cfg = config::load(
-        &targets,
-        &repo().join("selectors"),
-        &LoadOptions {
-            origin_override: Some(demo.server.origin.clone()),
-            include_demo: true,
-        },
-    )
-    .expect("config");
+    let cfg = demo.load_targets("demo.toml", &text, &demo_options(&demo.server.origin));
     let opts = crawl_options(false);
-    let crawl = || {
-        pipeline::crawl(
-            &cfg.targets,
-            &demo.catalog,
-            &demo.store,
-            &demo.fetcher,
-            &opts,
-            &|_| {},
-        )
-    };
+    let crawl = || demo.crawl_with(&cfg.targets, &opts);
     crawl().await.expect("first crawl");
-    let before = demo
-        .store
-        .discovered_profile("sfj-xzcf")
-        .await
-        .expect("store")
-        .expect("spec");
+    let discovered = || async {
+        let spec = demo.store.discovered_profile("sfj-xzcf").await;
+        spec.expect("store").expect("spec")
+    };
+    let before = discovered().await;
 
     demo.server
         .replace_site(Arc::new(SimSite::demo_in(today(), DemoState::Redesigned)));
     let s = crawl().await.expect("crawl after the redesign");
-    let xzcf = s
-        .columns
-        .iter()
-        .find(|c| c.column_id == "sfj-xzcf")
-        .expect("column");
+    let xzcf = column_report(&s, "sfj-xzcf");
     assert_eq!(xzcf.state, ColumnState::Ok, "{:?}", xzcf.detail);
     assert!(
         xzcf.detail
             .as_deref()
             .is_some_and(|d| d.contains("rediscovered"))
     );
-    let after = demo
-        .store
-        .discovered_profile("sfj-xzcf")
-        .await
-        .expect("store")
-        .expect("spec");
+    let after = discovered().await;
     assert_ne!(before.item, after.item, "a new profile for the new markup");
     // Its items are all still there, read through the new markup.
-    let items = demo
-        .store
-        .items(&ItemFilter {
-            column: Some("sfj-xzcf".into()),
-            ..Default::default()
-        })
-        .await
-        .expect("items");
+    let items = demo.items("sfj-xzcf").await;
     assert_eq!(
         items.len(),
         demo.site.column("sfj-xzcf").expect("col").items.len()
     );
-    let e = pipeline::refresh_findings(
-        &demo.catalog,
-        &demo.store,
-        Calendar::china(),
-        &EvaluateOptions::new(today()),
-    )
-    .await
-    .expect("evaluate");
+    let e = demo.evaluate().await;
     let broken = e
         .findings
         .iter()
@@ -155,14 +106,7 @@ async fn a_redesigned_auto_column_is_rediscovered_and_reported_to_the_operator()
     assert!(broken.message.contains("重新识别"), "{}", broken.message);
     // The next crawl uses the new profile without rediscovering: the finding resolves.
     crawl().await.expect("crawl");
-    let e = pipeline::refresh_findings(
-        &demo.catalog,
-        &demo.store,
-        Calendar::china(),
-        &EvaluateOptions::new(today()),
-    )
-    .await
-    .expect("evaluate");
+    let e = demo.evaluate().await;
     assert!(
         !e.findings
             .iter()
@@ -176,39 +120,20 @@ async fn discover_and_check_auto_through_the_binary() {
     let col = demo.site.column("sfj-gfxwj").expect("table column");
     let url = demo.server.url(&col.path);
     let dir = tempfile::tempdir().expect("tempdir");
-    let settings = crate::common::fast_settings(dir.path());
-    let run = |args: Vec<String>| {
-        let settings = settings.clone();
-        async move {
-            tokio::task::spawn_blocking(move || {
-                assert_cmd::Command::cargo_bin("gkwatch")
-                    .expect("binary")
-                    .current_dir(repo())
-                    .arg("--config")
-                    .arg(&settings)
-                    .args(&args)
-                    .output()
-                    .expect("run")
-            })
-            .await
-            .expect("join")
-        }
+    let settings = settings::fast(dir.path());
+    // One command line, its arguments split at spaces.
+    let run = |line: String| {
+        let mut cmd = gkwatch();
+        cmd.arg("--config")
+            .arg(&settings)
+            .args(line.split_whitespace());
+        cli::run(cmd)
     };
-    let out = run(vec![
-        "discover".into(),
-        url.to_string(),
-        "--allow-private".into(),
-        "--format".into(),
-        "json".into(),
-        "--today".into(),
-        "2026-11-27".into(),
-    ])
+    let out = run(format!(
+        "discover {url} --allow-private --format json --today 2026-11-27"
+    ))
     .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["profile"]["item"], "table.gk-table tr");
     assert_eq!(v["profile"]["pagination"], "next_link");
@@ -224,15 +149,9 @@ async fn discover_and_check_auto_through_the_binary() {
     );
 
     // The printed TOML is a profile the loader accepts.
-    let out = run(vec![
-        "discover".into(),
-        url.to_string(),
-        "--allow-private".into(),
-        "--name".into(),
-        "sfj_table".into(),
-        "--today".into(),
-        "2026-11-27".into(),
-    ])
+    let out = run(format!(
+        "discover {url} --allow-private --name sfj_table --today 2026-11-27"
+    ))
     .await;
     let toml_text = String::from_utf8_lossy(&out.stdout).into_owned();
     std::fs::write(dir.path().join("found.toml"), &toml_text).expect("write");
@@ -240,23 +159,11 @@ async fn discover_and_check_auto_through_the_binary() {
         config::load_profiles(&dir.path().join("found.toml")).expect("discovered TOML loads");
     assert!(profiles.get("sfj_table").is_some());
 
-    let out = run(vec![
-        "check".into(),
-        url.to_string(),
-        "--allow-private".into(),
-        "--profile".into(),
-        "auto".into(),
-        "--format".into(),
-        "json".into(),
-        "--today".into(),
-        "2026-11-27".into(),
-    ])
+    let out = run(format!(
+        "check {url} --allow-private --profile auto --format json --today 2026-11-27"
+    ))
     .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(
         v["items"].as_array().map(Vec::len),
@@ -267,12 +174,7 @@ async fn discover_and_check_auto_through_the_binary() {
     let blank = demo
         .server
         .url(&demo.site.column("jyj-zsxx").expect("blank").path);
-    let out = run(vec![
-        "discover".into(),
-        blank.to_string(),
-        "--allow-private".into(),
-    ])
-    .await;
+    let out = run(format!("discover {blank} --allow-private")).await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no list found"));
 }
@@ -284,40 +186,19 @@ async fn a_json_api_column_is_read_through_its_pages() {
         .site
         .column("rsj-jycy")
         .expect("a column with 100 items");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let targets = dir.path().join("api.toml");
-    std::fs::write(
-        &targets,
-        format!(
-            "[[department]]\nname = \"区人社局\"\nsite = \"{}\"\nallow_private = true\n[[department.column]]\nid = \"rsj-api\"\nname = \"就业创业（目录）\"\nurl = \"gkmlpt/api/all/rsj-jycy?page=1&sid=220802\"\nprofile = \"gkmlpt_api\"\n",
-            demo.server.origin
-        ),
-    )
-    .expect("write");
-    let cfg =
-        config::load(&targets, &repo().join("selectors"), &LoadOptions::default()).expect("config");
-    let s = pipeline::crawl(
-        &cfg.targets,
-        &demo.catalog,
-        &demo.store,
-        &demo.fetcher,
-        &crawl_options(true),
-        &|_| {},
-    )
-    .await
-    .expect("crawl");
+    let api = "gkmlpt/api/all/rsj-jycy?page=1&sid=220802";
+    let targets = department(
+        "区人社局",
+        &demo.server.origin,
+        "gkmlpt_api",
+        &[("rsj-api", api)],
+    );
+    let s = demo.crawl_other(&targets, true).await;
     let report = &s.columns[0];
     assert_eq!(report.state, ColumnState::Ok, "{:?}", report.detail);
     // 100 items, 20 a page: five pages and an empty sixth that ends the walk.
     assert_eq!(report.list_pages, 6);
-    let stored = demo
-        .store
-        .items(&ItemFilter {
-            column: Some("rsj-api".into()),
-            ..Default::default()
-        })
-        .await
-        .expect("items");
+    let stored = demo.items("rsj-api").await;
     let got: std::collections::BTreeSet<(String, String, Option<String>)> = stored
         .into_iter()
         .map(|r| (r.title, r.url, r.published))

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use gkwatch::classify::classify;
 use gkwatch::config::{self, CATEGORY_IDS};
 
-use crate::common::repo;
+use crate::support::repo;
 
 fn catalog() -> gkwatch::catalog::Catalog {
     config::load_catalog(&repo().join("targets/tasks.toml")).expect("targets/tasks.toml loads")

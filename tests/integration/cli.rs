@@ -1,33 +1,10 @@
 //! The real binary: its commands, output shapes and exit codes.
 
-use std::process::Output;
-use std::sync::Arc;
-
-use assert_cmd::Command;
-use gkwatch::sim::{ServeOptions, SimServer, SimSite};
 use serde_json::Value;
 
-use crate::common::{fast_settings, repo, today};
-
-fn gkwatch() -> Command {
-    let mut cmd = Command::cargo_bin("gkwatch").expect("binary");
-    cmd.current_dir(repo());
-    cmd
-}
-
-/// Runs the binary off the async runtime's threads (the simulated site runs on them).
-async fn run(mut cmd: Command) -> Output {
-    tokio::task::spawn_blocking(move || cmd.output().expect("run gkwatch"))
-        .await
-        .expect("join")
-}
-
-fn json_lines(out: &Output) -> Vec<Value> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect()
-}
+use crate::support::ServedSite;
+use crate::support::cli::{gkwatch, gkwatch_on, json_lines, run, stderr};
+use crate::support::settings;
 
 #[test]
 fn parse_date_reads_arguments_and_stdin() {
@@ -44,7 +21,7 @@ fn parse_date_reads_arguments_and_stdin() {
         .output()
         .expect("run");
     assert!(out.status.success());
-    let v = json_lines(&out);
+    let v = json_lines(&out.stdout);
     assert_eq!(
         v[0],
         serde_json::json!({"text": "发布日期：2023年5月12日", "date": "2023-05-12", "precision": "day"})
@@ -64,7 +41,7 @@ fn parse_date_reads_arguments_and_stdin() {
         )
         .output()
         .expect("run");
-    let v = json_lines(&out);
+    let v = json_lines(&out.stdout);
     assert_eq!(v[0]["date"], "2024-03-15");
     assert_eq!(v[1]["date"], "2023-05");
 
@@ -72,7 +49,7 @@ fn parse_date_reads_arguments_and_stdin() {
         .args(["parse-date", "--year-hint", "2021", "[05-12]"])
         .output()
         .expect("run");
-    assert_eq!(json_lines(&out)[0]["date"], "2021-05-12");
+    assert_eq!(json_lines(&out.stdout)[0]["date"], "2021-05-12");
 }
 
 #[test]
@@ -105,13 +82,9 @@ fn config_errors_exit_3_naming_file_and_key() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_reads_a_live_gbk_page_and_its_pagination() {
-    let site = Arc::new(SimSite::demo(today()));
-    let server = SimServer::start(site.clone(), ServeOptions::default())
-        .await
-        .expect("server");
-    let col = site.column("czj-yjs").expect("GBK TRS column");
-    let url = server.origin.join(&col.path).expect("url");
-    let dir = tempfile::tempdir().expect("tempdir");
+    let demo = ServedSite::demo().await;
+    let col = demo.site.column("czj-yjs").expect("GBK TRS column");
+    let url = demo.server.origin.join(&col.path).expect("url");
     let mut cmd = gkwatch();
     cmd.args([
         "check",
@@ -125,13 +98,9 @@ async fn check_reads_a_live_gbk_page_and_its_pagination() {
     ])
     .arg(url.as_str())
     .arg("--config")
-    .arg(fast_settings(dir.path()));
+    .arg(settings::fast(demo.dir.path()));
     let out = run(cmd).await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["encoding"], "GBK");
     let items = v["items"].as_array().expect("items");
@@ -156,44 +125,29 @@ async fn check_reads_a_live_gbk_page_and_its_pagination() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crawl_items_and_columns_through_the_binary() {
-    let site = Arc::new(SimSite::demo(today()));
-    let server = SimServer::start(site.clone(), ServeOptions::default())
-        .await
-        .expect("server");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let targets = dir.path().join("site.toml");
-    std::fs::write(&targets, site.targets_toml(&server.origin)).expect("write targets");
-    let db = dir.path().join("g.db");
-    let settings = fast_settings(dir.path());
+    let demo = ServedSite::demo().await;
+    let db = demo.dir.path().join("g.db");
+    let settings = settings::fast(demo.dir.path());
 
-    let mut cmd = gkwatch();
-    cmd.arg("--db")
-        .arg(&db)
-        .arg("--targets")
-        .arg(&targets)
+    let mut cmd = gkwatch_on(&db);
+    cmd.arg("--targets")
+        .arg(&demo.targets)
         .arg("--config")
         .arg(&settings);
     cmd.args(["crawl", "--today", "2026-11-27"]);
     let out = run(cmd).await;
     // One column of the site answers 500: the run completes and says so.
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let expected = site.expected_items(&server.origin).len();
+    let expected = demo.site.expected_items(&demo.server.origin).len();
     assert!(
         stdout.contains(&format!("{expected} new items")),
         "{stdout}"
     );
     assert!(stdout.contains("1 errors"), "{stdout}");
 
-    let mut cmd = gkwatch();
-    cmd.arg("--db")
-        .arg(&db)
-        .args(["items", "--format", "csv", "--department", "区财政局"]);
+    let mut cmd = gkwatch_on(&db);
+    cmd.args(["items", "--format", "csv", "--department", "区财政局"]);
     let out = run(cmd).await;
     let csv = String::from_utf8_lossy(&out.stdout);
     let mut lines = csv.lines();
@@ -203,12 +157,12 @@ async fn crawl_items_and_columns_through_the_binary() {
     );
     let czj: usize = ["czj-yjs", "czj-zfcg"]
         .iter()
-        .map(|id| site.column(id).map_or(0, |c| c.items.len()))
+        .map(|id| demo.site.column(id).map_or(0, |c| c.items.len()))
         .sum();
     assert_eq!(lines.count(), czj);
 
-    let mut cmd = gkwatch();
-    cmd.arg("--db").arg(&db).args([
+    let mut cmd = gkwatch_on(&db);
+    cmd.args([
         "items",
         "--format",
         "json",
@@ -227,14 +181,12 @@ async fn crawl_items_and_columns_through_the_binary() {
     );
     assert!(rows.iter().all(|r| r["date_source"] == "url"));
 
-    let mut cmd = gkwatch();
-    cmd.arg("--db")
-        .arg(&db)
-        .args(["columns", "--format", "json"]);
+    let mut cmd = gkwatch_on(&db);
+    cmd.args(["columns", "--format", "json"]);
     let out = run(cmd).await;
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     let cols = v.as_array().expect("array");
-    assert_eq!(cols.len(), site.columns().len());
+    assert_eq!(cols.len(), demo.site.columns().len());
     let yjs = cols
         .iter()
         .find(|c| c["column_id"] == "czj-yjs")
@@ -242,7 +194,8 @@ async fn crawl_items_and_columns_through_the_binary() {
     assert_eq!(yjs["last_state"], "ok");
     assert_eq!(
         yjs["newest"].as_str(),
-        site.column("czj-yjs")
+        demo.site
+            .column("czj-yjs")
             .and_then(|c| c.newest())
             .map(|d| d.to_string())
             .as_deref()
@@ -258,12 +211,7 @@ async fn crawl_items_and_columns_through_the_binary() {
 fn demo_runs_end_to_end_and_protects_other_databases() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("demo.db");
-    let out = gkwatch()
-        .arg("--db")
-        .arg(&db)
-        .arg("demo")
-        .output()
-        .expect("run");
+    let out = gkwatch_on(&db).arg("demo").output().expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -274,28 +222,17 @@ fn demo_runs_end_to_end_and_protects_other_databases() {
     assert!(stdout.contains("栏目更新不及时"), "{stdout}");
     assert!(stdout.contains("findings on "), "{stdout}");
     // Run again: the demo database is recreated, not appended to.
-    let again = gkwatch()
-        .arg("--db")
-        .arg(&db)
-        .arg("demo")
-        .output()
-        .expect("run");
+    let again = gkwatch_on(&db).arg("demo").output().expect("run");
     assert!(again.status.success());
 
     // A database that is not a demo database is never deleted by the demo.
     let other = dir.path().join("prod.db");
-    let mut cmd = gkwatch();
-    cmd.arg("--db")
-        .arg(&other)
-        .args(["parse-date", "2023-01-01"]);
-    cmd.output().expect("run");
-    std::fs::write(&other, b"").expect("touch");
-    let out = gkwatch()
-        .arg("--db")
-        .arg(&other)
-        .arg("demo")
+    gkwatch_on(&other)
+        .args(["parse-date", "2023-01-01"])
         .output()
         .expect("run");
+    std::fs::write(&other, b"").expect("touch");
+    let out = gkwatch_on(&other).arg("demo").output().expect("run");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a demo database"));
     assert!(other.exists());
@@ -305,16 +242,12 @@ fn demo_runs_end_to_end_and_protects_other_databases() {
 fn status_and_outbox_after_a_demo() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("demo.db");
-    let settings = dir.path().join("gkwatch.toml");
-    std::fs::write(
-        &settings,
+    let settings = settings::write(
+        dir.path(),
         "[schedule]\ncrawl = \"30 2 * * *\"\nreport = \"0 8 * * 1\"\n",
-    )
-    .expect("settings");
+    );
     let run = |args: &[&str]| {
-        gkwatch()
-            .arg("--db")
-            .arg(&db)
+        gkwatch_on(&db)
             .arg("--config")
             .arg(&settings)
             .args(args)
@@ -323,11 +256,7 @@ fn status_and_outbox_after_a_demo() {
     };
     assert!(run(&["demo", "--today", "2026-11-27"]).status.success());
     let out = run(&["status", "--format", "json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["last_crawl"]["status"], "finished");
     assert_eq!(v["last_crawl"]["columns"], 12);

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use gkwatch::config::{self, ConfigError, LoadOptions};
 
-use crate::common::repo;
+use crate::support::repo;
 
 #[test]
 fn shipped_selectors_and_targets_load() {

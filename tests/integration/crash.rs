@@ -4,14 +4,14 @@
 //! not arrive.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 use std::time::Duration;
 
-use gkwatch::sim::{ServeOptions, SimServer, SimSite};
 use gkwatch::store::{ItemFilter, Store};
 
-use crate::common::{fast_settings, repo, today};
+use crate::support::cli::process;
+use crate::support::smtp::{Mode, SmtpServer};
+use crate::support::{ServedSite, repo, settings};
 
 type Item = (String, String, String, Option<String>, Option<String>);
 
@@ -38,22 +38,9 @@ async fn columns(db: &Path) -> Vec<(String, String, Option<String>, i64)> {
         .collect()
 }
 
-fn crawl_command(
-    bin: &Path,
-    db: &Path,
-    targets: &Path,
-    settings: &Path,
-    log: &Path,
-) -> std::process::Command {
-    let mut cmd = std::process::Command::new(bin);
-    cmd.current_dir(repo())
-        .env("RUST_LOG", "gkwatch=info")
-        .arg("--db")
-        .arg(db)
-        .arg("--targets")
-        .arg(targets)
-        .arg("--config")
-        .arg(settings)
+fn crawl_command(db: &Path, targets: &Path, settings: &Path, log: &Path) -> std::process::Command {
+    let mut cmd = process(db, targets, settings);
+    cmd.env("RUST_LOG", "gkwatch=info")
         .args(["crawl", "--today", "2026-11-27"])
         .stdout(std::process::Stdio::null())
         .stderr(std::fs::File::create(log).expect("log file"));
@@ -69,33 +56,20 @@ fn committed_columns(log: &Path) -> BTreeSet<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_kills_lose_nothing_and_end_like_an_uninterrupted_crawl() {
-    let site = Arc::new(SimSite::generated(today(), 8, 3, 4, 20, 7));
-    let server = SimServer::start(
-        site.clone(),
-        ServeOptions {
-            latency: Duration::from_millis(30),
-            ..ServeOptions::default()
-        },
-    )
-    .await
-    .expect("server");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let targets = dir.path().join("site.toml");
-    std::fs::write(&targets, site.targets_toml(&server.origin)).expect("targets");
-    let settings = fast_settings(dir.path());
-    let bin: PathBuf = assert_cmd::cargo::cargo_bin("gkwatch");
-    let log = dir.path().join("crawl.log");
+    let served = ServedSite::generated(8, 7, Duration::from_millis(30)).await;
+    let settings = settings::fast(served.dir.path());
+    let log = served.dir.path().join("crawl.log");
 
     // The reference: the same site crawled without interruption.
-    let reference = dir.path().join("reference.db");
-    let mut cmd = crawl_command(&bin, &reference, &targets, &settings, &log);
+    let reference = served.dir.path().join("reference.db");
+    let mut cmd = crawl_command(&reference, &served.targets, &settings, &log);
     let status = tokio::task::spawn_blocking(move || cmd.status())
         .await
         .expect("join")
         .expect("crawl");
     assert!(status.success(), "reference crawl: {status}");
 
-    let db = dir.path().join("crash.db");
+    let db = served.dir.path().join("crash.db");
     let expected: BTreeMap<String, BTreeSet<Item>> = {
         let mut by_col: BTreeMap<String, BTreeSet<Item>> = BTreeMap::new();
         for it in items(&reference).await {
@@ -111,7 +85,7 @@ async fn twenty_kills_lose_nothing_and_end_like_an_uninterrupted_crawl() {
         rng ^= rng >> 7;
         rng ^= rng << 17;
         let delay = 40 + rng % 700;
-        let mut child = crawl_command(&bin, &db, &targets, &settings, &log)
+        let mut child = crawl_command(&db, &served.targets, &settings, &log)
             .spawn()
             .expect("spawn crawl");
         tokio::time::sleep(Duration::from_millis(delay)).await;
@@ -140,7 +114,7 @@ async fn twenty_kills_lose_nothing_and_end_like_an_uninterrupted_crawl() {
     }
     assert!(mid_run >= 15, "only {mid_run} of 20 kills landed mid-crawl");
 
-    let mut cmd = crawl_command(&bin, &db, &targets, &settings, &log);
+    let mut cmd = crawl_command(&db, &served.targets, &settings, &log);
     let status = tokio::task::spawn_blocking(move || cmd.status())
         .await
         .expect("join")
@@ -163,8 +137,9 @@ async fn twenty_kills_lose_nothing_and_end_like_an_uninterrupted_crawl() {
     assert!(runs.iter().filter(|r| r.status == "interrupted").count() >= 5);
     assert_eq!(runs[0].status, "finished");
     // And the result is what the site serves.
-    let want: BTreeSet<(String, String)> = site
-        .expected_items(&server.origin)
+    let want: BTreeSet<(String, String)> = served
+        .site
+        .expected_items(&served.server.origin)
         .into_iter()
         .map(|e| (e.column_id, e.url.to_string()))
         .collect();
@@ -175,23 +150,20 @@ async fn twenty_kills_lose_nothing_and_end_like_an_uninterrupted_crawl() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_daemon_killed_around_sending_sends_at_most_one_copy() {
-    use crate::smtp::{Mode, SmtpServer};
     let Some(smtp) = SmtpServer::start(Mode::Plain).expect("aiosmtpd") else {
         return;
     };
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("d.db");
-    let settings = dir.path().join("gkwatch.toml");
-    std::fs::write(
-        &settings,
-        format!(
+    let settings = settings::write(
+        dir.path(),
+        &format!(
             "[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\nfrom = \"gkb@example.gov.cn\"\n\
              [recipients]\noffice = [\"a@example.gov.cn\", \"b@example.gov.cn\"]\n\
              [recipients.departments]\n\"区财政局\" = [\"c@example.gov.cn\"]\n\"区司法局\" = [\"d@example.gov.cn\"]\n",
             smtp.port
         ),
-    )
-    .expect("settings");
+    );
     // A report is overdue; the next crawl is far away.
     let store = Store::open(&db).await.expect("store");
     store
@@ -209,17 +181,10 @@ async fn a_daemon_killed_around_sending_sends_at_most_one_copy() {
         .await
         .expect("schedule");
     store.close().await;
-    let bin = assert_cmd::cargo::cargo_bin("gkwatch");
+    let targets = repo().join("targets/demo.toml");
     let daemon = || {
-        let mut cmd = std::process::Command::new(&bin);
-        cmd.current_dir(repo())
-            .arg("--db")
-            .arg(&db)
-            .arg("--targets")
-            .arg(repo().join("targets/demo.toml"))
-            .arg("--config")
-            .arg(&settings)
-            .arg("daemon")
+        let mut cmd = process(&db, &targets, &settings);
+        cmd.arg("daemon")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
         cmd

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use gkwatch::store::ItemFilter;
 use gkwatch::types::ColumnState;
 
-use crate::common::Demo;
+use crate::support::Demo;
+use crate::support::bed::{crawl_options, department};
 
 type Row = (String, String, String, Option<String>, Option<String>);
 
@@ -154,67 +155,36 @@ async fn one_department_or_column_only() {
     let demo = Demo::start().await;
     let opts = gkwatch::pipeline::CrawlOptions {
         department: Some("洮北区财政局".into()), // an alias
-        ..crate::common::crawl_options(true)
+        ..crawl_options(true)
     };
-    let s = gkwatch::pipeline::crawl(
-        &demo.config.targets,
-        &demo.catalog,
-        &demo.store,
-        &demo.fetcher,
-        &opts,
-        &|_| {},
-    )
-    .await
-    .expect("crawl");
+    let s = demo
+        .crawl_with(&demo.config.targets, &opts)
+        .await
+        .expect("crawl");
     let ids: BTreeSet<&str> = s.columns.iter().map(|c| c.column_id.as_str()).collect();
     assert_eq!(ids, BTreeSet::from(["czj-yjs", "czj-zfcg"]));
 
     let opts = gkwatch::pipeline::CrawlOptions {
         column: Some("no-such-column".into()),
-        ..crate::common::crawl_options(true)
+        ..crawl_options(true)
     };
-    let err = gkwatch::pipeline::crawl(
-        &demo.config.targets,
-        &demo.catalog,
-        &demo.store,
-        &demo.fetcher,
-        &opts,
-        &|_| {},
-    )
-    .await
-    .expect_err("unknown column");
+    let err = demo
+        .crawl_with(&demo.config.targets, &opts)
+        .await
+        .expect_err("unknown column");
     assert!(err.to_string().contains("no-such-column"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn robots_disallowed_column_is_blocked_and_never_requested() {
     let demo = Demo::start().await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let targets = dir.path().join("t.toml");
-    std::fs::write(
-        &targets,
-        format!(
-            "[[department]]\nname = \"区档案馆\"\nsite = \"{}\"\nallow_private = true\n[[department.column]]\nid = \"dag-x\"\nname = \"内部\"\nurl = \"private/list.html\"\nprofile = \"trs_list\"\n",
-            demo.server.origin
-        ),
-    )
-    .expect("write");
-    let cfg = gkwatch::config::load(
-        &targets,
-        &crate::common::repo().join("selectors"),
-        &Default::default(),
-    )
-    .expect("config");
-    let s = gkwatch::pipeline::crawl(
-        &cfg.targets,
-        &demo.catalog,
-        &demo.store,
-        &demo.fetcher,
-        &crate::common::crawl_options(false),
-        &|_| {},
-    )
-    .await
-    .expect("crawl");
+    let targets = department(
+        "区档案馆",
+        &demo.server.origin,
+        "trs_list",
+        &[("dag-x", "private/list.html")],
+    );
+    let s = demo.crawl_other(&targets, false).await;
     assert_eq!(s.columns[0].state, ColumnState::Blocked);
     let stats = demo.server.stats();
     assert!(stats.by_path.contains_key("/robots.txt"));

@@ -3,13 +3,7 @@
 
 use assert_cmd::Command;
 
-use crate::common::repo;
-
-fn gkwatch(db: &std::path::Path) -> Command {
-    let mut cmd = Command::cargo_bin("gkwatch").expect("binary");
-    cmd.current_dir(repo()).arg("--db").arg(db);
-    cmd
-}
+use crate::support::cli::gkwatch_on as gkwatch;
 
 fn stdout(cmd: &mut Command) -> String {
     let out = cmd.output().expect("run gkwatch");

@@ -1,8 +1,6 @@
 //! The fetcher against a real HTTP server on 127.0.0.1: retries, Retry-After, limits,
 //! robots.txt, conditional GET, compression and forms.
 
-use std::io::Write;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -12,30 +10,30 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use gkwatch::config::CrawlSettings;
-use gkwatch::fetch::{FetchError, FetchRequest, Fetcher};
+use gkwatch::fetch::{FetchError, FetchFailure, FetchRequest, Fetcher};
 use gkwatch::types::PageRequest;
 use gkwatch::types::Validators;
 use url::Url;
 
-async fn serve(router: Router) -> Url {
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    Url::parse(&format!("http://{addr}/")).expect("url")
+use crate::support::fetch::request;
+use crate::support::pages::gzip;
+use crate::support::server::{Server, gzipped_html};
+use crate::support::settings;
+
+/// The site of [`site`] served, answering robots.txt with `robots`.
+async fn serve(robots: StatusCode) -> Url {
+    Server::router(site(robots)).await.origin
 }
 
-fn settings() -> CrawlSettings {
-    CrawlSettings {
+/// A contact for the User-Agent, 3 retries, and a 1 MiB body cap (`/big` is over it).
+fn fetcher() -> Fetcher {
+    Fetcher::new(&CrawlSettings {
         contact: Some("gkb@example.gov.cn".into()),
-        min_delay_ms: 0,
-        backoff_ms: 20,
         retries: 3,
         max_body_bytes: 1024 * 1024,
-        timeout_secs: 5,
-        ..CrawlSettings::default()
-    }
+        ..settings::crawl()
+    })
+    .expect("fetcher")
 }
 
 fn site(robots: StatusCode) -> Router {
@@ -91,19 +89,7 @@ fn site(robots: StatusCode) -> Router {
         )
         .route(
             "/gzip",
-            get(|| async {
-                let mut enc =
-                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-                enc.write_all("<p>区财政局 gzip 正文</p>".as_bytes()).expect("gzip");
-                let body = enc.finish().expect("gzip");
-                (
-                    [
-                        (header::CONTENT_ENCODING, "gzip"),
-                        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                    ],
-                    body,
-                )
-            }),
+            get(|| async { gzipped_html(gzip("<p>区财政局 gzip 正文</p>".as_bytes())) }),
         )
         .route(
             "/ua",
@@ -118,21 +104,14 @@ fn site(robots: StatusCode) -> Router {
         .route("/form", post(|body: String| async move { body }))
 }
 
-async fn get_page(
+/// A GET of `path` on the server at `origin`, obeying robots.txt.
+async fn load(
     fetcher: &Fetcher,
-    url: Url,
-) -> Result<gkwatch::fetch::Fetched, gkwatch::fetch::FetchFailure> {
-    let page = PageRequest::get(url);
-    fetcher
-        .fetch(FetchRequest {
-            page: &page,
-            validators: None,
-            respect_robots: true,
-            // The test server is on 127.0.0.1.
-            allow_private: true,
-            ca_file: None,
-        })
-        .await
+    origin: &Url,
+    path: &str,
+) -> Result<gkwatch::fetch::Fetched, FetchFailure> {
+    let url = origin.join(path).expect("url");
+    fetcher.fetch(request(&PageRequest::get(url))).await
 }
 
 fn text(f: &gkwatch::fetch::Fetched) -> &str {
@@ -141,17 +120,15 @@ fn text(f: &gkwatch::fetch::Fetched) -> &str {
 
 #[tokio::test]
 async fn retries_transient_failures_and_honours_retry_after() {
-    let origin = serve(site(StatusCode::NOT_FOUND)).await;
-    let fetcher = Fetcher::new(&settings()).expect("fetcher");
+    let origin = serve(StatusCode::NOT_FOUND).await;
+    let fetcher = fetcher();
 
-    let f = get_page(&fetcher, origin.join("flaky").expect("url"))
-        .await
-        .expect("third try");
+    let f = load(&fetcher, &origin, "flaky").await.expect("third try");
     assert_eq!(f.attempts, 3);
     assert!(text(&f).contains("ok"));
 
     let started = Instant::now();
-    let f = get_page(&fetcher, origin.join("limited").expect("url"))
+    let f = load(&fetcher, &origin, "limited")
         .await
         .expect("second try");
     assert_eq!(f.attempts, 2);
@@ -160,25 +137,19 @@ async fn retries_transient_failures_and_honours_retry_after() {
         "Retry-After: 1 was honoured"
     );
 
-    let e = get_page(&fetcher, origin.join("missing").expect("url"))
-        .await
-        .expect_err("404");
+    let e = load(&fetcher, &origin, "missing").await.expect_err("404");
     assert_eq!(e.attempts, 1, "a 404 is not retried");
     assert_eq!(e.error.status(), Some(404));
 }
 
 #[tokio::test]
 async fn size_and_redirect_limits() {
-    let origin = serve(site(StatusCode::NOT_FOUND)).await;
-    let fetcher = Fetcher::new(&settings()).expect("fetcher");
-    let e = get_page(&fetcher, origin.join("big").expect("url"))
-        .await
-        .expect_err("too big");
+    let origin = serve(StatusCode::NOT_FOUND).await;
+    let fetcher = fetcher();
+    let e = load(&fetcher, &origin, "big").await.expect_err("too big");
     assert!(matches!(e.error, FetchError::TooLarge { .. }), "{e}");
     assert_eq!(e.attempts, 1);
-    let e = get_page(&fetcher, origin.join("loop").expect("url"))
-        .await
-        .expect_err("loop");
+    let e = load(&fetcher, &origin, "loop").await.expect_err("loop");
     assert!(
         matches!(e.error, FetchError::TooManyRedirects { .. }),
         "{e}"
@@ -187,45 +158,38 @@ async fn size_and_redirect_limits() {
 
 #[tokio::test]
 async fn robots_txt_rules_and_unavailability() {
-    let origin = serve(site(StatusCode::OK)).await;
-    let fetcher = Fetcher::new(&settings()).expect("fetcher");
-    let e = get_page(&fetcher, origin.join("private/page").expect("url"))
+    let by_robots = |e: &FetchFailure| matches!(e.error, FetchError::RobotsDisallowed { .. });
+    let origin = serve(StatusCode::OK).await;
+    let fetcher = fetcher();
+    let e = load(&fetcher, &origin, "private/page")
         .await
         .expect_err("disallowed");
-    assert!(
-        matches!(e.error, FetchError::RobotsDisallowed { .. }),
-        "{e}"
-    );
+    assert!(by_robots(&e), "{e}");
     assert_eq!(e.attempts, 0, "nothing was requested");
-    get_page(&fetcher, origin.join("flaky").expect("url"))
+    load(&fetcher, &origin, "flaky")
         .await
         .expect("allowed page");
 
     // robots.txt answering 5xx: the whole host is skipped for the run (RFC 9309).
-    let origin = serve(site(StatusCode::SERVICE_UNAVAILABLE)).await;
-    let e = get_page(&fetcher, origin.join("ua").expect("url"))
+    let origin = serve(StatusCode::SERVICE_UNAVAILABLE).await;
+    let e = load(&fetcher, &origin, "ua")
         .await
         .expect_err("host skipped");
-    assert!(
-        matches!(e.error, FetchError::RobotsDisallowed { .. }),
-        "{e}"
-    );
+    assert!(by_robots(&e), "{e}");
 
     // robots.txt answering 404: no rules.
-    let origin = serve(site(StatusCode::NOT_FOUND)).await;
-    get_page(&fetcher, origin.join("private/page").expect("url"))
+    let origin = serve(StatusCode::NOT_FOUND).await;
+    load(&fetcher, &origin, "private/page")
         .await
         .expect("allowed");
 }
 
 #[tokio::test]
 async fn conditional_get_gzip_user_agent_and_forms() {
-    let origin = serve(site(StatusCode::NOT_FOUND)).await;
-    let fetcher = Fetcher::new(&settings()).expect("fetcher");
+    let origin = serve(StatusCode::NOT_FOUND).await;
+    let fetcher = fetcher();
 
-    let f = get_page(&fetcher, origin.join("etag").expect("url"))
-        .await
-        .expect("etag");
+    let f = load(&fetcher, &origin, "etag").await.expect("etag");
     assert_eq!(f.validators.etag.as_deref(), Some("\"v1\""));
     let page = PageRequest::get(origin.join("etag").expect("url"));
     let v = Validators {
@@ -234,25 +198,17 @@ async fn conditional_get_gzip_user_agent_and_forms() {
     };
     let again = fetcher
         .fetch(FetchRequest {
-            page: &page,
             validators: Some(&v),
-            respect_robots: true,
-            // The test server is on 127.0.0.1.
-            allow_private: true,
-            ca_file: None,
+            ..request(&page)
         })
         .await
         .expect("304");
     assert!(again.not_modified() && again.body.is_none());
 
-    let f = get_page(&fetcher, origin.join("gzip").expect("url"))
-        .await
-        .expect("gzip");
+    let f = load(&fetcher, &origin, "gzip").await.expect("gzip");
     assert_eq!(text(&f), "<p>区财政局 gzip 正文</p>");
 
-    let f = get_page(&fetcher, origin.join("ua").expect("url"))
-        .await
-        .expect("ua");
+    let f = load(&fetcher, &origin, "ua").await.expect("ua");
     assert!(text(&f).starts_with("gkwatch/"), "{}", text(&f));
     assert!(
         text(&f).contains("contact: gkb@example.gov.cn"),
@@ -267,16 +223,6 @@ async fn conditional_get_gzip_user_agent_and_forms() {
             ("webname".into(), "区人社局".into()),
         ]),
     };
-    let f = fetcher
-        .fetch(FetchRequest {
-            page: &page,
-            validators: None,
-            respect_robots: true,
-            // The test server is on 127.0.0.1.
-            allow_private: true,
-            ca_file: None,
-        })
-        .await
-        .expect("post");
+    let f = fetcher.fetch(request(&page)).await.expect("post");
     assert!(text(&f).contains("columnid=4455"), "{}", text(&f));
 }

@@ -5,13 +5,10 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use gkwatch::calendar::Calendar;
-use gkwatch::evaluate::EvaluateOptions;
-use gkwatch::pipeline;
 use gkwatch::sim::{DemoState, SimSite};
 use gkwatch::store::{FindingFilter, StatusFilter};
 
-use crate::common::{Demo, today};
+use crate::support::{Demo, today};
 
 /// Missing categories the demo district has by design: departments owing a periodic category
 /// (they lead its task, or keep a column for it) that their watched columns do not show.
@@ -21,14 +18,7 @@ const MISSING: &[&str] = &[
 ];
 
 async fn evaluate(demo: &Demo) -> (BTreeSet<String>, gkwatch::store::FindingsSync) {
-    let e = pipeline::refresh_findings(
-        &demo.catalog,
-        &demo.store,
-        Calendar::china(),
-        &EvaluateOptions::new(today()),
-    )
-    .await
-    .expect("evaluate");
+    let e = demo.evaluate().await;
     (e.findings.iter().map(|f| f.key.clone()).collect(), e.sync)
 }
 

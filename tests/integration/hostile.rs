@@ -58,61 +58,39 @@ fn hostile_page() -> String {
 async fn hostile_titles_are_stored_as_text_and_shown_escaped() {
     use axum::Router;
     use axum::routing::get;
-    use gkwatch::calendar::Calendar;
-    use gkwatch::config::{self, CrawlSettings, LoadOptions};
-    use gkwatch::evaluate::EvaluateOptions;
-    use gkwatch::fetch::Fetcher;
+    use gkwatch::config::CrawlSettings;
     use gkwatch::report::{Scope, Week, build, render};
-    use gkwatch::store::{ItemFilter, Store};
+    use gkwatch::store::ItemFilter;
 
-    use crate::common::{crawl_options, repo, today};
+    use crate::support::Bed;
+    use crate::support::bed::department;
+    use crate::support::cli::{gkwatch_on, run};
+    use crate::support::server::{Server, html};
 
     let page = hostile_page();
-    let app = Router::new().route(
+    let server = Server::router(Router::new().route(
         "/czj/tzgg/index.html",
-        get(move || async move { ([("content-type", "text/html; charset=utf-8")], page) }),
+        get(move || async move { html(page) }),
+    ))
+    .await;
+    let targets = department(
+        "区财政局",
+        &server.url("czj/"),
+        "trs_list",
+        &[("czj-tzgg", "tzgg/index.html")],
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-
-    let dir = tempfile::tempdir().expect("tempdir");
-    let targets = dir.path().join("t.toml");
-    std::fs::write(
-        &targets,
-        format!(
-            "[[department]]\nname = \"区财政局\"\nsite = \"http://{addr}/czj/\"\nallow_private = true\n\
-             [[department.column]]\nid = \"czj-tzgg\"\nname = \"通知公告\"\nurl = \"tzgg/index.html\"\nprofile = \"trs_list\"\n"
-        ),
-    )
-    .expect("targets");
-    let cfg =
-        config::load(&targets, &repo().join("selectors"), &LoadOptions::default()).expect("config");
-    let catalog = config::load_catalog(&repo().join("targets/tasks.toml")).expect("catalog");
-    let db = dir.path().join("h.db");
-    let store = Store::open(&db).await.expect("store");
     let settings = CrawlSettings {
         max_body_bytes: 32 * 1024 * 1024,
         ..CrawlSettings::unthrottled()
     };
-    let fetcher = Fetcher::new(&settings).expect("fetcher");
-    let s = gkwatch::pipeline::crawl(
-        &cfg.targets,
-        &catalog,
-        &store,
-        &fetcher,
-        &crawl_options(true),
-        &|_| {},
-    )
-    .await
-    .expect("crawl");
+    let bed = Bed::new(&targets, &settings).await;
+    let s = bed.crawl(true).await;
     assert_eq!(
         s.columns[0].saved.items_seen, 7,
         "the javascript: link is not an item"
     );
 
+    let store = &bed.store;
     let titles: Vec<String> = store
         .items(&ItemFilter::default())
         .await
@@ -142,23 +120,19 @@ async fn hostile_titles_are_stored_as_text_and_shown_escaped() {
     );
 
     // The HTML report shows them escaped; the CSV defuses formulas.
-    gkwatch::pipeline::refresh_findings(
-        &catalog,
-        &store,
-        Calendar::china(),
-        &EvaluateOptions::new(today()),
-    )
-    .await
-    .expect("evaluate");
+    bed.evaluate().await;
+    let today = crate::support::today();
+    let catalog = gkwatch::config::load_catalog(&crate::support::repo().join("targets/tasks.toml"))
+        .expect("catalog");
     let district = gkwatch::config::District::new("洮北区");
-    let week = Week::containing(today());
+    let calendar = gkwatch::calendar::Calendar::china();
     let data = build(
-        &store,
+        store,
         &catalog,
-        Calendar::china(),
+        calendar,
         &district,
-        week,
-        today(),
+        Week::containing(today),
+        today,
     )
     .await
     .expect("build");
@@ -176,20 +150,12 @@ async fn hostile_titles_are_stored_as_text_and_shown_escaped() {
         "escaped, still readable"
     );
     assert!(!r.html.contains("href=\"javascript:"));
-    store.close().await;
+    let db = store.path().to_path_buf();
+    store.clone().close().await;
 
-    let out = tokio::task::spawn_blocking(move || {
-        assert_cmd::Command::cargo_bin("gkwatch")
-            .expect("binary")
-            .current_dir(repo())
-            .arg("--db")
-            .arg(&db)
-            .args(["items", "--format", "csv"])
-            .output()
-            .expect("run")
-    })
-    .await
-    .expect("join");
+    let mut cmd = gkwatch_on(&db);
+    cmd.args(["items", "--format", "csv"]);
+    let out = run(cmd).await;
     let csv = String::from_utf8(out.stdout).expect("utf-8");
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let cells: Vec<String> = reader

@@ -1,22 +1,8 @@
 //! The judgement: catalog, classifier, calendar and findings, through the real binary.
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-use crate::common::repo;
-
-fn gkwatch() -> Command {
-    let mut cmd = Command::cargo_bin("gkwatch").expect("binary");
-    cmd.current_dir(repo());
-    cmd
-}
-
-fn json_lines(out: &[u8]) -> Vec<Value> {
-    String::from_utf8_lossy(out)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
-        .collect()
-}
+use crate::support::cli::{gkwatch, gkwatch_on, json_lines, stderr};
 
 #[test]
 fn calendar_answers_by_when_must_this_be_published() {
@@ -61,11 +47,7 @@ fn classify_prints_categories_and_the_patterns_that_matched() {
         ])
         .output()
         .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let v = json_lines(&out.stdout);
     assert_eq!(
         v[0]["title"],
@@ -103,28 +85,23 @@ fn classify_prints_categories_and_the_patterns_that_matched() {
 fn findings_waive_explain_and_scorecards_through_the_binary() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("demo.db");
-    let run = |args: &[&str]| {
-        let out = gkwatch()
-            .arg("--db")
-            .arg(&db)
-            .args(args)
+    // One command line, its arguments split at spaces.
+    let run = |line: &str| {
+        let out = gkwatch_on(&db)
+            .args(line.split_whitespace())
             .output()
             .expect("run");
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{line}: {}", stderr(&out));
         out
     };
-    run(&["demo", "--today", "2026-11-27"]);
-    let out = run(&["evaluate", "--today", "2026-11-27"]);
+    run("demo --today 2026-11-27");
+    let out = run("evaluate --today 2026-11-27");
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("0 new"),
         "demo already evaluated"
     );
 
-    let out = run(&["findings", "--format", "json", "--today", "2026-11-27"]);
+    let out = run("findings --format json --today 2026-11-27");
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     let list = v.as_array().expect("array");
     assert_eq!(list.len(), 6);
@@ -158,15 +135,7 @@ fn findings_waive_explain_and_scorecards_through_the_binary() {
     assert_eq!(stale["evidence"]["days_since_update"], 40);
     let id = stale["id"].as_str().expect("id").to_string();
 
-    let out = run(&[
-        "findings",
-        "--kind",
-        "stale_column",
-        "--department",
-        "洮北区财政局",
-        "--format",
-        "json",
-    ]);
+    let out = run("findings --kind stale_column --department 洮北区财政局 --format json");
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(
         v.as_array().map(Vec::len),
@@ -174,43 +143,22 @@ fn findings_waive_explain_and_scorecards_through_the_binary() {
         "filter by alias and kind"
     );
 
-    run(&[
-        "waive",
-        &id,
-        "--note",
-        "预决算栏目年底集中更新",
-        "--until",
-        "2026-12-31",
-    ]);
-    let out = run(&[
-        "findings",
-        "--status",
-        "waived",
-        "--format",
-        "json",
-        "--today",
-        "2026-11-27",
-    ]);
+    run(&format!(
+        "waive {id} --note 预决算栏目年底集中更新 --until 2026-12-31"
+    ));
+    let out = run("findings --status waived --format json --today 2026-11-27");
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v[0]["id"], id.as_str());
     assert_eq!(v[0]["waiver"]["note"], "预决算栏目年底集中更新");
     assert_eq!(v[0]["waiver"]["until"], "2026-12-31");
     // Past its date the waiver lapses and the finding is open again.
-    let out = run(&[
-        "findings",
-        "--status",
-        "waived",
-        "--format",
-        "json",
-        "--today",
-        "2027-01-05",
-    ]);
+    let out = run("findings --status waived --format json --today 2027-01-05");
     assert_eq!(
         serde_json::from_slice::<Value>(&out.stdout).expect("json"),
         serde_json::json!([])
     );
 
-    let out = run(&["explain", &id]);
+    let out = run(&format!("explain {id}"));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("栏目已 40 天未更新") && text.contains("newest_url"),
@@ -218,12 +166,10 @@ fn findings_waive_explain_and_scorecards_through_the_binary() {
     );
     assert!(text.contains("task:       36"), "{text}");
 
-    let out = run(&[
-        "items", "--column", "zfb-zcjd", "--format", "json", "--limit", "1",
-    ]);
+    let out = run("items --column zfb-zcjd --format json --limit 1");
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     let item_id = format!("I{}", v[0]["id"]);
-    let out = run(&["explain", &item_id, "--format", "json"]);
+    let out = run(&format!("explain {item_id} --format json"));
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     let cats = v["categories"].as_array().expect("categories");
     assert!(
@@ -232,7 +178,7 @@ fn findings_waive_explain_and_scorecards_through_the_binary() {
         "{v}"
     );
 
-    let out = run(&["departments", "--format", "json", "--today", "2026-11-27"]);
+    let out = run("departments --format json --today 2026-11-27");
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     let czj = v
         .as_array()
@@ -246,7 +192,7 @@ fn findings_waive_explain_and_scorecards_through_the_binary() {
         "the waived stale finding does not count against it"
     );
 
-    let out = run(&["tasks", "--format", "json", "--today", "2026-11-27"]);
+    let out = run("tasks --format json --today 2026-11-27");
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     let tasks = v.as_array().expect("array");
     assert_eq!(tasks.len(), 47);

@@ -2,85 +2,23 @@
 //! by the daemon to a real SMTP server on 127.0.0.1 (aiosmtpd; skipped with a message when it
 //! is not installed, unless GKWATCH_REQUIRE_SERVERS=1).
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
-use gkwatch::config::{self, LoadOptions};
-use gkwatch::daemon::{self, Daemon, ManualClock};
-use gkwatch::fetch::Fetcher;
-use gkwatch::report::mail::{Mailer, Security, SmtpConfig};
-use gkwatch::sim::{ServeOptions, SimServer, SimSite};
+use chrono::Utc;
+use gkwatch::report::mail::{Mailer, SmtpConfig};
 use gkwatch::store::Store;
 
-use crate::common::{repo, today};
-use crate::smtp::{Mode, SmtpServer};
-
-fn shanghai(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-    chrono_tz::Asia::Shanghai
-        .with_ymd_and_hms(y, m, d, h, min, 0)
-        .single()
-        .expect("local time")
-        .with_timezone(&Utc)
-}
+use crate::support::ServedSite;
+use crate::support::daemon::{daemon_for, run_between};
+use crate::support::smtp::{Mode, SmtpServer};
 
 fn mailer(smtp: &SmtpServer) -> Mailer {
     Mailer::new(&SmtpConfig {
-        host: "localhost".into(),
-        port: smtp.port,
-        security: match smtp.mode {
-            Mode::Plain => Security::None,
-            Mode::StartTls => Security::Starttls,
-            Mode::ImplicitTls => Security::Tls,
-        },
-        user: None,
-        password: None,
         from: "洮北区政务公开办 <gkb@example.gov.cn>".into(),
-        ca_file: smtp.ca_pem.clone(),
         timeout: Duration::from_secs(5),
+        ..smtp.config(smtp.security())
     })
     .expect("mailer")
-}
-
-async fn daemon_for(server: &SimServer, db: &std::path::Path, smtp: &SmtpServer) -> Daemon {
-    let dir = db.parent().expect("dir");
-    let settings_path = dir.join("gkwatch.toml");
-    std::fs::write(
-        &settings_path,
-        "[crawl]\nmin_delay_ms = 0\nper_host = 8\nbackoff_ms = 20\nretries = 1\n\
-         [recipients]\noffice = [\"gkb@example.gov.cn\"]\n\
-         [recipients.departments]\n\"区财政局\" = [\"czj@example.gov.cn\"]\n",
-    )
-    .expect("settings");
-    let settings = config::load_settings(Some(&settings_path)).expect("settings");
-    let cfg = config::load(
-        &repo().join("targets/demo.toml"),
-        &repo().join("selectors"),
-        &LoadOptions {
-            origin_override: Some(server.origin.clone()),
-            include_demo: true,
-        },
-    )
-    .expect("config");
-    Daemon {
-        fetcher: Fetcher::new(&settings.crawl).expect("fetcher"),
-        settings,
-        targets: cfg.targets,
-        catalog: config::load_catalog(&repo().join("targets/tasks.toml")).expect("catalog"),
-        store: Store::open(db).await.expect("store"),
-        mailer: Some(mailer(smtp)),
-        calendar: gkwatch::calendar::Calendar::china(),
-    }
-}
-
-async fn run_until(d: &Daemon, clock: &ManualClock, end: DateTime<Utc>) {
-    tokio::time::timeout(
-        Duration::from_secs(120),
-        daemon::run(d, clock, clock.reached(end)),
-    )
-    .await
-    .expect("the daemon reaches the end time")
-    .expect("daemon runs");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,14 +26,15 @@ async fn demo_crawl_evaluate_report_and_the_mail_arrives() {
     let Some(smtp) = SmtpServer::start(Mode::StartTls).expect("aiosmtpd") else {
         return;
     };
-    let server = SimServer::start(Arc::new(SimSite::demo(today())), ServeOptions::default())
-        .await
-        .expect("sim");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let d = daemon_for(&server, &dir.path().join("m.db"), &smtp).await;
+    let demo = ServedSite::demo().await;
+    let d = daemon_for(
+        &demo.server.origin,
+        &demo.dir.path().join("m.db"),
+        Some(mailer(&smtp)),
+    )
+    .await;
     // Sunday night to Monday morning: the 02:30 crawl, then the 08:00 report, then delivery.
-    let clock = ManualClock::new(shanghai(2026, 11, 29, 23, 0));
-    run_until(&d, &clock, shanghai(2026, 11, 30, 9, 0)).await;
+    run_between(&d, "2026-11-29 23:00", "2026-11-30 09:00").await;
 
     let mails = tokio::task::spawn_blocking(move || {
         let mails = smtp.wait_for(2, Duration::from_secs(20));
@@ -163,20 +102,12 @@ async fn smtp_down_loses_nothing_and_delivers_once_after_a_restart() {
         return;
     };
     smtp.stop();
-    let server = SimServer::start(Arc::new(SimSite::demo(today())), ServeOptions::default())
-        .await
-        .expect("sim");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("m.db");
+    let demo = ServedSite::demo().await;
+    let db = demo.dir.path().join("m.db");
 
     // The report falls due while the mail server is down: stored, retried, not lost.
-    let d = daemon_for(&server, &db, &smtp).await;
-    run_until(
-        &d,
-        &ManualClock::new(shanghai(2026, 11, 29, 23, 0)),
-        shanghai(2026, 11, 30, 8, 10),
-    )
-    .await;
+    let d = daemon_for(&demo.server.origin, &db, Some(mailer(&smtp))).await;
+    run_between(&d, "2026-11-29 23:00", "2026-11-30 08:10").await;
     let outbox = d.store.outbox(10).await.expect("outbox");
     assert_eq!(outbox.len(), 2);
     assert!(
@@ -190,25 +121,15 @@ async fn smtp_down_loses_nothing_and_delivers_once_after_a_restart() {
 
     // The daemon restarts; the mail server is back: each message goes out once.
     smtp.restart().expect("smtp back");
-    let d = daemon_for(&server, &db, &smtp).await;
-    run_until(
-        &d,
-        &ManualClock::new(shanghai(2026, 11, 30, 9, 0)),
-        shanghai(2026, 11, 30, 9, 30),
-    )
-    .await;
+    let d = daemon_for(&demo.server.origin, &db, Some(mailer(&smtp))).await;
+    run_between(&d, "2026-11-30 09:00", "2026-11-30 09:30").await;
     let outbox = d.store.outbox(10).await.expect("outbox");
     assert!(outbox.iter().all(|o| o.sent_at.is_some()), "{outbox:?}");
     // Another restart later that day: nothing is sent again, no second report for the week.
     d.store.clone().close().await;
     drop(d);
-    let d = daemon_for(&server, &db, &smtp).await;
-    run_until(
-        &d,
-        &ManualClock::new(shanghai(2026, 11, 30, 10, 0)),
-        shanghai(2026, 11, 30, 12, 0),
-    )
-    .await;
+    let d = daemon_for(&demo.server.origin, &db, Some(mailer(&smtp))).await;
+    run_between(&d, "2026-11-30 10:00", "2026-11-30 12:00").await;
     let smtp = tokio::task::spawn_blocking(move || {
         smtp.wait_for(2, Duration::from_secs(20));
         std::thread::sleep(Duration::from_millis(500));

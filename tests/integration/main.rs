@@ -1,5 +1,7 @@
 //! Integration tests: the library and the real binary against the simulated district site,
-//! served over real HTTP on 127.0.0.1. One test binary, one module per area.
+//! served over real HTTP on 127.0.0.1. One test binary, one module per area; the set-up they
+//! share (test servers, settings, test beds, the simulated site, the daemon, the SMTP server)
+//! is in `support`.
 
 /// Prints to the terminal even when the test harness captures output: measured scores and
 /// skip notices must be seen in a normal `cargo test` run.
@@ -14,7 +16,6 @@ macro_rules! report {
 mod auto;
 mod catalog;
 mod cli;
-mod common;
 mod config;
 mod crash;
 mod crawl;
@@ -30,5 +31,7 @@ mod realworld;
 mod report;
 mod settings;
 mod smtp;
+mod ssrf;
 mod store;
-mod tls_ssrf;
+mod support;
+mod tls;

@@ -9,10 +9,11 @@ use std::collections::HashSet;
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-use chrono::NaiveDate;
 use serde_json::Value;
 use url::Url;
+
+use crate::support::cli::{gkwatch, stderr};
+use crate::support::today;
 
 fn corpus() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realworld");
@@ -27,9 +28,23 @@ fn corpus() -> Option<PathBuf> {
     }
 }
 
-fn load_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).expect("read expected.json");
-    serde_json::from_str(&text).expect("parse expected.json")
+/// The corpus's annotations of `kind` ("list" or "detail"), by file name: the path of each
+/// `NAME.expected.json` and its contents.
+fn annotations(dir: &Path, kind: &str) -> Vec<(PathBuf, Value)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("read corpus")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".expected.json"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .filter_map(|path| {
+            let text = std::fs::read_to_string(&path).expect("read expected.json");
+            let exp: Value = serde_json::from_str(&text).expect("parse expected.json");
+            (exp["kind"] == kind).then_some((path, exp))
+        })
+        .collect()
 }
 
 /// Which profile a page of the corpus is checked with: one per CMS template.
@@ -55,17 +70,7 @@ fn list_extraction_matches_annotations() {
     let base = Url::parse(BASE).expect("base");
     let (mut expected_total, mut matched, mut extracted_total, mut wrong_extra) = (0, 0, 0, 0);
     let mut report = Vec::new();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("read corpus")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.to_string_lossy().ends_with(".expected.json"))
-        .collect();
-    files.sort();
-    for exp_path in files {
-        let exp = load_json(&exp_path);
-        if exp["kind"] != "list" {
-            continue;
-        }
+    for (exp_path, exp) in annotations(&dir, "list") {
         let name = exp_path
             .file_name()
             .and_then(|n| n.to_str())
@@ -79,9 +84,7 @@ fn list_extraction_matches_annotations() {
             .expect("page next to its annotation");
         let family = exp["cms_family"].as_str().unwrap_or("other");
         let profile = profile_for(&name, family);
-        let out = Command::cargo_bin("gkwatch")
-            .expect("binary")
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+        let out = gkwatch()
             .args([
                 "check",
                 "--format",
@@ -98,7 +101,7 @@ fn list_extraction_matches_annotations() {
         assert!(
             out.status.success(),
             "check failed on {name}: {}",
-            String::from_utf8_lossy(&out.stderr)
+            stderr(&out)
         );
         let got: Value = serde_json::from_slice(&out.stdout).expect("check --format json");
         let got_items: Vec<(String, String, Option<String>)> = got["items"]
@@ -181,19 +184,9 @@ fn list_extraction_matches_annotations() {
 #[test]
 fn detail_extraction_matches_annotations() {
     let Some(dir) = corpus() else { return };
-    let today = NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
+    let today = today();
     let (mut checks, mut passed) = (0, 0);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("read corpus")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.to_string_lossy().ends_with(".expected.json"))
-        .collect();
-    files.sort();
-    for exp_path in files {
-        let exp = load_json(&exp_path);
-        if exp["kind"] != "detail" {
-            continue;
-        }
+    for (exp_path, exp) in annotations(&dir, "detail") {
         let html_path = PathBuf::from(
             exp_path
                 .to_string_lossy()

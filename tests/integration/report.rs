@@ -1,9 +1,8 @@
 //! The weekly report of the demo district: the committed preview stays what the code renders,
 //! and every scraped string is escaped.
 
-use assert_cmd::Command;
-
-use crate::common::repo;
+use crate::support::cli::{gkwatch_on, stderr};
+use crate::support::repo;
 
 /// The simulated site listens on a random port; the preview shows it as 8080.
 fn normalize_port(html: &str) -> String {
@@ -18,11 +17,7 @@ fn the_committed_preview_is_what_the_demo_renders() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("demo.db");
     let html = dir.path().join("preview.html");
-    let gkwatch = || {
-        let mut c = Command::cargo_bin("gkwatch").expect("binary");
-        c.current_dir(repo()).arg("--db").arg(&db);
-        c
-    };
+    let gkwatch = || gkwatch_on(&db);
     let out = gkwatch()
         .args(["demo", "--today", "2026-11-27"])
         .output()
@@ -40,11 +35,7 @@ fn the_committed_preview_is_what_the_demo_renders() {
         .arg(&html)
         .output()
         .expect("preview");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", stderr(&out));
     let rendered = normalize_port(&std::fs::read_to_string(&html).expect("html"));
     let committed_path = repo().join("tests/data/report-preview.html");
     if std::env::var_os("GKWATCH_UPDATE_PREVIEW").is_some() {

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use gkwatch::config::{SmtpSecurity, load_settings};
 
-use crate::common::repo;
+use crate::support::repo;
 
 fn load(
     text: &str,
@@ -16,6 +16,15 @@ fn load(
     let path = dir.path().join("gkwatch.toml");
     std::fs::write(&path, text).expect("write");
     (load_settings(Some(&path)), dir)
+}
+
+/// The `[smtp]` section of a settings file holding `password` (its key and value lines)
+/// beside a host, user and sender; and the file's directory.
+fn smtp_with(password: &str) -> (gkwatch::config::SmtpSettings, tempfile::TempDir) {
+    let (r, dir) = load(&format!(
+        "[smtp]\nhost = \"smtp.x.gov.cn\"\nuser = \"a@x.gov.cn\"\n{password}from = \"a@x.gov.cn\"\n"
+    ));
+    (r.expect("loads").smtp.expect("smtp"), dir)
 }
 
 #[test]
@@ -59,25 +68,14 @@ fn a_password_in_the_file_is_refused() {
 
 #[test]
 fn the_password_comes_from_the_environment_or_a_file() {
-    let (r, dir) = load(
-        "[smtp]\nhost = \"smtp.x.gov.cn\"\nuser = \"a@x.gov.cn\"\npassword_file = \"pw\"\nfrom = \"a@x.gov.cn\"\n",
-    );
-    let smtp = r.expect("loads").smtp.expect("smtp");
+    let (smtp, dir) = smtp_with("password_file = \"pw\"\n");
     let err = smtp.password().expect_err("no file yet").to_string();
     assert!(err.contains("smtp.password_file"), "{err}");
     std::fs::write(dir.path().join("pw"), "s3cret\n").expect("write");
     assert_eq!(smtp.password().expect("read").as_deref(), Some("s3cret"));
 
-    let (r, _d) = load(
-        "[smtp]\nhost = \"smtp.x.gov.cn\"\nuser = \"a@x.gov.cn\"\npassword_env = \"GKWATCH_TEST_UNSET_VAR\"\nfrom = \"a@x.gov.cn\"\n",
-    );
-    let err = r
-        .expect("loads")
-        .smtp
-        .expect("smtp")
-        .password()
-        .expect_err("unset")
-        .to_string();
+    let (smtp, _d) = smtp_with("password_env = \"GKWATCH_TEST_UNSET_VAR\"\n");
+    let err = smtp.password().expect_err("unset").to_string();
     assert!(err.contains("GKWATCH_TEST_UNSET_VAR"), "{err}");
 }
 
@@ -114,10 +112,7 @@ fn the_password_from_a_systemd_credential_or_a_file_variable() {
         move |name: &str| map.get(name).cloned()
     };
 
-    let (r, _d) = load(
-        "[smtp]\nhost = \"smtp.x.gov.cn\"\nuser = \"a@x.gov.cn\"\npassword_credential = \"smtp-password\"\nfrom = \"a@x.gov.cn\"\n",
-    );
-    let smtp = r.expect("loads").smtp.expect("smtp");
+    let (smtp, _d) = smtp_with("password_credential = \"smtp-password\"\n");
     let env = env_of(&[("CREDENTIALS_DIRECTORY", dir.path().as_os_str().to_owned())]);
     assert_eq!(
         smtp.password_from(env).expect("credential").as_deref(),
@@ -129,10 +124,7 @@ fn the_password_from_a_systemd_credential_or_a_file_variable() {
         .to_string();
     assert!(err.contains("CREDENTIALS_DIRECTORY"), "{err}");
 
-    let (r, _d) = load(
-        "[smtp]\nhost = \"smtp.x.gov.cn\"\nuser = \"a@x.gov.cn\"\npassword_env = \"GKWATCH_PW\"\nfrom = \"a@x.gov.cn\"\n",
-    );
-    let smtp = r.expect("loads").smtp.expect("smtp");
+    let (smtp, _d) = smtp_with("password_env = \"GKWATCH_PW\"\n");
     let file = dir.path().join("pw-file").into_os_string();
     let env = env_of(&[("GKWATCH_PW_FILE", file.clone())]);
     assert_eq!(

@@ -7,7 +7,7 @@ use gkwatch::types::Match;
 use gkwatch::types::{ColumnCrawl, ColumnState, ItemRecord};
 use gkwatch::types::{DateSource, ItemDate, Precision};
 
-use crate::common::{Demo, today};
+use crate::support::{Demo, today};
 
 fn item(url: &str, title: &str, category: Option<&str>) -> ItemRecord {
     ItemRecord {

@@ -1,13 +1,12 @@
 //! The catalog commands: tasks, departments (the scorecards), classify, calendar.
 
 use std::collections::BTreeMap;
-use std::io::BufRead;
 
 use anyhow::Context;
 use chrono::{Datelike, NaiveDate};
 use serde_json::json;
 
-use super::output::{print_json, print_json_line, table};
+use super::output::{args_or_stdin, print_json, print_json_line, table};
 use super::{CalendarArgs, ClassifyArgs, Ctx, Exit, TableOrJson, TasksArgs};
 use crate::calendar::{Calendar, DayKind};
 use crate::classify::{ColumnPrior, classify};
@@ -174,15 +173,7 @@ pub(super) async fn classify_titles(g: &Ctx, a: &ClassifyArgs) -> anyhow::Result
         id,
         categories: &declared,
     });
-    let titles: Vec<String> = if a.titles.is_empty() {
-        std::io::stdin()
-            .lock()
-            .lines()
-            .collect::<Result<_, _>>()
-            .context("reading stdin")?
-    } else {
-        a.titles.clone()
-    };
+    let titles = args_or_stdin(&a.titles)?;
     for title in titles.iter().filter(|t| !t.trim().is_empty()) {
         let c = classify(title, prior, &catalog);
         print_json_line(&json!({

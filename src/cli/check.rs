@@ -2,7 +2,6 @@
 //! or `auto`, on one page), `discover` (find the list and print a ready profile), and
 //! `parse-date` (how date strings are read).
 
-use std::io::BufRead;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -12,7 +11,7 @@ use serde::Serialize;
 use serde_json::json;
 use url::Url;
 
-use super::output::{print_json, print_json_line, table};
+use super::output::{args_or_stdin, print_json, print_json_line, table};
 use super::{CheckArgs, Ctx, DiscoverArgs, Exit, ParseDateArgs, TableOrJson, TomlOrJson};
 use crate::config::{self, ProfileSpec};
 use crate::discover::discover;
@@ -286,16 +285,7 @@ pub(super) fn parse_dates(a: &ParseDateArgs, today: NaiveDate) -> anyhow::Result
         year: a.year_hint,
         today: Some(a.today.unwrap_or(today)),
     };
-    let texts: Vec<String> = if a.texts.is_empty() {
-        std::io::stdin()
-            .lock()
-            .lines()
-            .collect::<Result<_, _>>()
-            .context("reading stdin")?
-    } else {
-        a.texts.clone()
-    };
-    for text in texts {
+    for text in args_or_stdin(&a.texts)? {
         let parsed = if a.url {
             parse_url_date(&text)
         } else {

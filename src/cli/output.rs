@@ -4,6 +4,20 @@ use std::io::Write;
 
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
+/// The command's arguments, or one line of standard input each when it was given none.
+pub fn args_or_stdin(args: &[String]) -> anyhow::Result<Vec<String>> {
+    use std::io::BufRead;
+    if !args.is_empty() {
+        return Ok(args.to_vec());
+    }
+    use anyhow::Context;
+    std::io::stdin()
+        .lock()
+        .lines()
+        .collect::<Result<_, _>>()
+        .context("reading standard input")
+}
+
 /// A table sized to the terminal.
 pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();

@@ -191,18 +191,19 @@ pub(super) async fn explain(g: &Ctx, a: &ExplainArgs) -> anyhow::Result<Exit> {
             match a.format {
                 TableOrJson::Json => print_json(&item)?,
                 TableOrJson::Table => {
-                    println!("I{} 《{}》", item.id, item.title);
-                    println!("url:        {}", item.url);
+                    let (i, written) = (&item.item, &item.written);
+                    println!("I{} 《{}》", i.id, i.title);
+                    println!("url:        {}", i.url);
                     println!(
                         "column:     {} {} ({})",
-                        item.department, item.column_name, item.column_id
+                        i.department, i.column_name, i.column_id
                     );
                     println!(
                         "published:  {} (from {})",
-                        item.published.as_deref().unwrap_or("unknown"),
-                        item.date_source.as_deref().unwrap_or("-")
+                        i.published.as_deref().unwrap_or("unknown"),
+                        i.date_source.as_deref().unwrap_or("-")
                     );
-                    if let Some(w) = &item.written {
+                    if let Some(w) = written {
                         println!("written:    {w} (成文日期)");
                     }
                     if item.categories.is_empty() {

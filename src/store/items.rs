@@ -58,23 +58,23 @@ pub struct ColumnOverview {
 impl Store {
     /// Items matching `filter`, newest first.
     pub async fn items(&self, filter: &ItemFilter) -> Result<Vec<ItemRow>, StoreError> {
-        let rows = sqlx::query_as::<_, ItemRow>(
-            "SELECT i.id, c.department, i.column_id, c.name AS column_name, i.title, i.url, i.published,
-                    i.date_precision, i.date_source, i.first_seen, i.last_seen
+        let sql = format!(
+            "SELECT {ITEM_ROW}
              FROM items i JOIN columns c ON c.id = i.column_id
              JOIN departments d ON d.name = c.department
              WHERE (?1 IS NULL OR d.name = ?1 OR EXISTS (SELECT 1 FROM json_each(d.aliases) WHERE value = ?1))
                AND (?2 IS NULL OR i.column_id = ?2)
                AND (?3 IS NULL OR i.published >= ?3)
              ORDER BY i.published IS NULL, i.published DESC, c.department, i.column_id, i.id
-             LIMIT COALESCE(?4, -1)",
-        )
-        .bind(filter.department.as_deref())
-        .bind(filter.column.as_deref())
-        .bind(filter.since.map(|d| d.format("%Y-%m-%d").to_string()))
-        .bind(filter.limit.map(i64::from))
-        .fetch_all(&self.pool)
-        .await?;
+             LIMIT COALESCE(?4, -1)"
+        );
+        let rows = sqlx::query_as::<_, ItemRow>(sqlx::AssertSqlSafe(sql))
+            .bind(filter.department.as_deref())
+            .bind(filter.column.as_deref())
+            .bind(filter.since.map(ymd))
+            .bind(filter.limit.map(i64::from))
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows)
     }
 
@@ -180,48 +180,33 @@ impl Store {
     }
 }
 
-/// An item with its categories, for `explain`.
-#[derive(Debug, Clone, Serialize)]
+/// An item with its 成文日期 and categories, for `explain`.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
 pub struct ItemDetail {
-    pub id: i64,
-    pub department: String,
-    pub column_id: String,
-    pub column_name: String,
-    pub title: String,
-    pub url: String,
-    pub published: Option<String>,
-    pub date_precision: Option<String>,
-    pub date_source: Option<String>,
+    #[serde(flatten)]
+    #[sqlx(flatten)]
+    pub item: ItemRow,
     pub written: Option<String>,
-    pub first_seen: String,
+    #[sqlx(skip)]
     pub categories: Vec<Match>,
 }
+
+/// The columns of an [`ItemRow`], from `items i JOIN columns c`.
+const ITEM_ROW: &str = "i.id, c.department, i.column_id, c.name AS column_name, i.title, i.url, \
+     i.published, i.date_precision, i.date_source, i.first_seen, i.last_seen";
 
 impl Store {
     /// One item with its categories.
     pub async fn item(&self, id: i64) -> Result<Option<ItemDetail>, StoreError> {
-        type Row = (
-            i64,
-            String,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            String,
+        let sql = format!(
+            "SELECT {ITEM_ROW}, i.written FROM items i JOIN columns c ON c.id = i.column_id \
+             WHERE i.id = ?"
         );
-        let row: Option<Row> = sqlx::query_as(
-            "SELECT i.id, c.department, i.column_id, c.name, i.title, i.url, i.published, i.date_precision,
-                    i.date_source, i.written, i.first_seen
-             FROM items i JOIN columns c ON c.id = i.column_id WHERE i.id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        let Some(r) = row else {
+        let Some(mut detail) = sqlx::query_as::<_, ItemDetail>(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+        else {
             return Ok(None);
         };
         let cats: Vec<(String, String)> = sqlx::query_as(
@@ -230,22 +215,10 @@ impl Store {
         .bind(id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(Some(ItemDetail {
-            id: r.0,
-            department: r.1,
-            column_id: r.2,
-            column_name: r.3,
-            title: r.4,
-            url: r.5,
-            published: r.6,
-            date_precision: r.7,
-            date_source: r.8,
-            written: r.9,
-            first_seen: r.10,
-            categories: cats
-                .into_iter()
-                .map(|(category, pattern)| Match { category, pattern })
-                .collect(),
-        }))
+        detail.categories = cats
+            .into_iter()
+            .map(|(category, pattern)| Match { category, pattern })
+            .collect();
+        Ok(Some(detail))
     }
 }

@@ -10,7 +10,6 @@
 //! benchmark serves, so a number here is a share of a page's cost there.
 
 use std::hint::black_box;
-use std::path::Path;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -29,21 +28,17 @@ fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 27).expect("date")
 }
 
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// A generated site with every template, UTF-8 and GBK columns.
 fn site() -> SimSite {
     SimSite::generated(today(), 12, 8, 5, 20, 2026)
 }
 
 fn profiles() -> Profiles {
-    config::load_profiles(&repo().join("selectors")).expect("shipped selectors")
+    config::load_profiles(None).expect("shipped selectors")
 }
 
 fn catalog() -> Catalog {
-    config::load_catalog(&repo().join("targets/tasks.toml")).expect("shipped catalog")
+    config::load_catalog(None).expect("shipped catalog")
 }
 
 fn origin() -> Url {

@@ -95,19 +95,14 @@ fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 27).unwrap_or_default()
 }
 
-/// The repository (selectors and the task catalog are read from it).
-fn repo() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 /// The shipped task catalog.
 fn load_catalog() -> anyhow::Result<Catalog> {
-    config::load_catalog(&repo().join("targets/tasks.toml")).map_err(|e| anyhow::anyhow!("{e}"))
+    config::load_catalog(None).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// A targets file, with the repository's selector profiles.
+/// A targets file, with the built-in selector profiles.
 fn load_targets(path: &Path) -> anyhow::Result<Targets> {
-    config::load(path, &repo().join("selectors"), &LoadOptions::default())
+    config::load(path, None, &LoadOptions::default())
         .map(|loaded| loaded.targets)
         .map_err(|e| anyhow::anyhow!("{e}"))
 }

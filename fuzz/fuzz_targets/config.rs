@@ -62,7 +62,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     // As a selectors file.
-    if let Some(profiles) = render(load_profiles(&path)) {
+    if let Some(profiles) = render(load_profiles(Some(&path))) {
         assert!(profiles.names().count() == profiles.len());
     }
     // As a settings file.
@@ -77,5 +77,5 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     // As the task catalog.
-    let _ = render(load_catalog(&path));
+    let _ = render(load_catalog(Some(&path)));
 });

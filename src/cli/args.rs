@@ -18,20 +18,24 @@ pub struct Cli {
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// SQLite database file [default: gkwatch.db; gkwatch-demo.db for `demo`]
-    #[arg(long, global = true, value_name = "PATH")]
+    /// SQLite database file [default: the settings' `database`, else gkwatch.db; for `demo`, a
+    /// new temporary directory]
+    #[arg(long, global = true, value_name = "PATH", env = "GKWATCH_DB")]
     pub db: Option<PathBuf>,
-    /// Targets: a directory of *.toml (demo files skipped) or one file [default: targets; targets/demo.toml for `demo`]
+    /// Targets: a directory of *.toml (demo files skipped) or one file [default: the settings'
+    /// `targets`, else ./targets; for `demo`, the built-in demo district]
     #[arg(long, global = true, value_name = "PATH")]
     pub targets: Option<PathBuf>,
-    /// Directory (or file) of selector profiles [default: selectors]
+    /// Directory (or file) of selector profiles added to the built-in ones; a profile of the
+    /// same name replaces the built-in one [default: the settings' `selectors`, else none]
     #[arg(long, global = true, value_name = "DIR")]
     pub selectors: Option<PathBuf>,
-    /// Task catalog: the seed's tasks, categories and their title patterns [default: targets/tasks.toml]
+    /// Task catalog replacing the built-in one (the 2023 task list's tasks, categories and
+    /// title patterns) [default: the settings' `catalog`, else built in]
     #[arg(long, global = true, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
-    /// Settings file [default: gkwatch.toml if present]
-    #[arg(long, global = true, value_name = "FILE")]
+    /// Settings file [default: ./gkwatch.toml, else /etc/gkwatch/gkwatch.toml, if present]
+    #[arg(long, global = true, value_name = "FILE", env = "GKWATCH_CONFIG")]
     pub config: Option<PathBuf>,
 }
 
@@ -78,6 +82,10 @@ pub enum Command {
     Outbox(OutboxArgs),
     /// Print the annotated example settings file (gkwatch.toml)
     ExampleConfig,
+    /// The selector profiles in force (built in, or from --selectors) and where each came from
+    Profiles(FormatArgs),
+    /// Which settings file, database, targets, selectors, task catalog and calendar are in use
+    Paths(FormatArgs),
 }
 
 #[derive(Debug, Args)]

@@ -150,20 +150,15 @@ pub(super) async fn classify_titles(g: &Ctx, a: &ClassifyArgs) -> anyhow::Result
     let catalog = g.load_catalog()?;
     let declared: Vec<String> = match &a.column {
         Some(id) => {
-            let targets = &g.targets;
-            let cfg = config::load(
-                targets,
-                &g.selectors,
-                &config::LoadOptions {
-                    include_demo: true,
-                    ..Default::default()
-                },
-            )?;
+            let cfg = g.load_config(&config::LoadOptions {
+                include_demo: true,
+                ..Default::default()
+            })?;
             cfg.targets
                 .columns
                 .iter()
                 .find(|c| &c.id == id)
-                .with_context(|| format!("no column {id:?} in {}", targets.display()))?
+                .with_context(|| format!("no column {id:?} in {}", g.targets.display()))?
                 .categories
                 .clone()
         }

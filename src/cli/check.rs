@@ -179,7 +179,7 @@ pub(super) async fn check(c: &Ctx, a: &CheckArgs) -> anyhow::Result<Exit> {
         eprintln!("auto: {}", found.reason);
         Arc::new(config::compile_spec(&found.spec)?)
     } else {
-        let profiles = config::load_profiles(&c.selectors)?;
+        let profiles = config::load_profiles(c.selectors.as_deref())?;
         match profiles.get(&a.profile) {
             Some(p) => p.clone(),
             None => {

@@ -11,7 +11,7 @@ use crate::store::{DbLock, Store};
 
 pub(super) async fn crawl(g: &Ctx, a: &CrawlArgs) -> anyhow::Result<Exit> {
     let settings = &g.settings;
-    let cfg = config::load(&g.targets, &g.selectors, &LoadOptions::default())?;
+    let cfg = g.load_config(&LoadOptions::default())?;
     let catalog = g.load_catalog()?;
     if settings.crawl.contact.is_none() {
         tracing::warn!(

@@ -5,13 +5,13 @@ use std::io::IsTerminal;
 
 use super::report::mailer;
 use super::{Ctx, Exit};
-use crate::config::{self, LoadOptions};
+use crate::config::LoadOptions;
 use crate::daemon::{self, Daemon, SystemClock};
 use crate::fetch::Fetcher;
 use crate::store::{DbLock, Store};
 
 pub(super) async fn run(c: &Ctx) -> anyhow::Result<Exit> {
-    let cfg = config::load(&c.targets, &c.selectors, &LoadOptions::default())?;
+    let cfg = c.load_config(&LoadOptions::default())?;
     let catalog = c.load_catalog()?;
     let mailer = mailer(c)?;
     if mailer.is_none() {

@@ -21,17 +21,17 @@ const DEMO_MARKER: &str = "demo_database";
 
 pub(super) async fn run(g: &Ctx, a: &DemoArgs) -> anyhow::Result<Exit> {
     let today = a.today.unwrap_or_else(|| g.today());
-    // The demo never uses the settings file's database or targets: only explicit flags.
-    let targets_path = g
-        .args
-        .targets
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("targets/demo.toml"));
-    let db = g
-        .args
-        .db
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("gkwatch-demo.db"));
+    // The demo never uses the settings file's database or targets: only explicit flags, else
+    // the built-in demo district and a new directory of its own (so it runs from anywhere).
+    let db = match &g.args.db {
+        Some(db) => db.clone(),
+        None => {
+            let dir = std::env::temp_dir().join(format!("gkwatch-demo-{}", std::process::id()));
+            crate::util::create_private_dir(&dir)
+                .with_context(|| format!("creating {}", dir.display()))?;
+            dir.join("demo.db")
+        }
+    };
 
     let site = Arc::new(SimSite::demo(today));
     let server = SimServer::start(site.clone(), ServeOptions::default())
@@ -39,14 +39,14 @@ pub(super) async fn run(g: &Ctx, a: &DemoArgs) -> anyhow::Result<Exit> {
         .context("cannot start the simulated site on 127.0.0.1")?;
     println!("simulated district site serving at {}", server.origin);
 
-    let cfg = config::load(
-        &targets_path,
-        &g.selectors,
-        &LoadOptions {
-            origin_override: Some(server.origin.clone()),
-            include_demo: true,
-        },
-    )?;
+    let opts = LoadOptions {
+        origin_override: Some(server.origin.clone()),
+        include_demo: true,
+    };
+    let cfg = match &g.args.targets {
+        Some(path) => config::load(path, g.selectors.as_deref(), &opts)?,
+        None => config::load_demo(g.selectors.as_deref(), &opts)?,
+    };
     let catalog = g.load_catalog()?;
     let store = fresh_demo_store(&db).await?;
     // Our own server on loopback: no need to be gentle, and robots.txt is still honoured.

@@ -14,6 +14,7 @@ mod demo;
 mod findings;
 mod items;
 mod output;
+mod paths;
 mod report;
 mod status;
 
@@ -62,7 +63,7 @@ pub fn main() -> ExitCode {
     match result {
         Ok(exit) => ExitCode::from(exit as u8),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_chain(&e));
             let code = if e.chain().any(|c| c.downcast_ref::<ConfigError>().is_some()) {
                 Exit::Config
             } else {
@@ -71,6 +72,23 @@ pub fn main() -> ExitCode {
             ExitCode::from(code as u8)
         }
     }
+}
+
+/// The error and its causes, each said once: an error whose message already holds its
+/// cause's (`cannot open the database X: disk I/O error`) does not repeat it.
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }
 
 /// Log lines on stderr, filtered by `RUST_LOG`: warnings for commands, info for the daemon;
@@ -96,23 +114,21 @@ pub(crate) struct Ctx {
     pub calendar: &'static Calendar,
     pub db: PathBuf,
     pub targets: PathBuf,
-    pub selectors: PathBuf,
-    pub catalog: PathBuf,
+    /// Selector profiles added to the built-in ones.
+    pub selectors: Option<PathBuf>,
+    /// A task catalog replacing the built-in one.
+    pub catalog: Option<PathBuf>,
 }
 
 impl Ctx {
     fn new(args: GlobalArgs) -> Result<Ctx, ConfigError> {
         let settings = crate::config::load_settings(args.config.as_deref())?;
-        let pick = |flag: &Option<PathBuf>, file: &Option<PathBuf>, default: &str| {
-            flag.clone()
-                .or_else(|| file.clone())
-                .unwrap_or_else(|| PathBuf::from(default))
-        };
+        let pick = |flag: &Option<PathBuf>, file: &Option<PathBuf>| flag.clone().or(file.clone());
         Ok(Ctx {
-            db: pick(&args.db, &settings.database, "gkwatch.db"),
-            targets: pick(&args.targets, &settings.targets, "targets"),
-            selectors: pick(&args.selectors, &settings.selectors, "selectors"),
-            catalog: pick(&args.catalog, &settings.catalog, "targets/tasks.toml"),
+            db: pick(&args.db, &settings.database).unwrap_or_else(|| "gkwatch.db".into()),
+            targets: pick(&args.targets, &settings.targets).unwrap_or_else(|| "targets".into()),
+            selectors: pick(&args.selectors, &settings.selectors),
+            catalog: pick(&args.catalog, &settings.catalog),
             calendar: Calendar::china(),
             settings,
             args,
@@ -136,7 +152,27 @@ impl Ctx {
     }
 
     pub fn load_catalog(&self) -> Result<crate::catalog::Catalog, ConfigError> {
-        crate::config::load_catalog(&self.catalog)
+        crate::config::load_catalog(self.catalog.as_deref())
+    }
+
+    /// The targets and profiles in force.
+    pub fn load_config(
+        &self,
+        opts: &crate::config::LoadOptions,
+    ) -> anyhow::Result<crate::config::Config> {
+        if !self.targets.exists() && self.args.targets.is_none() && self.settings.targets.is_none()
+        {
+            anyhow::bail!(
+                "no targets at {}: pass --targets DIR (or FILE), or set `targets` in the settings \
+                 file (the package's is /etc/gkwatch/gkwatch.toml)",
+                self.targets.display()
+            );
+        }
+        Ok(crate::config::load(
+            &self.targets,
+            self.selectors.as_deref(),
+            opts,
+        )?)
     }
 }
 
@@ -174,8 +210,10 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Status(a) => status::status(g, a).await,
         Command::Report(a) => report::report(g, a).await,
         Command::Outbox(a) => report::outbox(g, a).await,
+        Command::Profiles(a) => paths::profiles(g, a),
+        Command::Paths(a) => paths::paths(g, a),
         Command::ExampleConfig => {
-            print!("{}", report::EXAMPLE_CONFIG);
+            print!("{}", crate::config::EXAMPLE_SETTINGS);
             Ok(Exit::Ok)
         }
     }

@@ -12,9 +12,6 @@ use crate::report::mail::{Mailer, Security, SmtpConfig};
 use crate::report::{Scope, Week, build, render};
 use crate::store::DbLock;
 
-/// The annotated example settings file.
-pub const EXAMPLE_CONFIG: &str = include_str!("../deploy/gkwatch.example.toml");
-
 /// The mailer the settings describe, if they name an SMTP server.
 pub(super) fn mailer(c: &Ctx) -> anyhow::Result<Option<Mailer>> {
     let Some(s) = &c.settings.smtp else {

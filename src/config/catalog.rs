@@ -1,14 +1,15 @@
 //! Compiling `targets/tasks.toml` into the [`Catalog`].
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use regex::Regex;
 use serde::Deserialize;
 
-use super::CATEGORY_IDS;
 use super::error::{ConfigError, Problems, parse_toml};
+use super::{CATEGORY_IDS, builtin};
 use crate::catalog::{Catalog, Category, Deadline, Expect, Period, Task};
 
 #[derive(Debug, Deserialize)]
@@ -90,12 +91,23 @@ fn month_day(s: &str) -> Option<(u32, u32)> {
     NaiveDate::from_ymd_opt(2024, m, d).map(|_| (m, d))
 }
 
-/// Loads the task catalog.
-pub fn load_catalog(path: &Path) -> Result<Catalog, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+/// Loads the task catalog: the file at `path`, or the built-in one (`targets/tasks.toml` at
+/// build time).
+pub fn load_catalog(path: Option<&Path>) -> Result<Catalog, ConfigError> {
+    let (path, text): (PathBuf, Cow<'static, str>) = match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
+            (path.to_path_buf(), text.into())
+        }
+        None => (
+            builtin::label(builtin::CATALOG.0),
+            builtin::CATALOG.1.into(),
+        ),
+    };
+    let path = path.as_path();
     let file: CatalogFile = parse_toml(path, &text)?;
     let mut p = Problems::new(path);
     let mut categories = Vec::new();

@@ -30,7 +30,7 @@ impl fmt::Display for Problem {
 /// Loading the configuration failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("cannot read {}", path.display())]
     Io {
         path: PathBuf,
         #[source]

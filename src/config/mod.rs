@@ -3,6 +3,7 @@
 //!
 //! Every error names the file, the key and why; all problems are reported at once.
 
+mod builtin;
 mod ca;
 mod catalog;
 mod error;
@@ -14,15 +15,16 @@ mod targets;
 
 use std::path::{Path, PathBuf};
 
+pub use builtin::EXAMPLE_SETTINGS;
 pub use ca::{CaFileError, load_ca_file};
 pub use catalog::load_catalog;
 pub use error::{ConfigError, Problem};
-pub use profiles::{Profiles, compile_spec, load_profiles};
+pub use profiles::{ProfileOrigin, Profiles, compile_spec, load_profiles};
 pub use raw::ProfileSpec;
 pub use schedule::CronSchedule;
 pub use settings::{
-    CrawlSettings, DEFAULT_DISTRICT, District, Recipients, Schedules, Settings, SmtpSecurity,
-    SmtpSettings, load_settings,
+    CrawlSettings, DEFAULT_DISTRICT, District, Recipients, SETTINGS_SEARCH, Schedules, Settings,
+    SmtpSecurity, SmtpSettings, load_settings, settings_file,
 };
 pub use targets::{Column, ColumnKind, Department, Targets};
 
@@ -84,31 +86,61 @@ pub struct Config {
     pub targets: Targets,
 }
 
-/// Loads the selector profiles from `selectors` and the targets from `targets` (a file or a
-/// directory of `*.toml`).
-pub fn load(targets: &Path, selectors: &Path, opts: &LoadOptions) -> Result<Config, ConfigError> {
+/// Loads the selector profiles (built in, and those of `selectors` when given) and the targets
+/// from `targets` (a file or a directory of `*.toml`).
+pub fn load(
+    targets: &Path,
+    selectors: Option<&Path>,
+    opts: &LoadOptions,
+) -> Result<Config, ConfigError> {
     let profiles = load_profiles(selectors)?;
-    let targets = targets::load_targets(targets, &profiles, opts)?;
+    let single_file = std::fs::metadata(targets).is_ok_and(|m| m.is_file());
+    let sources = read_sources(targets)?;
+    let targets = targets::load_targets(sources, single_file, &profiles, opts)?;
     Ok(Config { profiles, targets })
 }
 
-/// `path` itself if it is a file, else the `*.toml` files directly in it, sorted.
-fn toml_files(path: &Path) -> Result<Vec<PathBuf>, ConfigError> {
-    let io = |source| ConfigError::Io {
-        path: path.to_path_buf(),
-        source,
+/// Loads the built-in demo district's targets (`targets/demo.toml`) with the profiles.
+pub fn load_demo(selectors: Option<&Path>, opts: &LoadOptions) -> Result<Config, ConfigError> {
+    let profiles = load_profiles(selectors)?;
+    let (path, text) = builtin::DEMO_TARGETS;
+    let sources = vec![(builtin::label(path), text.into())];
+    let opts = LoadOptions {
+        include_demo: true,
+        ..opts.clone()
     };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if meta.is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
+    let targets = targets::load_targets(sources, true, &profiles, &opts)?;
+    Ok(Config { profiles, targets })
+}
+
+/// A configuration file's text, with the path its messages name.
+pub(crate) type Source = (PathBuf, std::borrow::Cow<'static, str>);
+
+/// The texts of `path` itself if it is a file, else of the `*.toml` files directly in it,
+/// sorted by name.
+fn read_sources(path: &Path) -> Result<Vec<Source>, ConfigError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ConfigError::Io { path, source }
+    };
+    let meta = std::fs::metadata(path).map_err(io(path))?;
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(path).map_err(io)? {
-        let p = entry.map_err(io)?.path();
-        if p.extension().is_some_and(|e| e == "toml") && p.is_file() {
-            files.push(p);
+    if meta.is_file() {
+        files.push(path.to_path_buf());
+    } else {
+        for entry in std::fs::read_dir(path).map_err(io(path))? {
+            let p = entry.map_err(io(path))?.path();
+            if p.extension().is_some_and(|e| e == "toml") && p.is_file() {
+                files.push(p);
+            }
         }
+        files.sort();
     }
-    files.sort();
-    Ok(files)
+    files
+        .into_iter()
+        .map(|f| {
+            let text = std::fs::read_to_string(&f).map_err(io(&f))?;
+            Ok((f, text.into()))
+        })
+        .collect()
 }

@@ -1,32 +1,68 @@
-//! Compiling `selectors/*.toml` into ready [`Profile`]s.
+//! Compiling selector files into ready [`Profile`]s: the built-in ones, then a directory's,
+//! which replace built-in profiles of the same name.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use scraper::Selector;
 
-use super::error::{ConfigError, Problems, parse_toml};
+use super::error::{ConfigError, Problem, Problems, parse_toml};
 use super::raw::{ProfileSpec, SelectorsFile};
-use super::toml_files;
+use super::{builtin, read_sources};
 use crate::types::profile::{DEFAULT_EMPTY_MARKERS, DEFAULT_NEXT_TEXTS};
 use crate::types::{DateFallback, JsonFields, ListSource, PaginationRule, Profile};
 
-/// Every selector profile, by name.
+/// Every selector profile in force, by name, with where each came from.
 #[derive(Debug, Clone, Default)]
 pub struct Profiles {
-    by_name: BTreeMap<String, Arc<Profile>>,
+    by_name: BTreeMap<String, (Arc<Profile>, ProfileOrigin)>,
+}
+
+/// Where a profile in force came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProfileOrigin {
+    /// Compiled into the binary (the repository's `selectors/` at build time).
+    BuiltIn(&'static str),
+    /// A file of the selectors directory given by `--selectors` or the settings.
+    File(PathBuf),
+    /// A file of that directory that replaces the built-in profile of the same name.
+    Overrides {
+        file: PathBuf,
+        built_in: &'static str,
+    },
+}
+
+impl std::fmt::Display for ProfileOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProfileOrigin::BuiltIn(path) => write!(f, "built in ({path})"),
+            ProfileOrigin::File(file) => write!(f, "{}", file.display()),
+            ProfileOrigin::Overrides { file, built_in } => {
+                write!(
+                    f,
+                    "{} (replaces the built-in one of {built_in})",
+                    file.display()
+                )
+            }
+        }
+    }
 }
 
 impl Profiles {
     /// The profile called `name`.
     pub fn get(&self, name: &str) -> Option<&Arc<Profile>> {
-        self.by_name.get(name)
+        self.by_name.get(name).map(|(p, _)| p)
     }
 
     /// Profile names, sorted.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.by_name.keys().map(String::as_str)
+    }
+
+    /// Every profile with its origin, by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&Profile, &ProfileOrigin)> {
+        self.by_name.values().map(|(p, o)| (p.as_ref(), o))
     }
 
     pub fn len(&self) -> usize {
@@ -38,22 +74,55 @@ impl Profiles {
     }
 }
 
-/// Loads every `*.toml` in `dir` (or the single file `dir`).
-pub fn load_profiles(dir: &Path) -> Result<Profiles, ConfigError> {
+/// The built-in profiles, and those of `dir` (a directory of `*.toml`, or one file) when
+/// given: a profile of `dir` replaces the built-in profile of the same name.
+pub fn load_profiles(dir: Option<&Path>) -> Result<Profiles, ConfigError> {
+    let built_in = builtin::SELECTOR_FILES
+        .iter()
+        .map(|(path, text)| (builtin::label(path), std::borrow::Cow::Borrowed(*text)));
     let mut problems = Vec::new();
-    let mut by_name: BTreeMap<String, (Arc<Profile>, std::path::PathBuf)> = BTreeMap::new();
-    for path in toml_files(dir)? {
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
-            path: path.clone(),
-            source,
-        })?;
+    let mut by_name = BTreeMap::new();
+    for (name, (profile, path)) in compile_layer(built_in, &mut problems) {
+        let origin = builtin::SELECTOR_FILES
+            .iter()
+            .find(|(p, _)| builtin::label(p) == path)
+            .map_or(ProfileOrigin::File(path), |(p, _)| {
+                ProfileOrigin::BuiltIn(p)
+            });
+        by_name.insert(name, (profile, origin));
+    }
+    if let Some(dir) = dir {
+        let files = read_sources(dir)?;
+        for (name, (profile, file)) in compile_layer(files.into_iter(), &mut problems) {
+            let origin = match by_name.get(&name) {
+                Some((_, ProfileOrigin::BuiltIn(built_in))) => {
+                    ProfileOrigin::Overrides { file, built_in }
+                }
+                _ => ProfileOrigin::File(file),
+            };
+            by_name.insert(name, (profile, origin));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(ConfigError::Invalid(problems));
+    }
+    Ok(Profiles { by_name })
+}
+
+/// Compiles the profiles of a set of files (paths as shown in messages, texts); a name defined
+/// twice among them is a problem.
+fn compile_layer(
+    files: impl Iterator<Item = (PathBuf, std::borrow::Cow<'static, str>)>,
+    problems: &mut Vec<Problem>,
+) -> BTreeMap<String, (Arc<Profile>, PathBuf)> {
+    let mut by_name: BTreeMap<String, (Arc<Profile>, PathBuf)> = BTreeMap::new();
+    for (path, text) in files {
         let file: SelectorsFile = match parse_toml(&path, &text) {
             Ok(f) => f,
-            Err(ConfigError::Invalid(p)) => {
-                problems.extend(p);
+            Err(e) => {
+                problems.extend(e.problems().iter().cloned());
                 continue;
             }
-            Err(e) => return Err(e),
         };
         let mut p = Problems::new(&path);
         for (i, raw) in file.profile.iter().enumerate() {
@@ -75,12 +144,7 @@ pub fn load_profiles(dir: &Path) -> Result<Profiles, ConfigError> {
         }
         problems.extend(p.list);
     }
-    if !problems.is_empty() {
-        return Err(ConfigError::Invalid(problems));
-    }
-    Ok(Profiles {
-        by_name: by_name.into_iter().map(|(k, (v, _))| (k, v)).collect(),
-    })
+    by_name
 }
 
 fn selector(p: &mut Problems, key: &str, css: &str) -> Option<Selector> {

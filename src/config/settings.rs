@@ -372,14 +372,31 @@ impl CrawlSettings {
     }
 }
 
-/// Loads the settings file: `path` if given (it must exist), else `gkwatch.toml` in the current
-/// directory if present, else the defaults.
+/// Where the settings are looked for when no file is named: the working directory's
+/// `gkwatch.toml` (a checkout, a try-out), then the installed `/etc/gkwatch/gkwatch.toml`.
+pub const SETTINGS_SEARCH: [&str; 2] = ["gkwatch.toml", "/etc/gkwatch/gkwatch.toml"];
+
+/// The first of [`SETTINGS_SEARCH`] that exists.
+pub fn settings_file() -> Option<PathBuf> {
+    SETTINGS_SEARCH
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+}
+
+/// Loads the settings file: `path` if given (it must exist), else the first of
+/// [`SETTINGS_SEARCH`] present, else the defaults.
 pub fn load_settings(path: Option<&Path>) -> Result<Settings, ConfigError> {
-    let default_path = Path::new("gkwatch.toml");
+    let found;
     let path = match path {
         Some(p) => p,
-        None if default_path.is_file() => default_path,
-        None => return Ok(Settings::default()),
+        None => match settings_file() {
+            Some(p) => {
+                found = p;
+                found.as_path()
+            }
+            None => return Ok(Settings::default()),
+        },
     };
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
         path: path.to_path_buf(),

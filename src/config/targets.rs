@@ -9,7 +9,7 @@ use url::Url;
 use super::error::{ConfigError, Problems, parse_toml};
 use super::profiles::Profiles;
 use super::raw::{RawColumn, TargetsFile};
-use super::{CATEGORY_IDS, LoadOptions, toml_files};
+use super::{CATEGORY_IDS, LoadOptions, Source};
 use crate::types::Profile;
 
 /// What a column holds, and so how it is read.
@@ -91,26 +91,24 @@ pub struct Targets {
 }
 
 /// Loads a targets file, or every non-demo `*.toml` of a directory.
+/// Compiles targets files (`single_file`: one file was asked for by name, so it is read even
+/// when it is the task catalog's or a demo file).
 pub(crate) fn load_targets(
-    path: &Path,
+    sources: Vec<Source>,
+    single_file: bool,
     profiles: &Profiles,
     opts: &LoadOptions,
 ) -> Result<Targets, ConfigError> {
-    let single_file = path.is_file();
     let mut targets = Targets::default();
     let mut problems = Vec::new();
     // Column URL → (file, key) of its first definition.
     let mut urls: HashMap<String, (PathBuf, String)> = HashMap::new();
     let mut ids: HashMap<String, PathBuf> = HashMap::new();
     let mut departments: HashMap<String, PathBuf> = HashMap::new();
-    for file_path in toml_files(path)? {
+    for (file_path, text) in sources {
         if file_path.file_name().is_some_and(|n| n == "tasks.toml") && !single_file {
             continue;
         }
-        let text = std::fs::read_to_string(&file_path).map_err(|source| ConfigError::Io {
-            path: file_path.clone(),
-            source,
-        })?;
         let file: TargetsFile = match parse_toml(&file_path, &text) {
             Ok(f) => f,
             Err(ConfigError::Invalid(p)) => {

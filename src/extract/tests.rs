@@ -482,11 +482,7 @@ fn pinned_items_are_marked_and_their_mark_is_not_title() {
 
 #[test]
 fn shipped_definition_list_preset_reads_dd_items() {
-    let profiles = crate::config::load_profiles(std::path::Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/selectors"
-    )))
-    .expect("shipped selectors");
+    let profiles = crate::config::load_profiles(None).expect("shipped selectors");
     let p = profiles.get("dl_list").expect("dl_list preset");
     let html = r#"<html><body><dl class="nav"><dd><a href="/">首页</a></dd></dl>
       <dl class="list"><dt>通知公告</dt>

@@ -156,7 +156,7 @@ async fn discover_and_check_auto_through_the_binary() {
     let toml_text = String::from_utf8_lossy(&out.stdout).into_owned();
     std::fs::write(dir.path().join("found.toml"), &toml_text).expect("write");
     let profiles =
-        config::load_profiles(&dir.path().join("found.toml")).expect("discovered TOML loads");
+        config::load_profiles(Some(&dir.path().join("found.toml"))).expect("discovered TOML loads");
     assert!(profiles.get("sfj_table").is_some());
 
     let out = run(format!(

@@ -122,8 +122,7 @@ async fn hostile_titles_are_stored_as_text_and_shown_escaped() {
     // The HTML report shows them escaped; the CSV defuses formulas.
     bed.evaluate().await;
     let today = crate::support::today();
-    let catalog = gkwatch::config::load_catalog(&crate::support::repo().join("targets/tasks.toml"))
-        .expect("catalog");
+    let catalog = gkwatch::config::load_catalog(None).expect("catalog");
     let district = gkwatch::config::District::new("洮北区");
     let calendar = gkwatch::calendar::Calendar::china();
     let data = build(

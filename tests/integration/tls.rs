@@ -14,7 +14,7 @@ use crate::support::bed::crawl_options;
 use crate::support::fetch::{fetcher, get as fetch, request, url};
 use crate::support::pki::{Leaf, TestCa};
 use crate::support::server::Server;
-use crate::support::{Demo, repo, settings};
+use crate::support::{Demo, settings};
 
 // ---------------------------------------------------------------------------------------------
 // TLS
@@ -240,8 +240,7 @@ fn a_bad_ca_file_is_a_config_error_naming_file_and_key() {
          [[department.column]]\nid = \"rsj-a\"\nname = \"丙\"\nurl = \"a/\"\nprofile = \"trs_list\"\n",
     )
     .expect("write targets");
-    let err = config::load(&targets, &repo().join("selectors"), &LoadOptions::default())
-        .expect_err("bad CA files");
+    let err = config::load(&targets, None, &LoadOptions::default()).expect_err("bad CA files");
     let problems = err.problems();
     assert_eq!(problems.len(), 2, "{err}");
     assert_eq!(
@@ -279,8 +278,7 @@ fn allow_private_and_ca_file_are_inherited_and_overridden() {
          [[department.column]]\nid = \"rsj-a\"\nname = \"丙\"\nurl = \"a/\"\nprofile = \"trs_list\"\n",
     )
     .expect("write targets");
-    let cfg =
-        config::load(&targets, &repo().join("selectors"), &LoadOptions::default()).expect("config");
+    let cfg = config::load(&targets, None, &LoadOptions::default()).expect("config");
     let cols = &cfg.targets.columns;
     assert!(cols[0].allow_private);
     assert_eq!(

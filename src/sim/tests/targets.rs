@@ -10,8 +10,7 @@ fn load_targets(toml: &str) -> crate::config::Targets {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("targets.toml");
     std::fs::write(&path, toml).expect("write targets");
-    let selectors = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("selectors");
-    crate::config::load(&path, &selectors, &crate::config::LoadOptions::default())
+    crate::config::load(&path, None, &crate::config::LoadOptions::default())
         .expect("targets load")
         .targets
 }

@@ -16,7 +16,7 @@ use gkwatch::store::{ItemFilter, ItemRow, Store};
 use gkwatch::types::ColumnState;
 use gkwatch::types::{Finding, FindingKind};
 
-use super::{repo, today};
+use super::today;
 
 pub struct Bed {
     pub config: Config,
@@ -49,9 +49,8 @@ impl Bed {
         options: &LoadOptions,
         settings: &CrawlSettings,
     ) -> Bed {
-        let config =
-            config::load(targets, &repo().join("selectors"), options).expect("targets load");
-        let catalog = config::load_catalog(&repo().join("targets/tasks.toml")).expect("catalog");
+        let config = config::load(targets, None, options).expect("targets load");
+        let catalog = config::load_catalog(None).expect("catalog");
         let store = Store::open(&dir.path().join("t.db")).await.expect("store");
         let fetcher = Fetcher::new(settings).expect("fetcher");
         Bed {
@@ -68,7 +67,7 @@ impl Bed {
     pub fn load_targets(&self, name: &str, text: &str, options: &LoadOptions) -> Config {
         let path = self.dir.path().join(name);
         std::fs::write(&path, text).expect("write targets");
-        config::load(&path, &repo().join("selectors"), options).expect("targets load")
+        config::load(&path, None, options).expect("targets load")
     }
 
     /// Crawls the targets file `text` (loaded as written) into the bed's store, routine or

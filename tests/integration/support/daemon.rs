@@ -36,7 +36,7 @@ pub async fn daemon_for(origin: &Url, db: &Path, mailer: Option<Mailer>) -> Daem
         config::load_settings(Some(&settings::write(dir, SETTINGS))).expect("settings load");
     let cfg = config::load(
         &repo().join("targets/demo.toml"),
-        &repo().join("selectors"),
+        None,
         &demo_options(origin),
     )
     .expect("config");
@@ -44,7 +44,7 @@ pub async fn daemon_for(origin: &Url, db: &Path, mailer: Option<Mailer>) -> Daem
         fetcher: Fetcher::new(&settings.crawl).expect("fetcher"),
         settings,
         targets: cfg.targets,
-        catalog: config::load_catalog(&repo().join("targets/tasks.toml")).expect("catalog"),
+        catalog: config::load_catalog(None).expect("catalog"),
         store: Store::open(db).await.expect("store"),
         mailer,
         calendar: gkwatch::calendar::Calendar::china(),

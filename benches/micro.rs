@@ -215,5 +215,33 @@ fn classification(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, extraction, dates, charsets, classification);
+/// Working days over spans of up to eight years: thousands per evaluation, so a span must cost a
+/// binary search, not a walk day by day.
+fn working_days(c: &mut Criterion) {
+    let calendar = gkwatch::calendar::Calendar::china();
+    let start = NaiveDate::from_ymd_opt(2019, 1, 1).unwrap_or_default();
+    let end = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap_or_default();
+    let mut group = c.benchmark_group("calendar");
+    group.throughput(Throughput::Elements(400));
+    group.bench_function("working_days_between_x400", |b| {
+        b.iter(|| {
+            (0..400_u64)
+                .map(|k| {
+                    let from = start + chrono::Days::new(k);
+                    u64::from(calendar.working_days_between(from, end).value)
+                })
+                .sum::<u64>()
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    extraction,
+    dates,
+    charsets,
+    classification,
+    working_days
+);
 criterion_main!(benches);

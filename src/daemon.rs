@@ -35,7 +35,7 @@ pub struct Daemon {
     /// `None` when no SMTP server is configured: reports wait in the outbox.
     pub mailer: Option<Mailer>,
     /// The working-day calendar of every deadline.
-    pub calendar: &'static Calendar,
+    pub calendar: Calendar,
 }
 
 /// The daemon could not run.
@@ -229,7 +229,7 @@ pub async fn run(
                 match prepare_report(
                     &d.store,
                     &d.catalog,
-                    d.calendar,
+                    &d.calendar,
                     &d.settings,
                     week,
                     local_date(started, tz),
@@ -306,7 +306,7 @@ async fn crawl_and_evaluate(d: &Daemon, today: NaiveDate, full: bool) -> String 
     match pipeline::refresh_findings(
         &d.catalog,
         &d.store,
-        d.calendar,
+        &d.calendar,
         &EvaluateOptions::new(today),
     )
     .await

@@ -25,6 +25,7 @@ pub mod discover;
 pub mod evaluate;
 pub mod extract;
 pub mod fetch;
+pub mod health;
 pub mod pipeline;
 pub mod report;
 pub mod sim;

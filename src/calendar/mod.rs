@@ -225,6 +225,34 @@ impl Calendar {
             lines.push(line);
         }
 
+        Calendar::build(listed, &lines)
+    }
+
+    /// This calendar with the notices of another data file (the office's own, for a year the
+    /// shipped data does not hold yet): the file's years replace this calendar's, the others
+    /// stay, and together they must still cover every year from the first to the last.
+    pub fn with(&self, text: &str) -> Result<Calendar, CalendarError> {
+        let extra = Calendar::parse(text)?;
+        let replaced = extra.years();
+        let mut listed: Vec<Listed> = self
+            .listed
+            .iter()
+            .filter(|e| !replaced.contains(&notice_year(e.date)))
+            .cloned()
+            .chain(extra.listed)
+            .collect();
+        listed.sort_by_key(|e| e.date);
+        // A gap between the two can only be named by the file's first line.
+        let first_line = text
+            .lines()
+            .position(|l| !l.trim().is_empty() && !l.trim().starts_with('#'))
+            .map_or(1, |i| i + 1);
+        let lines = vec![first_line; listed.len()];
+        Calendar::build(listed, &lines)
+    }
+
+    /// A calendar of sorted listed dates; `lines[i]` is the data line of `listed[i]`.
+    fn build(listed: Vec<Listed>, lines: &[usize]) -> Result<Calendar, CalendarError> {
         let (Some(first), Some(last)) = (listed.first(), listed.last()) else {
             return Err(CalendarError::Empty);
         };

@@ -328,21 +328,6 @@ fn naive_estimated(calendar: &Calendar, from: NaiveDate, to: NaiveDate) -> bool 
 }
 
 #[test]
-fn working_days_between_is_cheap() {
-    // Thousands of items per evaluation: a long span must not walk day by day. 200k calls over
-    // the whole data take a few milliseconds in release, well under a second in debug.
-    let calendar = cn();
-    let started = std::time::Instant::now();
-    let mut total = 0_u64;
-    for offset in 0..200_000_u64 {
-        let from = d("2019-01-01") + Days::new(offset % 400);
-        total += u64::from(calendar.working_days_between(from, d("2026-12-31")).value);
-    }
-    assert!(total > 0);
-    assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
-}
-
-#[test]
 fn day_info_serializes_snake_case() {
     let json = serde_json::to_value(cn().day(d("2024-02-04"))).expect("serializes");
     assert_eq!(
@@ -443,4 +428,39 @@ fn parse_errors_name_the_line() {
             assert!(error.to_string().starts_with(&format!("line {line}: ")));
         }
     }
+}
+
+/// An office's own data file adds a year the shipped data lacks, replaces a year it has, and
+/// may not leave a year out. (Test data: not a real notice.)
+#[test]
+fn a_data_file_adds_and_replaces_years() {
+    let base = Calendar::china();
+    let next = LAST_YEAR + 1;
+    let extra = format!("# test data\n{next}-01-01\toff\t元旦\n{next}-02-15\toff\t春节\n");
+    let cal = base.with(&extra).expect("merged");
+    assert_eq!(cal.years(), FIRST_YEAR..=next);
+    let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("date");
+    assert!(!cal.is_working_day(d(next, 2, 15)), "the file's holiday");
+    assert!(cal.day(d(next, 2, 15)).known);
+    assert!(
+        !base.day(d(next, 2, 15)).known,
+        "the shipped calendar is untouched"
+    );
+    // The shipped years keep their holidays.
+    assert_eq!(cal.day(d(2026, 10, 1)).kind, base.day(d(2026, 10, 1)).kind);
+    // A file for a year replaces the shipped lines of that year.
+    let replaced = base
+        .with(&format!("{LAST_YEAR}-03-02\toff\t测试\n"))
+        .expect("replaced");
+    assert!(!replaced.is_working_day(d(LAST_YEAR, 3, 2)));
+    // …all of them: the shipped 国庆节 of that year is gone with them.
+    let national_day = d(LAST_YEAR, 10, 1);
+    assert!(!base.is_working_day(national_day) && base.day(national_day).kind == DayKind::Holiday);
+    assert_ne!(replaced.day(national_day).kind, DayKind::Holiday);
+    // A year left out between the two is refused, naming the file's first line.
+    let gap = base.with(&format!("\n{}-01-01\toff\t元旦\n", next + 1));
+    assert!(
+        matches!(gap, Err(CalendarError::MissingYear { line: 2, year }) if year == next),
+        "{gap:?}"
+    );
 }

@@ -80,12 +80,24 @@ pub enum Command {
     Report(ReportArgs),
     /// Messages of the weekly reports: pending, sent, held, with their last error
     Outbox(OutboxArgs),
+    /// Is gkwatch doing its job? Last crawl, crawl failures, mail, calendar, disk; exit 0 ok,
+    /// 1 warning, 2 critical (for monitoring)
+    Health(HealthArgs),
     /// Print the annotated example settings file (gkwatch.toml)
     ExampleConfig,
     /// The selector profiles in force (built in, or from --selectors) and where each came from
     Profiles(FormatArgs),
     /// Which settings file, database, targets, selectors, task catalog and calendar are in use
     Paths(FormatArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// Judge as of this time, RFC 3339 (`2026-12-05T08:00:00+08:00`) [default: now]
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableOrJson,
 }
 
 #[derive(Debug, Args)]

@@ -26,7 +26,7 @@ pub(super) async fn run(c: &Ctx) -> anyhow::Result<Exit> {
         catalog,
         store: store.clone(),
         mailer,
-        calendar: c.calendar,
+        calendar: c.calendar.clone(),
     };
     tracing::info!(
         db = %c.db.display(),

@@ -61,7 +61,7 @@ pub(super) async fn run(g: &Ctx, a: &DemoArgs) -> anyhow::Result<Exit> {
 
     // Judge what was stored, as `gkwatch evaluate` does.
     let evaluation =
-        pipeline::refresh_findings(&catalog, &store, g.calendar, &EvaluateOptions::new(today))
+        pipeline::refresh_findings(&catalog, &store, &g.calendar, &EvaluateOptions::new(today))
             .await?;
     let mut by_column: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for f in &evaluation.findings {
@@ -149,7 +149,7 @@ pub(super) async fn run(g: &Ctx, a: &DemoArgs) -> anyhow::Result<Exit> {
     // The simulated district is the demo's, whatever district the settings watch.
     let district = District::new(DISTRICT);
     let week = Week::containing(today);
-    let data = build(&store, &catalog, g.calendar, &district, week, today).await?;
+    let data = build(&store, &catalog, &g.calendar, &district, week, today).await?;
     let rendered = render(&data, &Scope::Office);
     crate::util::write_private(&report_path, rendered.html.as_bytes())
         .with_context(|| format!("writing {}", report_path.display()))?;

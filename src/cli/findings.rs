@@ -20,7 +20,7 @@ pub(super) async fn evaluate(g: &Ctx, a: &EvaluateArgs) -> anyhow::Result<Exit> 
     let store = g.open_existing_store().await?;
     let today = a.today.unwrap_or_else(|| g.today());
     let result =
-        pipeline::refresh_findings(&catalog, &store, g.calendar, &EvaluateOptions::new(today))
+        pipeline::refresh_findings(&catalog, &store, &g.calendar, &EvaluateOptions::new(today))
             .await?;
     let mut by_kind: BTreeMap<FindingKind, usize> = BTreeMap::new();
     for f in &result.findings {

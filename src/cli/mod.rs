@@ -33,11 +33,25 @@ use crate::config::{ConfigError, Settings};
 /// Exit codes: what a script or systemd can act on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    Ok = 0,
-    Failure = 1,
+    Ok,
+    Failure,
     /// The command ran, but some columns failed.
-    PartialFailure = 2,
-    Config = 3,
+    PartialFailure,
+    Config,
+    /// `gkwatch health`: the monitoring-plugin code of its level (0, 1 or 2).
+    Health(crate::health::Level),
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Ok => 0,
+            Exit::Failure => 1,
+            Exit::PartialFailure => 2,
+            Exit::Config => 3,
+            Exit::Health(level) => level.exit_code(),
+        }
+    }
 }
 
 /// Today's date in the time zone `tz` (the settings' `timezone`).
@@ -56,12 +70,12 @@ pub fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(Exit::Failure as u8);
+            return ExitCode::from(Exit::Failure.code());
         }
     };
     let result = runtime.block_on(run(cli));
     match result {
-        Ok(exit) => ExitCode::from(exit as u8),
+        Ok(exit) => ExitCode::from(exit.code()),
         Err(e) => {
             eprintln!("error: {}", error_chain(&e));
             let code = if e.chain().any(|c| c.downcast_ref::<ConfigError>().is_some()) {
@@ -69,7 +83,7 @@ pub fn main() -> ExitCode {
             } else {
                 Exit::Failure
             };
-            ExitCode::from(code as u8)
+            ExitCode::from(code.code())
         }
     }
 }
@@ -110,8 +124,9 @@ fn init_tracing(daemon: bool) {
 pub(crate) struct Ctx {
     pub args: GlobalArgs,
     pub settings: Settings,
-    /// The working-day calendar every deadline and "today" is computed with.
-    pub calendar: &'static Calendar,
+    /// The working-day calendar every deadline is computed with: the shipped one and the
+    /// office's holidays file.
+    pub calendar: Calendar,
     pub db: PathBuf,
     pub targets: PathBuf,
     /// Selector profiles added to the built-in ones.
@@ -129,7 +144,7 @@ impl Ctx {
             targets: pick(&args.targets, &settings.targets).unwrap_or_else(|| "targets".into()),
             selectors: pick(&args.selectors, &settings.selectors),
             catalog: pick(&args.catalog, &settings.catalog),
-            calendar: Calendar::china(),
+            calendar: crate::config::load_calendar(settings.calendar_file.as_deref())?,
             settings,
             args,
         })
@@ -186,7 +201,15 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
     };
     match &cli.command {
         Command::ParseDate(a) => return check::parse_dates(a, fallback_today()),
-        Command::Calendar(a) => return catalog::calendar(a, Calendar::china()),
+        Command::Calendar(a) => {
+            let calendar = crate::config::load_settings(cli.global.config.as_deref())
+                .and_then(|s| crate::config::load_calendar(s.calendar_file.as_deref()))
+                .unwrap_or_else(|e| {
+                    tracing::warn!("using the shipped calendar only: {e}");
+                    Calendar::china().clone()
+                });
+            return catalog::calendar(a, &calendar);
+        }
         _ => {}
     }
     let ctx = Ctx::new(cli.global)?;
@@ -210,6 +233,7 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Status(a) => status::status(g, a).await,
         Command::Report(a) => report::report(g, a).await,
         Command::Outbox(a) => report::outbox(g, a).await,
+        Command::Health(a) => status::health(g, a).await,
         Command::Profiles(a) => paths::profiles(g, a),
         Command::Paths(a) => paths::paths(g, a),
         Command::ExampleConfig => {

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::output::{print_json, table};
 use super::{Ctx, Exit, FormatArgs, TableOrJson};
-use crate::config::{self, SETTINGS_SEARCH};
+use crate::config::{self, DEFAULT_CALENDAR_FILE, SETTINGS_SEARCH};
 
 pub(super) fn profiles(g: &Ctx, a: &FormatArgs) -> anyhow::Result<Exit> {
     let profiles = config::load_profiles(g.selectors.as_deref())?;
@@ -55,7 +55,18 @@ pub(super) fn paths(g: &Ctx, a: &FormatArgs) -> anyhow::Result<Exit> {
         None => "built in (targets/tasks.toml)".to_string(),
     };
     let years = g.calendar.years();
-    let calendar = format!("built in, {}–{}", years.start(), years.end());
+    let file = g.settings.calendar_file.clone().or_else(|| {
+        Some(DEFAULT_CALENDAR_FILE.into()).filter(|p: &std::path::PathBuf| p.is_file())
+    });
+    let calendar = match file {
+        Some(f) => format!(
+            "built in and {}, {}–{}",
+            f.display(),
+            years.start(),
+            years.end()
+        ),
+        None => format!("built in, {}–{}", years.start(), years.end()),
+    };
     let rows = [
         ("settings", settings),
         ("database", g.db.display().to_string()),

@@ -46,7 +46,7 @@ pub(super) async fn report(c: &Ctx, a: &ReportArgs) -> anyhow::Result<Exit> {
         let data = build(
             &store,
             &catalog,
-            c.calendar,
+            &c.calendar,
             &c.settings.district,
             week,
             today,
@@ -74,7 +74,7 @@ pub(super) async fn report(c: &Ctx, a: &ReportArgs) -> anyhow::Result<Exit> {
         let p = prepare_report(
             &store,
             &catalog,
-            c.calendar,
+            &c.calendar,
             &c.settings,
             week,
             today,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::output::print_json;
 
-use super::{Ctx, Exit, StatusArgs, TableOrJson};
+use super::{Ctx, Exit, HealthArgs, StatusArgs, TableOrJson};
 use crate::daemon::{CRAWL, REPORT};
 
 fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
@@ -114,4 +114,28 @@ pub(super) async fn status(c: &Ctx, a: &StatusArgs) -> anyhow::Result<Exit> {
     }
     store.close().await;
     Ok(Exit::Ok)
+}
+
+pub(super) async fn health(c: &Ctx, a: &HealthArgs) -> anyhow::Result<Exit> {
+    let store = c.open_existing_store().await?;
+    let now = a.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    let h = crate::health::gather(&store, &c.db, &c.settings, &c.calendar, now).await?;
+    store.close().await;
+    match a.format {
+        TableOrJson::Json => print_json(&h)?,
+        TableOrJson::Table => {
+            let worst = h
+                .checks
+                .iter()
+                .filter(|ch| ch.level == h.level)
+                .map(|ch| ch.message.as_str())
+                .next()
+                .unwrap_or("");
+            println!("GKWATCH {} - {worst}", h.level.as_str());
+            for ch in &h.checks {
+                println!("{:8} {:14} {}", ch.level.as_str(), ch.name, ch.message);
+            }
+        }
+    }
+    Ok(Exit::Health(h.level))
 }

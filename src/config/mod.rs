@@ -5,6 +5,7 @@
 
 mod builtin;
 mod ca;
+mod calendar;
 mod catalog;
 mod error;
 mod profiles;
@@ -17,14 +18,15 @@ use std::path::{Path, PathBuf};
 
 pub use builtin::EXAMPLE_SETTINGS;
 pub use ca::{CaFileError, load_ca_file};
+pub use calendar::load_calendar;
 pub use catalog::load_catalog;
 pub use error::{ConfigError, Problem};
 pub use profiles::{ProfileOrigin, Profiles, compile_spec, load_profiles};
 pub use raw::ProfileSpec;
 pub use schedule::CronSchedule;
 pub use settings::{
-    CrawlSettings, DEFAULT_DISTRICT, District, Recipients, SETTINGS_SEARCH, Schedules, Settings,
-    SmtpSecurity, SmtpSettings, load_settings, settings_file,
+    CrawlSettings, DEFAULT_CALENDAR_FILE, DEFAULT_DISTRICT, District, Recipients, SETTINGS_SEARCH,
+    Schedules, Settings, SmtpSecurity, SmtpSettings, load_settings, settings_file,
 };
 pub use targets::{Column, ColumnKind, Department, Targets};
 

@@ -17,6 +17,7 @@ use super::schedule::CronSchedule;
 #[serde(deny_unknown_fields)]
 struct RawSettings {
     district: Option<String>,
+    calendar_file: Option<PathBuf>,
     database: Option<PathBuf>,
     targets: Option<PathBuf>,
     selectors: Option<PathBuf>,
@@ -243,6 +244,9 @@ pub struct Settings {
     /// The district watched (`district = "洮北区"`): the report's title and the office named
     /// in it and in the staff commands' headings.
     pub district: District,
+    /// Holidays of years the shipped calendar lacks (`calendar_file`; `None`: the default
+    /// [`DEFAULT_CALENDAR_FILE`] when present).
+    pub calendar_file: Option<PathBuf>,
     /// Paths given by the file (relative ones resolved against its directory).
     pub database: Option<PathBuf>,
     pub targets: Option<PathBuf>,
@@ -371,6 +375,9 @@ impl CrawlSettings {
         }
     }
 }
+
+/// The office's holidays file, read when present and no `calendar_file` is set.
+pub const DEFAULT_CALENDAR_FILE: &str = "/etc/gkwatch/holidays.txt";
 
 /// Where the settings are looked for when no file is named: the working directory's
 /// `gkwatch.toml` (a checkout, a try-out), then the installed `/etc/gkwatch/gkwatch.toml`.
@@ -530,6 +537,7 @@ fn compile(raw: RawSettings, file: Option<&Path>) -> Result<Settings, ConfigErro
     match (timezone, crawl, report, full_crawl) {
         (Some(timezone), Some(crawl), Some(report), Some(full_crawl)) => Ok(Settings {
             district,
+            calendar_file: resolve(raw.calendar_file),
             database: resolve(raw.database),
             targets: resolve(raw.targets),
             selectors: resolve(raw.selectors),

@@ -24,6 +24,7 @@ mod district;
 mod faults;
 mod fetch;
 mod findings;
+mod health;
 mod hostile;
 mod installed;
 mod judge;

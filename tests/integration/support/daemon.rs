@@ -47,7 +47,7 @@ pub async fn daemon_for(origin: &Url, db: &Path, mailer: Option<Mailer>) -> Daem
         catalog: config::load_catalog(None).expect("catalog"),
         store: Store::open(db).await.expect("store"),
         mailer,
-        calendar: gkwatch::calendar::Calendar::china(),
+        calendar: gkwatch::calendar::Calendar::china().clone(),
     }
 }
 

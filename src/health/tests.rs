@@ -1,0 +1,121 @@
+//! Each health rule on plain data.
+
+use chrono::TimeZone;
+
+use super::*;
+
+fn run(finished: &str, columns: i64, errors: i64) -> RunRow {
+    RunRow {
+        id: 7,
+        started_at: finished.into(),
+        finished_at: Some(finished.into()),
+        status: "finished".into(),
+        full: false,
+        columns,
+        pages: columns,
+        new_items: 0,
+        errors,
+    }
+}
+
+fn shanghai(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    chrono_tz::Asia::Shanghai
+        .with_ymd_and_hms(y, m, d, h, 0, 0)
+        .single()
+        .expect("time")
+        .with_timezone(&Utc)
+}
+
+/// The daily 02:30 crawl, a healthy outbox, the shipped calendar and plenty of disk.
+fn judge(
+    now: DateTime<Utc>,
+    last: Option<&RunRow>,
+    change: impl FnOnce(&mut Inputs<'_>),
+) -> Health {
+    let schedule = CronSchedule::parse("30 2 * * *").expect("cron");
+    let mut i = Inputs {
+        now,
+        timezone: chrono_tz::Asia::Shanghai,
+        crawl_schedule: &schedule,
+        last_crawl: last,
+        mail_held: 0,
+        mail_failing: 0,
+        calendar: Calendar::china(),
+        database_bytes: 3 << 20,
+        free_bytes: Some(40 << 30),
+    };
+    change(&mut i);
+    assess(&i)
+}
+
+fn level_of(h: &Health, name: &str) -> Level {
+    h.checks
+        .iter()
+        .find(|c| c.name == name)
+        .map_or(Level::Ok, |c| c.level)
+}
+
+#[test]
+fn a_crawl_missed_once_warns_twice_is_critical() {
+    // Finished 02:41 Shanghai on 06-02 (18:41 UTC the day before).
+    let last = run("2026-06-01T18:41:00Z", 10, 0);
+    let ok = judge(shanghai(2026, 6, 2, 15), Some(&last), |_| {});
+    assert_eq!(ok.level, Level::Ok, "{ok:?}");
+    // The next morning's crawl is due at 02:30 and has 6 h of grace.
+    assert_eq!(
+        judge(shanghai(2026, 6, 3, 8), Some(&last), |_| {}).level,
+        Level::Ok
+    );
+    let one = judge(shanghai(2026, 6, 3, 9), Some(&last), |_| {});
+    assert_eq!(level_of(&one, "last_crawl"), Level::Warning, "{one:?}");
+    let three_days = judge(shanghai(2026, 6, 5, 12), Some(&last), |_| {});
+    assert_eq!(three_days.level, Level::Critical);
+    assert_eq!(three_days.level.exit_code(), 2);
+    assert!(three_days.checks[0].message.contains("did not run"));
+    // Never crawled.
+    assert_eq!(
+        judge(shanghai(2026, 6, 2, 15), None, |_| {}).level,
+        Level::Critical
+    );
+}
+
+#[test]
+fn failures_mail_calendar_and_disk() {
+    let now = shanghai(2026, 6, 2, 15);
+    let failing = run("2026-06-01T18:41:00Z", 10, 3);
+    assert_eq!(
+        level_of(&judge(now, Some(&failing), |_| {}), "crawl_failures"),
+        Level::Warning
+    );
+    let broken = run("2026-06-01T18:41:00Z", 10, 5);
+    assert_eq!(
+        level_of(&judge(now, Some(&broken), |_| {}), "crawl_failures"),
+        Level::Critical
+    );
+
+    let last = run("2026-06-01T18:41:00Z", 10, 0);
+    let h = judge(now, Some(&last), |i| i.mail_held = 1);
+    assert_eq!(
+        (h.level, level_of(&h, "mail")),
+        (Level::Warning, Level::Warning)
+    );
+
+    // December of the calendar's last year: next year's notice is missing.
+    let end = *Calendar::china().years().end();
+    let december = judge(shanghai(end, 12, 2, 15), None, |_| {});
+    assert_eq!(level_of(&december, "calendar"), Level::Warning);
+    let june = judge(shanghai(end, 6, 2, 15), None, |_| {});
+    assert_eq!(level_of(&june, "calendar"), Level::Ok);
+    let after = judge(shanghai(end + 1, 1, 5, 15), None, |_| {});
+    assert!(
+        after
+            .checks
+            .iter()
+            .any(|c| c.name == "calendar" && c.message.contains("estimated"))
+    );
+
+    let low = judge(now, Some(&last), |i| i.free_bytes = Some(50 << 20));
+    assert_eq!(level_of(&low, "disk"), Level::Critical);
+    let tight = judge(now, Some(&last), |i| i.free_bytes = Some(500 << 20));
+    assert_eq!(level_of(&tight, "disk"), Level::Warning);
+}

@@ -83,12 +83,21 @@ pub enum Command {
     /// Is gkwatch doing its job? Last crawl, crawl failures, mail, calendar, disk; exit 0 ok,
     /// 1 warning, 2 critical (for monitoring)
     Health(HealthArgs),
+    /// Write a consistent copy of the database to FILE, even while the daemon runs
+    Backup(BackupArgs),
     /// Print the annotated example settings file (gkwatch.toml)
     ExampleConfig,
     /// The selector profiles in force (built in, or from --selectors) and where each came from
     Profiles(FormatArgs),
     /// Which settings file, database, targets, selectors, task catalog and calendar are in use
     Paths(FormatArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The copy to write (must not exist yet)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ mod catalog;
 mod check;
 mod crawl;
 mod daemon;
+mod database;
 mod demo;
 mod findings;
 mod items;
@@ -234,6 +235,7 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Report(a) => report::report(g, a).await,
         Command::Outbox(a) => report::outbox(g, a).await,
         Command::Health(a) => status::health(g, a).await,
+        Command::Backup(a) => database::backup(g, a).await,
         Command::Profiles(a) => paths::profiles(g, a),
         Command::Paths(a) => paths::paths(g, a),
         Command::ExampleConfig => {

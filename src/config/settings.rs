@@ -297,6 +297,8 @@ pub struct CrawlSettings {
     pub respect_robots: bool,
     /// Detail pages read per column and run (for items whose list shows no date).
     pub detail_pages_per_column: usize,
+    /// Days the page log (every request, with status, timing and error) is kept; 0: forever.
+    pub page_log_days: u32,
 }
 
 impl Default for CrawlSettings {
@@ -316,6 +318,7 @@ impl Default for CrawlSettings {
             max_redirects: 5,
             respect_robots: true,
             detail_pages_per_column: 100,
+            page_log_days: 365,
         }
     }
 }

@@ -174,6 +174,13 @@ pub async fn crawl(
     let ((), reports) = tokio::join!(readers, saver);
     let mut reports = reports?;
     store.finish_run(run_id, Utc::now()).await?;
+    if opts.page_log_days > 0 {
+        let before = Utc::now() - chrono::Duration::days(i64::from(opts.page_log_days));
+        let pruned = store.prune_page_log(before).await?;
+        if pruned > 0 {
+            tracing::info!(pruned, days = opts.page_log_days, "page log pruned");
+        }
+    }
     // In the order of the targets files, as staff wrote them.
     let order: HashMap<&str, usize> = targets
         .columns

@@ -36,6 +36,8 @@ pub struct CrawlOptions {
     pub detail_pages_per_column: usize,
     /// Obey robots.txt where a department or column does not say otherwise.
     pub respect_robots: bool,
+    /// After the crawl, forget the page log of crawls older than this many days (0: never).
+    pub page_log_days: u32,
 }
 
 impl CrawlOptions {
@@ -49,6 +51,7 @@ impl CrawlOptions {
             parallel_columns: settings.concurrency,
             detail_pages_per_column: settings.detail_pages_per_column,
             respect_robots: settings.respect_robots,
+            page_log_days: settings.page_log_days,
         }
     }
 

@@ -7,6 +7,7 @@
 //! A column's crawl result is written in one transaction: a crash loses at most the column in
 //! flight, and the next run completes it.
 
+mod backup;
 mod classification;
 mod crawl;
 mod facts;
@@ -53,6 +54,8 @@ pub enum StoreError {
     Sql(#[from] sqlx::Error),
     #[error("stored data is malformed: {0}")]
     Corrupt(String),
+    #[error("cannot back up the database to {}: {reason}", path.display())]
+    Backup { path: PathBuf, reason: String },
     #[error(
         "another gkwatch process (daemon or crawl) is using {db}: the lock {lock} is held{holder}"
     )]

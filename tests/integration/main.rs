@@ -14,6 +14,7 @@ macro_rules! report {
 }
 
 mod auto;
+mod backup;
 mod catalog;
 mod cli;
 mod config;

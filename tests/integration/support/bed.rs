@@ -156,12 +156,8 @@ impl Bed {
 pub fn crawl_options(full: bool) -> CrawlOptions {
     CrawlOptions {
         full,
-        department: None,
-        column: None,
-        today: today(),
         parallel_columns: 8,
-        detail_pages_per_column: 100,
-        respect_robots: true,
+        ..CrawlOptions::new(&gkwatch::config::CrawlSettings::default(), today())
     }
 }
 

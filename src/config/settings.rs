@@ -299,6 +299,10 @@ pub struct CrawlSettings {
     pub detail_pages_per_column: usize,
     /// Days the page log (every request, with status, timing and error) is kept; 0: forever.
     pub page_log_days: u32,
+    /// A proxy for servers that reach the internet only through one (政务外网): `http://`,
+    /// `https://`, `socks5://` or `socks5h://`. Used by every column but those allowed to reach
+    /// private addresses (an intranet site is reached directly).
+    pub proxy: Option<url::Url>,
 }
 
 impl Default for CrawlSettings {
@@ -319,6 +323,7 @@ impl Default for CrawlSettings {
             respect_robots: true,
             detail_pages_per_column: 100,
             page_log_days: 365,
+            proxy: None,
         }
     }
 }
@@ -355,6 +360,14 @@ impl CrawlSettings {
     }
 
     fn validate(&self, p: &mut Problems) {
+        if let Some(proxy) = &self.proxy
+            && !matches!(proxy.scheme(), "http" | "https" | "socks5" | "socks5h")
+        {
+            p.push(
+                "crawl.proxy",
+                format!("{proxy} is not an http://, https://, socks5:// or socks5h:// proxy URL"),
+            );
+        }
         let positive = [
             ("crawl.concurrency", self.concurrency as u64),
             ("crawl.per_host", self.per_host as u64),

@@ -93,11 +93,17 @@ fn build_client(
         // Every client resolves through ours: typed DNS errors, and for guarded clients only
         // public addresses reach the connector (DNS rebinding included).
         .dns_resolver(GuardedResolver { guarded })
-        // A proxy from the environment would resolve names itself, past the resolver's check.
+        // A proxy from the environment would resolve names itself, past the resolver's check:
+        // only the configured one is used, and not for columns allowed on private addresses.
         .no_proxy()
         .gzip(true)
         .brotli(true)
         .deflate(true);
+    if let Some(proxy) = settings.proxy.as_ref().filter(|_| guarded) {
+        let proxy = reqwest::Proxy::all(proxy.as_str())
+            .map_err(|e| FetchError::Client(format!("crawl.proxy {proxy}: {e}")))?;
+        builder = builder.proxy(proxy);
+    }
     if let Some(path) = &key.ca_file {
         let ca_error = |e: String| FetchError::Client(format!("ca_file {e}"));
         let certs = load_ca_file(path)

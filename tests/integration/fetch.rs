@@ -226,3 +226,62 @@ async fn conditional_get_gzip_user_agent_and_forms() {
     let f = fetcher.fetch(request(&page)).await.expect("post");
     assert!(text(&f).contains("columnid=4455"), "{}", text(&f));
 }
+
+/// Through `crawl.proxy` (a 政务外网 server): requests go to the proxy in absolute form, names
+/// are left to it (this one resolves nowhere but there), and robots.txt goes the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_proxy_carries_every_request() {
+    use axum::http::Uri;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = seen.clone();
+    let proxy = Server::router(Router::new().fallback(move |uri: Uri| {
+        let log = log.clone();
+        async move {
+            log.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(uri.to_string());
+            if uri.path() == "/robots.txt" {
+                (StatusCode::NOT_FOUND, "").into_response()
+            } else {
+                "<html><body>via the proxy</body></html>".into_response()
+            }
+        }
+    }))
+    .await;
+    let fetcher = Fetcher::new(&CrawlSettings {
+        proxy: Some(proxy.origin.clone()),
+        ..settings::crawl()
+    })
+    .expect("fetcher");
+    let page =
+        PageRequest::get(Url::parse("http://xxgk.example.invalid/zwgk/list.html").expect("url"));
+    // A column on the public internet (not allowed on private addresses) goes through it.
+    let public = FetchRequest {
+        allow_private: false,
+        ..request(&page)
+    };
+    let got = fetcher
+        .fetch(public)
+        .await
+        .expect("fetched through the proxy");
+    assert!(got.body.expect("body").text.contains("via the proxy"));
+    let seen = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    assert_eq!(
+        seen,
+        [
+            "http://xxgk.example.invalid/robots.txt",
+            "http://xxgk.example.invalid/zwgk/list.html"
+        ]
+    );
+
+    // A column allowed on private addresses (an intranet site) is reached directly, and
+    // without the proxy the name resolves nowhere.
+    let err = fetcher
+        .fetch(request(&page))
+        .await
+        .expect_err("no such host");
+    assert_eq!(err.error.kind(), "dns", "{err}");
+    let direct = Fetcher::new(&settings::crawl()).expect("fetcher");
+    let err = direct.fetch(public).await.expect_err("no such host");
+    assert_eq!(err.error.kind(), "dns", "{err}");
+}

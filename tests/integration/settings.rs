@@ -98,6 +98,22 @@ fn bad_schedules_zones_and_addresses_name_their_keys() {
 }
 
 #[test]
+fn a_proxy_must_be_http_https_or_socks5() {
+    let (r, _d) = load("[crawl]\nproxy = \"ftp://proxy.example.gov.cn:21/\"\n");
+    let msg = r.expect_err("refused").to_string();
+    assert!(
+        msg.contains("crawl.proxy") && msg.contains("socks5"),
+        "{msg}"
+    );
+    let (r, _d) = load("[crawl]\nproxy = \"socks5h://10.1.2.3:1080\"\n");
+    let s = r.expect("a socks proxy");
+    assert_eq!(
+        s.crawl.proxy.map(|u| u.to_string()).as_deref(),
+        Some("socks5h://10.1.2.3:1080")
+    );
+}
+
+#[test]
 fn the_password_from_a_systemd_credential_or_a_file_variable() {
     use std::collections::HashMap;
     use std::ffi::OsString;

@@ -225,6 +225,10 @@ pub struct WaiveArgs {
     /// Waive until this date (inclusive) only
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub until: Option<NaiveDate>,
+    /// Who waives it (kept with the waiver) [default: the user who ran `sudo`, else the login
+    /// user]
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -278,9 +278,16 @@ pub(super) async fn waive(g: &Ctx, a: &WaiveArgs) -> anyhow::Result<Exit> {
         bail!("--note must say why the finding is waived");
     }
     let store = g.open_existing_store().await?;
-    let by = std::env::var("GKWATCH_USER")
-        .or_else(|_| std::env::var("USER"))
-        .unwrap_or_else(|_| "unknown".into());
+    // The person, not the service account a clerk reaches the database as (`sudo -u gkwatch`).
+    let by =
+        a.by.clone()
+            .filter(|b| !b.trim().is_empty())
+            .or_else(|| {
+                ["GKWATCH_USER", "SUDO_USER", "USER"]
+                    .iter()
+                    .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+            })
+            .unwrap_or_else(|| "unknown".into());
     if !store
         .waive(id, a.note.trim(), a.until, &by, chrono::Utc::now())
         .await?

@@ -143,14 +143,34 @@ fn findings_waive_explain_and_scorecards_through_the_binary() {
         "filter by alias and kind"
     );
 
-    run(&format!(
-        "waive {id} --note 预决算栏目年底集中更新 --until 2026-12-31"
-    ));
+    // A clerk reaching the service's database through sudo: the waiver names the clerk.
+    let out = gkwatch_on(&db)
+        .args([
+            "waive",
+            &id,
+            "--note",
+            "预决算栏目年底集中更新",
+            "--until",
+            "2026-12-31",
+        ])
+        .env_remove("GKWATCH_USER")
+        .env("SUDO_USER", "李四")
+        .env("USER", "gkwatch")
+        .output()
+        .expect("waive");
+    assert!(out.status.success(), "{}", stderr(&out));
     let out = run("findings --status waived --format json --today 2026-11-27");
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v[0]["id"], id.as_str());
     assert_eq!(v[0]["waiver"]["note"], "预决算栏目年底集中更新");
     assert_eq!(v[0]["waiver"]["until"], "2026-12-31");
+    assert_eq!(v[0]["waiver"]["by"], "李四");
+    run(&format!(
+        "waive {id} --note 预决算栏目年底集中更新 --until 2026-12-31 --by 王五"
+    ));
+    let out = run("findings --status waived --format json --today 2026-11-27");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v[0]["waiver"]["by"], "王五", "--by names the person");
     // Past its date the waiver lapses and the finding is open again.
     let out = run("findings --status waived --format json --today 2027-01-05");
     assert_eq!(

@@ -18,6 +18,30 @@ pub fn args_or_stdin(args: &[String]) -> anyhow::Result<Vec<String>> {
         .context("reading standard input")
 }
 
+/// The language of the staff commands' tables and CSV headings (JSON keys stay English).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Lang {
+    /// 中文: what the office's clerks and the departments' 信息员 read.
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// `zh` or `en`, whichever is in force.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    /// The headings of a table or sheet: each a (中文, English) pair.
+    pub fn headings(self, columns: &[(&'static str, &'static str)]) -> Vec<&'static str> {
+        columns.iter().map(|(zh, en)| self.pick(zh, en)).collect()
+    }
+}
+
 /// A table sized to the terminal.
 pub fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
@@ -29,8 +53,14 @@ pub fn table(header: &[&str]) -> Table {
 
 use crate::report::render::csv_safe;
 
-/// Writes rows as CSV with formula-safe cells.
-pub fn write_csv<W: Write>(out: W, header: &[&str], rows: &[Vec<String>]) -> anyhow::Result<()> {
+/// Writes rows as CSV with formula-safe cells, after a UTF-8 byte order mark: without it
+/// Excel and WPS read the Chinese as GBK and show mojibake.
+pub fn write_csv<W: Write>(
+    mut out: W,
+    header: &[&str],
+    rows: &[Vec<String>],
+) -> anyhow::Result<()> {
+    out.write_all("\u{feff}".as_bytes())?;
     let mut w = csv::Writer::from_writer(out);
     w.write_record(header)?;
     for row in rows {
@@ -38,6 +68,39 @@ pub fn write_csv<W: Write>(out: W, header: &[&str], rows: &[Vec<String>]) -> any
     }
     w.flush()?;
     Ok(())
+}
+
+/// Writes rows as an Excel workbook of one sheet (cells are typed strings: no formula runs),
+/// with the header bold and frozen, readable by its owner only.
+pub fn write_xlsx(
+    path: &std::path::Path,
+    sheet: &str,
+    header: &[&str],
+    rows: &[Vec<String>],
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name(sheet)?;
+    let bold = Format::new().set_bold();
+    for (c, h) in header.iter().enumerate() {
+        let c = u16::try_from(c).context("too many columns for a sheet")?;
+        ws.write_string_with_format(0, c, *h, &bold)?;
+        ws.set_column_width(c, 16)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    for (r, row) in rows.iter().enumerate() {
+        let r = u32::try_from(r + 1).context("too many rows for a sheet")?;
+        for (c, cell) in row.iter().enumerate() {
+            let c = u16::try_from(c).context("too many columns for a sheet")?;
+            ws.write_string(r, c, cell)?;
+        }
+    }
+    let bytes = book
+        .save_to_buffer()
+        .with_context(|| format!("building {}", path.display()))?;
+    crate::util::write_private(path, &bytes).with_context(|| format!("writing {}", path.display()))
 }
 
 /// One JSON value per line.

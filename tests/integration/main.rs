@@ -25,6 +25,7 @@ mod faults;
 mod fetch;
 mod findings;
 mod hostile;
+mod identity;
 mod judge;
 mod mailing;
 mod realworld;

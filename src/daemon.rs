@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 
 use crate::calendar::Calendar;
 use crate::catalog::Catalog;
-use crate::config::{CronSchedule, Settings, Targets};
+use crate::config::{ConfigError, CronSchedule, Problem, Settings, Targets};
 use crate::evaluate::EvaluateOptions;
 use crate::fetch::Fetcher;
 use crate::pipeline::{self, CrawlOptions, deliver_due, prepare_report};
@@ -43,8 +43,28 @@ pub struct Daemon {
 pub enum DaemonError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("schedule {0:?} has no next time")]
-    NoNextTime(String),
+    /// The settings do not fit the targets, or a schedule fires no more: exit 3, like any
+    /// configuration error.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// A schedule (the settings' `key`) with no time after now: a configuration error naming the
+/// file and the key (the settings' check at load refuses such lines; one with a year in it can
+/// still run out).
+fn fires_no_more(settings: &Settings, key: &str, schedule: &CronSchedule) -> DaemonError {
+    DaemonError::Config(ConfigError::Invalid(vec![Problem {
+        file: settings
+            .file
+            .clone()
+            .unwrap_or_else(|| "gkwatch.toml".into()),
+        line: None,
+        key: key.into(),
+        message: format!(
+            "{:?} fires no more: no time from now on matches it",
+            schedule.source()
+        ),
+    }]))
 }
 
 /// Where "now" comes from and how to wait for a time: the system clock, or a test's.
@@ -131,8 +151,7 @@ pub fn local_date(t: DateTime<Utc>, tz: Tz) -> NaiveDate {
 async fn next_due(
     store: &Store,
     job: &str,
-    schedule: &CronSchedule,
-    tz: Tz,
+    settings: &Settings,
     now: DateTime<Utc>,
 ) -> Result<DateTime<Utc>, DaemonError> {
     if let Some(row) = store.schedule(job).await?
@@ -140,17 +159,38 @@ async fn next_due(
     {
         return Ok(t.with_timezone(&Utc));
     }
+    let (key, schedule) = schedule_of(settings, job);
     let t = schedule
-        .next_after(now, tz)
-        .ok_or_else(|| DaemonError::NoNextTime(schedule.source().to_string()))?;
+        .next_after(now, settings.timezone)
+        .ok_or_else(|| fires_no_more(settings, key, schedule))?;
     store.set_next_due(job, t).await?;
     Ok(t)
 }
 
+/// The settings' key and schedule of `job` ([`CRAWL`] or [`REPORT`]).
+fn schedule_of<'a>(settings: &'a Settings, job: &str) -> (&'static str, &'a CronSchedule) {
+    if job == REPORT {
+        ("schedule.report", &settings.schedule.report)
+    } else {
+        ("schedule.crawl", &settings.schedule.crawl)
+    }
+}
+
+/// The next time of `job` after `after`.
+fn next_time(
+    settings: &Settings,
+    job: &str,
+    after: DateTime<Utc>,
+) -> Result<DateTime<Utc>, DaemonError> {
+    let (key, schedule) = schedule_of(settings, job);
+    schedule
+        .next_after(after, settings.timezone)
+        .ok_or_else(|| fires_no_more(settings, key, schedule))
+}
+
 /// Whether the crawl slot at `slot` is also a full-crawl slot.
 pub fn is_full_slot(full: Option<&CronSchedule>, slot: DateTime<Utc>, tz: Tz) -> bool {
-    full.and_then(|f| f.next_after(slot - chrono::Duration::seconds(1), tz))
-        .is_some_and(|t| t == slot)
+    full.is_some_and(|f| f.fires_at(slot, tz))
 }
 
 /// Runs until `shutdown` completes.
@@ -160,6 +200,9 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), DaemonError> {
     let tz = d.settings.timezone;
+    // The settings as a whole, against the targets: a recipient of a department the targets
+    // do not know stops the daemon here, before any work (recipients keyed by name from here).
+    let settings = d.settings.for_targets(&d.targets)?;
     let held = d.store.hold_interrupted_sends().await?;
     if held > 0 {
         tracing::warn!(
@@ -170,8 +213,8 @@ pub async fn run(
     tokio::pin!(shutdown);
     loop {
         let now = clock.now();
-        let crawl_due = next_due(&d.store, CRAWL, &d.settings.schedule.crawl, tz, now).await?;
-        let report_due = next_due(&d.store, REPORT, &d.settings.schedule.report, tz, now).await?;
+        let crawl_due = next_due(&d.store, CRAWL, &settings, now).await?;
+        let report_due = next_due(&d.store, REPORT, &settings, now).await?;
         let delivery_due = match (&d.mailer, d.store.next_delivery().await?) {
             (Some(_), Some(t)) => DateTime::parse_from_rfc3339(&t)
                 .ok()
@@ -206,14 +249,7 @@ pub async fn run(
             };
             let finished = clock.now();
             // Missed slots collapse into this one run: the next is after now.
-            let next = d
-                .settings
-                .schedule
-                .crawl
-                .next_after(finished, tz)
-                .ok_or_else(|| {
-                    DaemonError::NoNextTime(d.settings.schedule.crawl.source().into())
-                })?;
+            let next = next_time(&settings, CRAWL, finished)?;
             d.store.set_next_due(CRAWL, next).await?;
             d.store
                 .record_job(CRAWL, started, finished, &result)
@@ -230,7 +266,7 @@ pub async fn run(
                     &d.store,
                     &d.catalog,
                     &d.calendar,
-                    &d.settings,
+                    &settings,
                     week,
                     local_date(started, tz),
                     started,
@@ -247,14 +283,7 @@ pub async fn run(
                     }
                 }
             };
-            let next = d
-                .settings
-                .schedule
-                .report
-                .next_after(clock.now(), tz)
-                .ok_or_else(|| {
-                    DaemonError::NoNextTime(d.settings.schedule.report.source().into())
-                })?;
+            let next = next_time(&settings, REPORT, clock.now())?;
             d.store.set_next_due(REPORT, next).await?;
             d.store
                 .record_job(REPORT, started, clock.now(), &result)

@@ -91,11 +91,7 @@ async fn build_database(args: &Args, catalog: &Catalog, dir: &Path) -> anyhow::R
                 ItemRecord {
                     url: format!("{ORIGIN}{}", it.path),
                     title: it.title.clone(),
-                    date: Some(ItemDate {
-                        date: it.date,
-                        precision: Precision::Day,
-                        source: DateSource::List,
-                    }),
+                    date: Some(ItemDate::written(it.date, Precision::Day, DateSource::List)),
                     meta: None,
                     written: None,
                     categories,

@@ -62,7 +62,7 @@ pub enum Command {
     Classify(ClassifyArgs),
     /// Is DATE a working day, and which date is N working days later?
     Calendar(CalendarArgs),
-    /// Recompute the findings from the stored items
+    /// Recompute the findings from the stored items (another day than today: a dry run unless --store)
     Evaluate(EvaluateArgs),
     /// List findings
     Findings(FindingsArgs),
@@ -74,6 +74,9 @@ pub enum Command {
     Departments(TasksArgs),
     /// Run unattended: crawl, evaluate and report on the settings' schedules until SIGTERM
     Daemon,
+    /// Check the configuration as the daemon loads it (targets, selectors, catalog, settings
+    /// against the targets, the SMTP password) and exit: 0 when it holds, 3 naming what is wrong
+    CheckConfig,
     /// The last crawl, the last report (to whom, delivered or pending), the next scheduled times
     Status(StatusArgs),
     /// The weekly report: preview it as HTML, or render, store and send it now
@@ -132,7 +135,8 @@ pub struct ReportArgs {
     /// Report the week (Monday–Sunday) holding this date [default: last week]
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub week: Option<NaiveDate>,
-    /// Evaluation date [default: today in Asia/Shanghai]
+    /// Evaluation date [default: today in Asia/Shanghai]; with --send-now it is stored, so it
+    /// must lie between the day of the first crawl and tomorrow
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub today: Option<NaiveDate>,
 }
@@ -181,9 +185,14 @@ pub struct CalendarArgs {
 
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// Evaluation date [default: today in Asia/Shanghai]
+    /// Evaluation date [default: today in Asia/Shanghai]. Another day than today is a dry run:
+    /// the findings are printed, nothing is stored
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub today: Option<NaiveDate>,
+    /// Store the evaluation of --today (from the day of the first crawl to tomorrow): it
+    /// opens, refreshes and resolves the findings as of that day
+    #[arg(long, requires = "today")]
+    pub store: bool,
 }
 
 #[derive(Debug, Args)]

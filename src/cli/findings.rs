@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, bail};
-use chrono::Datelike;
+use chrono::{Datelike, NaiveDate};
 use serde_json::json;
 
 use super::output::{print_json, table, write_csv};
@@ -19,25 +19,59 @@ pub(super) async fn evaluate(g: &Ctx, a: &EvaluateArgs) -> anyhow::Result<Exit> 
     let catalog = g.load_catalog()?;
     let store = g.open_existing_store().await?;
     let today = a.today.unwrap_or_else(|| g.today());
-    let result =
-        pipeline::refresh_findings(&catalog, &store, &g.calendar, &EvaluateOptions::new(today))
-            .await?;
+    // Another day than today rewrites the findings' history if stored: a dry run by default.
+    let dry_run = a.today.is_some_and(|d| d != g.today()) && !a.store;
+    let opts = EvaluateOptions::new(today);
+    let result = if dry_run {
+        pipeline::preview_findings(&catalog, &store, &g.calendar, &opts).await?
+    } else {
+        if a.today.is_some() {
+            check_storable(g, &store, today).await?;
+        }
+        pipeline::refresh_findings(&catalog, &store, &g.calendar, &opts).await?
+    };
     let mut by_kind: BTreeMap<FindingKind, usize> = BTreeMap::new();
     for f in &result.findings {
         *by_kind.entry(f.kind()).or_default() += 1;
     }
-    println!(
-        "evaluation of {today}: {} open findings ({} new, {} resolved since the last evaluation)",
-        result.findings.len(),
-        result.sync.opened,
-        result.sync.resolved
-    );
+    if dry_run {
+        println!(
+            "evaluation of {today} (dry run, nothing stored; --store keeps it): {} open findings ({} new, {} resolved against the stored findings)",
+            result.findings.len(),
+            result.sync.opened,
+            result.sync.resolved
+        );
+    } else {
+        println!(
+            "evaluation of {today}: {} open findings ({} new, {} resolved since the last evaluation)",
+            result.findings.len(),
+            result.sync.opened,
+            result.sync.resolved
+        );
+    }
     for (kind, n) in by_kind {
         println!("  {:24} {:3}  {}", kind.as_str(), n, kind.label());
     }
+    if dry_run && !result.findings.is_empty() {
+        let mut t = table(&["department", "kind", "task", "message"]);
+        for f in &result.findings {
+            t.add_row(vec![
+                f.department.clone(),
+                f.kind().label().to_string(),
+                f.task.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
+                f.message.clone(),
+            ]);
+        }
+        println!("{t}");
+    }
     if result.reclassified > 0 {
         println!(
-            "(reclassified {} stored items: the catalog or the columns changed)",
+            "({} {} stored items: the catalog or the columns changed)",
+            if dry_run {
+                "classified anew, not stored:"
+            } else {
+                "reclassified"
+            },
             result.reclassified
         );
     }
@@ -52,6 +86,35 @@ pub(super) async fn evaluate(g: &Ctx, a: &EvaluateArgs) -> anyhow::Result<Exit> 
     }
     store.close().await;
     Ok(Exit::Ok)
+}
+
+/// Refuses to store an evaluation of `day` (given with `--today`) that would corrupt the
+/// findings' history: a day before the first crawl (findings resolved and reopened with new
+/// ids, waivers lost, `resolved_at` before `first_seen`) or after tomorrow.
+pub(super) async fn check_storable(
+    g: &Ctx,
+    store: &crate::store::Store,
+    day: NaiveDate,
+) -> anyhow::Result<()> {
+    let today = g.today();
+    let tomorrow = today.succ_opt().unwrap_or(today);
+    if day > tomorrow {
+        bail!(
+            "--today {day} is after tomorrow ({tomorrow}): storing an evaluation of a day to come would resolve and reopen findings as of a day nobody has seen; leave out --store for a dry run"
+        );
+    }
+    let Some(first) = store.first_run_started().await? else {
+        bail!(
+            "--today {day}: no crawl is stored yet, so there is nothing to evaluate as of that day"
+        );
+    };
+    let first = first.with_timezone(&g.settings.timezone).date_naive();
+    if day < first {
+        bail!(
+            "--today {day} is before the first crawl ({first}): the stored items were not known then, and storing it would resolve findings and reopen them with new ids (waivers lost); leave out --store for a dry run"
+        );
+    }
+    Ok(())
 }
 
 pub(super) async fn findings(g: &Ctx, a: &FindingsArgs) -> anyhow::Result<Exit> {

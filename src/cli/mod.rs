@@ -3,7 +3,7 @@
 //! nowhere else. One file per family of commands: `crawl`, `items`, `check` (check, discover,
 //! parse-date), `findings` (evaluate, findings, explain, waive), `catalog` (tasks,
 //! departments, classify, calendar), `report` (report, outbox, example-config), `status`,
-//! `daemon`, `demo`.
+//! `daemon` (daemon, check-config), `demo`.
 
 mod args;
 mod catalog;
@@ -231,6 +231,7 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Waive(a) => findings::waive(g, a).await,
         Command::Departments(a) => catalog::departments(g, a).await,
         Command::Daemon => daemon::run(g).await,
+        Command::CheckConfig => daemon::check_config(g).await,
         Command::Status(a) => status::status(g, a).await,
         Command::Report(a) => report::report(g, a).await,
         Command::Outbox(a) => report::outbox(g, a).await,

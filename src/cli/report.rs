@@ -3,10 +3,11 @@
 use anyhow::{Context, bail};
 use chrono::Utc;
 
+use super::findings::check_storable;
 use super::output::{print_json, table};
 use super::status::local;
 use super::{Ctx, Exit, OutboxArgs, ReportArgs, TableOrJson};
-use crate::config::SmtpSecurity;
+use crate::config::{LoadOptions, SmtpSecurity};
 use crate::pipeline::{deliver_due, prepare_report};
 use crate::report::mail::{Mailer, Security, SmtpConfig};
 use crate::report::{Scope, Week, build, render};
@@ -70,12 +71,18 @@ pub(super) async fn report(c: &Ctx, a: &ReportArgs) -> anyhow::Result<Exit> {
         let Some(mailer) = mailer(c)? else {
             bail!("no [smtp] section in the settings file: nothing can be sent");
         };
+        // The recipients must name departments of the targets (exit 3 otherwise).
+        let cfg = c.load_config(&LoadOptions::default())?;
+        let settings = c.settings.for_targets(&cfg.targets)?;
         let _lock = DbLock::acquire(&c.db)?;
+        if a.today.is_some() {
+            check_storable(c, &store, today).await?;
+        }
         let p = prepare_report(
             &store,
             &catalog,
             &c.calendar,
-            &c.settings,
+            &settings,
             week,
             today,
             Utc::now(),

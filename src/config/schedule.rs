@@ -67,7 +67,56 @@ impl CronSchedule {
             .next()
             .map(|t| t.with_timezone(&Utc))
     }
+
+    /// Whether `t` is one of the schedule's times.
+    pub fn fires_at(&self, t: DateTime<Utc>, tz: Tz) -> bool {
+        self.next_after(t - chrono::Duration::seconds(1), tz) == Some(t)
+    }
+
+    /// The first of this schedule's next [`ALIGNMENT_HORIZON`] times after `after` that is not
+    /// a time of `slots`; `None` when they all are. The daemon runs a full crawl only as one
+    /// of the crawls (a crawl slot that is also a full-crawl time), so a full-crawl time that
+    /// is no crawl slot never happens.
+    pub fn first_time_not_in(
+        &self,
+        slots: &CronSchedule,
+        after: DateTime<Utc>,
+        tz: Tz,
+    ) -> Option<DateTime<Utc>> {
+        self.schedule
+            .after(&after.with_timezone(&tz))
+            .take(ALIGNMENT_HORIZON)
+            .map(|t| t.with_timezone(&Utc))
+            .find(|t| !slots.fires_at(*t, tz))
+    }
+
+    /// This line's day, month and weekday at `slots`' minute and hour, when both are crontab
+    /// lines and the result is one of `slots`' times each time it fires: how to write a full
+    /// crawl that happens.
+    pub fn at_time_of(
+        &self,
+        slots: &CronSchedule,
+        after: DateTime<Utc>,
+        tz: Tz,
+    ) -> Option<CronSchedule> {
+        let mine: Vec<&str> = self.source.split_whitespace().collect();
+        let theirs: Vec<&str> = slots.source.split_whitespace().collect();
+        let ([_, _, day, month, weekday], [minute, hour, ..]) =
+            (mine.as_slice(), theirs.as_slice())
+        else {
+            return None;
+        };
+        let line = format!("{minute} {hour} {day} {month} {weekday}");
+        let aligned = CronSchedule::parse(&line).ok()?;
+        (aligned.next_after(after, tz).is_some()
+            && aligned.first_time_not_in(slots, after, tz).is_none())
+        .then_some(aligned)
+    }
 }
+
+/// How many of a full-crawl schedule's coming times are checked against the crawl's: two years
+/// of a weekly one.
+pub const ALIGNMENT_HORIZON: usize = 104;
 
 /// Crontab weekday numbers (0 or 7 = Sunday, 1 = Monday …) as names the `cron` crate reads.
 fn crontab_weekdays(field: &str) -> Result<String, String> {
@@ -151,6 +200,52 @@ mod tests {
         assert_eq!(
             chrono::Datelike::weekday(&n.with_timezone(&tz)),
             chrono::Weekday::Mon
+        );
+    }
+
+    #[test]
+    fn a_full_crawl_is_aligned_with_the_crawl_or_says_how() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let now = utc("2026-11-27T00:00:00Z");
+        let daily = CronSchedule::parse("30 2 * * *").expect("daily");
+        let sunday = CronSchedule::parse("30 2 * * 0").expect("sunday");
+        assert_eq!(sunday.first_time_not_in(&daily, now, tz), None);
+        let first_of_month = CronSchedule::parse("30 2 1 * *").expect("monthly");
+        assert_eq!(first_of_month.first_time_not_in(&daily, now, tz), None);
+        // 03:00 on Sundays is never a crawl slot: its first time is the one reported.
+        let late = CronSchedule::parse("0 3 * * 0").expect("late");
+        assert_eq!(
+            late.first_time_not_in(&daily, now, tz),
+            Some(utc("2026-11-28T19:00:00Z"))
+        );
+        assert_eq!(
+            late.at_time_of(&daily, now, tz)
+                .map(|s| s.source().to_string()),
+            Some("30 2 * * 0".to_string())
+        );
+        // Crawls on weekdays only: a Sunday full crawl cannot be one of them, and moving it to
+        // 02:30 does not help.
+        let weekdays = CronSchedule::parse("30 2 * * 1-5").expect("weekdays");
+        assert!(sunday.first_time_not_in(&weekdays, now, tz).is_some());
+        assert!(late.at_time_of(&weekdays, now, tz).is_none());
+        // fires_at is what the daemon asks of each crawl slot.
+        assert!(sunday.fires_at(utc("2026-11-28T18:30:00Z"), tz));
+        assert!(!sunday.fires_at(utc("2026-11-27T18:30:00Z"), tz));
+    }
+
+    #[test]
+    fn a_line_that_never_fires_has_no_next_time() {
+        let tz = chrono_tz::Asia::Shanghai;
+        let now = utc("2026-11-27T00:00:00Z");
+        for line in ["0 0 30 2 *", "0 0 31 4 *", "0 0 0 1 1 * 2020"] {
+            let s = CronSchedule::parse(line).expect(line);
+            assert_eq!(s.next_after(now, tz), None, "{line}");
+        }
+        assert!(
+            CronSchedule::parse("0 0 29 2 *")
+                .expect("leap day")
+                .next_after(now, tz)
+                .is_some()
         );
     }
 

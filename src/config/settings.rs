@@ -6,11 +6,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use chrono::Utc;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::error::{ConfigError, Problems, parse_toml};
 use super::schedule::CronSchedule;
+use super::targets::Targets;
 
 /// The settings file as written.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -261,6 +263,101 @@ pub struct Settings {
     pub file: Option<PathBuf>,
 }
 
+impl Settings {
+    /// The settings checked against the targets they serve, as a whole: every
+    /// `recipients.departments` entry must name a department of the targets (by its name or an
+    /// alias), else its recipients would get a report with nothing in it — an all-clear for a
+    /// department the report does not know. In the settings returned, the entries are keyed by
+    /// the departments' names (addresses given under a name and an alias of one department are
+    /// merged). Checked where both are loaded: the daemon's start, `report --send-now`,
+    /// `check-config`.
+    pub fn for_targets(&self, targets: &Targets) -> Result<Settings, ConfigError> {
+        let file = self
+            .file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("gkwatch.toml"));
+        let mut p = Problems::new(&file);
+        let mut departments: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (name, addrs) in &self.recipients.departments {
+            let Some(dept) = targets.department(name) else {
+                p.push(
+                    format!("recipients.departments.{name}"),
+                    unknown_department(name, targets),
+                );
+                continue;
+            };
+            let to = departments.entry(dept.name.clone()).or_default();
+            for a in addrs {
+                if !to.contains(a) {
+                    to.push(a.clone());
+                }
+            }
+        }
+        if !p.list.is_empty() {
+            return Err(ConfigError::Invalid(p.list));
+        }
+        let mut settings = self.clone();
+        settings.recipients.departments = departments;
+        Ok(settings)
+    }
+}
+
+/// Why `name` is refused as a recipient department, with the likely one meant.
+fn unknown_department(name: &str, targets: &Targets) -> String {
+    let files: Vec<String> = targets
+        .files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
+    let mut why = format!(
+        "{name:?} is neither the name nor an alias of a department in the targets ({}): its recipients would get a report with nothing in it",
+        if files.is_empty() {
+            "none loaded".to_string()
+        } else {
+            files.join(", ")
+        }
+    );
+    let known = targets
+        .departments
+        .iter()
+        .flat_map(|d| std::iter::once(&d.name).chain(&d.aliases));
+    let closest = known
+        .map(|k| (edit_distance(name, k), k))
+        // One slip in a short name (区财政 for 区财政局), two in a long one.
+        .filter(|(d, _)| *d <= (name.chars().count() / 4).max(1))
+        .min_by_key(|(d, _)| *d);
+    match closest {
+        Some((_, k)) => why.push_str(&format!("; did you mean {k:?}?")),
+        None => {
+            let names: Vec<&str> = targets
+                .departments
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect();
+            why.push_str(&format!("; departments: {}", names.join("、")));
+        }
+    }
+    why
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diag + usize::from(ca != *cb))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diag = above;
+        }
+    }
+    row[b.len()]
+}
+
 impl Default for Settings {
     fn default() -> Self {
         // Built-in values, covered by a test: not input that can be wrong at run time.
@@ -429,6 +526,54 @@ pub fn load_settings(path: Option<&Path>) -> Result<Settings, ConfigError> {
     compile(raw, Some(path))
 }
 
+/// Schedules that parse but cannot work: a line no time matches any more (30 February, a
+/// year gone by), and a full crawl at a time that is no crawl's (the daemon runs the full
+/// crawl only as one of the crawls, so it would never run).
+fn check_schedules(
+    p: &mut Problems,
+    tz: Tz,
+    crawl: Option<&CronSchedule>,
+    report: Option<&CronSchedule>,
+    full_crawl: Option<&CronSchedule>,
+) {
+    let now = Utc::now();
+    let mut fires = |key: &str, schedule: Option<&CronSchedule>| match schedule {
+        Some(s) if s.next_after(now, tz).is_none() => {
+            p.push(
+                key,
+                format!(
+                    "{:?} never fires: no time from now on matches it (a day that does not exist, such as 30 February, or a year gone by)",
+                    s.source()
+                ),
+            );
+            false
+        }
+        Some(_) => true,
+        None => false,
+    };
+    let crawl_fires = fires("schedule.crawl", crawl);
+    fires("schedule.report", report);
+    let full_fires = fires("schedule.full_crawl", full_crawl);
+    let (Some(crawl), Some(full), true, true) = (crawl, full_crawl, crawl_fires, full_fires) else {
+        return;
+    };
+    if let Some(t) = full.first_time_not_in(crawl, now, tz) {
+        let hint = match full.at_time_of(crawl, now, tz) {
+            Some(aligned) => format!("; at the crawl's time it would be {:?}", aligned.source()),
+            None => String::new(),
+        };
+        p.push(
+            "schedule.full_crawl",
+            format!(
+                "{:?} fires at {} ({tz}), which is no time of schedule.crawl ({:?}): a full crawl is one of the crawls, so it would never run{hint}",
+                full.source(),
+                t.with_timezone(&tz).format("%Y-%m-%d %H:%M"),
+                crawl.source()
+            ),
+        );
+    }
+}
+
 fn compile(raw: RawSettings, file: Option<&Path>) -> Result<Settings, ConfigError> {
     let file_path = file.map(Path::to_path_buf).unwrap_or_default();
     let mut p = Problems::new(&file_path);
@@ -470,6 +615,13 @@ fn compile(raw: RawSettings, file: Option<&Path>) -> Result<Settings, ConfigErro
         "" => Some(None),
         line => cron("schedule.full_crawl", line).map(Some),
     };
+    check_schedules(
+        &mut p,
+        timezone.unwrap_or(chrono_tz::UTC),
+        crawl.as_ref(),
+        report.as_ref(),
+        full_crawl.as_ref().and_then(Option::as_ref),
+    );
     let smtp = raw.smtp.map(|s| {
         if s.password.is_some() {
             p.push(

@@ -90,6 +90,15 @@ pub struct Targets {
     pub files: Vec<PathBuf>,
 }
 
+impl Targets {
+    /// The department called `name`, by its name or one of its aliases.
+    pub fn department(&self, name: &str) -> Option<&Department> {
+        self.departments
+            .iter()
+            .find(|d| d.name == name || d.aliases.iter().any(|a| a == name))
+    }
+}
+
 /// Loads a targets file, or every non-demo `*.toml` of a directory.
 /// Compiles targets files (`single_file`: one file was asked for by name, so it is read even
 /// when it is the task catalog's or a demo file).

@@ -300,7 +300,8 @@ fn push(out: &mut Vec<Candidate>, start: usize, parsed: Option<ParsedDate>) {
 
 /// Resolves a yearless month/day against the hint. An explicit `hint.year` is trusted as is;
 /// a year taken from `today` rolls back one year when the date would lie in the future, which
-/// is what a list page read on 3 January showing "12-30" means.
+/// is what a list page read on 3 January showing "12-30" means. Only such a date is marked
+/// [`ParsedDate::year_inferred`]: the same text read a year later gives another year.
 fn infer_year(month: u32, day: u32, hint: YearHint) -> Option<ParsedDate> {
     if let Some(year) = hint.year {
         return ParsedDate::day(year, month, day);
@@ -311,6 +312,10 @@ fn infer_year(month: u32, day: u32, hint: YearHint) -> Option<ParsedDate> {
         .into_iter()
         .filter_map(|y| ParsedDate::day(y, month, day))
         .find(|d| d.date <= limit)
+        .map(|d| ParsedDate {
+            year_inferred: true,
+            ..d
+        })
 }
 
 /// True when the match at `start` continues a number, word or dotted/dashed sequence
@@ -720,7 +725,8 @@ mod tests {
             month,
             Some(ParsedDate {
                 date: ymd(2023, 5, 1),
-                precision: Precision::Month
+                precision: Precision::Month,
+                year_inferred: false,
             })
         );
         assert_eq!(month.map(|p| p.to_string()), Some("2023-05".to_owned()));
@@ -767,6 +773,13 @@ mod tests {
             let got = parse_date(input, *hint).map(|p| p.display());
             assert_eq!(got.as_deref(), *want, "input: {input:?}");
         }
+        // Only a year taken from today is a guess; one written, or given, is not.
+        let inferred = |text: &str, hint| parse_date(text, hint).map(|p| p.year_inferred);
+        assert_eq!(inferred("12-30", today), Some(true));
+        assert_eq!(inferred("5月12日", today), Some(true));
+        assert_eq!(inferred("05-12", fixed), Some(false));
+        assert_eq!(inferred("2024-03-01", today), Some(false));
+        assert_eq!(inferred("2023年5月", today), Some(false));
     }
 
     #[test]

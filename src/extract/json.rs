@@ -8,7 +8,7 @@ use serde_json::Value;
 use url::Url;
 
 use super::date::{YearHint, parse_date, parse_url_date};
-use super::list::resolve_link;
+use super::list::item_link;
 use super::text::{MAX_TITLE_CHARS, normalize_space, truncate_chars};
 use super::{DateSource, ExtractWarning, ItemDate, ListItem};
 use crate::types::{JsonFields, ParsedDate, Precision};
@@ -186,6 +186,7 @@ fn json_date(v: &Value, hint: YearHint) -> Option<ParsedDate> {
         return Some(ParsedDate {
             date,
             precision: Precision::Day,
+            year_inferred: false,
         });
     }
     parse_date(v.as_str()?, hint)
@@ -210,7 +211,7 @@ pub(super) fn items(
     let mut seen = std::collections::HashSet::new();
     for entry in array {
         let href = at(entry, &fields.url).and_then(|v| as_text(&v));
-        let Some(url) = href.as_deref().and_then(|h| resolve_link(base, h.trim())) else {
+        let Some(url) = href.as_deref().and_then(|h| item_link(base, h.trim())) else {
             warnings.push(ExtractWarning::ItemWithoutLink {
                 text: at(entry, &fields.title)
                     .and_then(|v| as_text(&v))

@@ -10,7 +10,7 @@ use url::Url;
 use super::date::{YearHint, parse_date, parse_url_date};
 use super::text::{choose_title, normalize_space, truncate_chars};
 use super::{DateSource, ExtractWarning, ItemDate, ListItem, PageContext};
-use crate::types::{DateFallback, ListSource, Precision, Profile};
+use crate::types::{DateFallback, ListSource, Precision, Profile, identity_url};
 
 static RECORD_CDATA: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?s)<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>").expect("static regex")
@@ -117,7 +117,7 @@ fn read_items(
         let Some(href) = link_el.value().attr(&profile.link_attr).map(str::trim) else {
             continue;
         };
-        let Some(url) = resolve_link(base, href) else {
+        let Some(url) = item_link(base, href) else {
             warnings.push(ExtractWarning::BadLink {
                 href: truncate_chars(href, 120).into_owned(),
             });
@@ -183,6 +183,13 @@ pub(crate) fn resolve_link(base: &Url, href: &str) -> Option<Url> {
     }
     url.set_fragment(None);
     Some(url)
+}
+
+/// An item's link resolved against the page and normalised to the URL the item is known by
+/// ([`identity_url`]: no session id, no cache-buster), so that a link that changes with every
+/// request names the same item on every crawl.
+pub(crate) fn item_link(base: &Url, href: &str) -> Option<Url> {
+    resolve_link(base, href).map(|u| identity_url(&u))
 }
 
 fn item_date(

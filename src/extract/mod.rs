@@ -30,7 +30,8 @@ use crate::types::{
 pub struct ListItem {
     /// Whitespace-normalised title.
     pub title: String,
-    /// Absolute URL of the item (fragment removed).
+    /// Absolute URL of the item, as the item is known ([`crate::types::identity_url`]:
+    /// fragment, session id and cache-busters removed).
     pub url: Url,
     /// The best date the list page gives (list text, then the URL); `None` when neither has
     /// one.

@@ -1,15 +1,15 @@
 //! The findings refreshed: stored classification kept current with the catalog, the stored
-//! facts judged, the findings' history recorded.
+//! facts judged, the findings' history recorded — or, for a dry run, judged and compared with
+//! the stored findings without writing anything.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::calendar::Calendar;
 use crate::catalog::Catalog;
 use crate::classify::{Classifier, ColumnPrior, fingerprint};
 use crate::evaluate::EvaluateOptions;
-use crate::store::{FindingsSync, Store};
-use crate::types::Finding;
-use crate::types::Match;
+use crate::store::{FindingFilter, FindingsSync, Store};
+use crate::types::{Facts, Finding, Match};
 
 use super::PipelineError;
 
@@ -17,44 +17,22 @@ use super::PipelineError;
 #[derive(Debug, Clone)]
 pub struct Evaluation {
     pub findings: Vec<Finding>,
+    /// What syncing changed (for [`preview_findings`]: what it would change).
     pub sync: FindingsSync,
     /// Items reclassified because the catalog or the columns' categories changed.
     pub reclassified: usize,
 }
 
 /// Brings stored classification up to date with the catalog, judges the stored facts and
-/// records the findings' history.
+/// records the findings' history. The one place findings are synced.
 pub async fn refresh_findings(
     catalog: &Catalog,
     store: &Store,
     calendar: &Calendar,
     opts: &EvaluateOptions,
 ) -> Result<Evaluation, PipelineError> {
-    let columns = store.column_categories().await?;
-    let fp = fingerprint(
-        catalog,
-        columns
-            .iter()
-            .map(|c| (c.id.as_str(), c.categories.as_slice())),
-    );
     let mut reclassified = 0;
-    if store.meta("classification").await?.as_deref() != Some(fp.as_str()) {
-        let priors: HashMap<&str, &[String]> = columns
-            .iter()
-            .map(|c| (c.id.as_str(), c.categories.as_slice()))
-            .collect();
-        let classifier = Classifier::new(catalog);
-        let items = store.items_to_classify().await?;
-        let updates: Vec<(i64, Vec<Match>)> = items
-            .iter()
-            .map(|i| {
-                let prior = priors.get(i.column_id.as_str()).map(|cats| ColumnPrior {
-                    id: &i.column_id,
-                    categories: cats,
-                });
-                (i.id, classifier.classify(&i.title, prior).matched)
-            })
-            .collect();
+    if let Some((fp, updates)) = reclassification(catalog, store).await? {
         reclassified = updates.len();
         store.replace_categories(&updates, &fp).await?;
         tracing::info!(items = reclassified, "reclassified stored items");
@@ -81,4 +59,97 @@ pub async fn refresh_findings(
         sync,
         reclassified,
     })
+}
+
+/// Judges the stored facts as of `opts.today` without writing anything (a dry run: another
+/// day than today, which stored would rewrite the findings' history): the items classified as
+/// the catalog says now (in memory when the stored classification is out of date), and
+/// [`Evaluation::sync`] counting what syncing would open, keep and resolve.
+pub async fn preview_findings(
+    catalog: &Catalog,
+    store: &Store,
+    calendar: &Calendar,
+    opts: &EvaluateOptions,
+) -> Result<Evaluation, PipelineError> {
+    let updates = reclassification(catalog, store).await?;
+    let mut facts = store.facts(opts.unreachable_after.max(1) + 1).await?;
+    let mut reclassified = 0;
+    if let Some((_, updates)) = updates {
+        reclassified = updates.len();
+        classify_in_memory(&mut facts, updates.into_iter().collect());
+    }
+    let findings = crate::evaluate::evaluate(&facts, catalog, calendar, opts);
+    let open: HashSet<String> = store
+        .findings(&FindingFilter::default(), opts.today)
+        .await?
+        .into_iter()
+        .map(|f| f.finding.key)
+        .collect();
+    let current: HashSet<&str> = findings.iter().map(|f| f.key.as_str()).collect();
+    let still_open = current.iter().filter(|k| open.contains(**k)).count();
+    let sync = FindingsSync {
+        opened: current.len() - still_open,
+        still_open,
+        resolved: open
+            .iter()
+            .filter(|k| !current.contains(k.as_str()))
+            .count(),
+    };
+    Ok(Evaluation {
+        findings,
+        sync,
+        reclassified,
+    })
+}
+
+/// The stored items' categories as the catalog and the columns' declared categories give them
+/// now, with their fingerprint; `None` when the stored classification is current.
+async fn reclassification(
+    catalog: &Catalog,
+    store: &Store,
+) -> Result<Option<(String, Vec<(i64, Vec<Match>)>)>, PipelineError> {
+    let columns = store.column_categories().await?;
+    let fp = fingerprint(
+        catalog,
+        columns
+            .iter()
+            .map(|c| (c.id.as_str(), c.categories.as_slice())),
+    );
+    if store.meta("classification").await?.as_deref() == Some(fp.as_str()) {
+        return Ok(None);
+    }
+    let priors: HashMap<&str, &[String]> = columns
+        .iter()
+        .map(|c| (c.id.as_str(), c.categories.as_slice()))
+        .collect();
+    let classifier = Classifier::new(catalog);
+    let items = store.items_to_classify().await?;
+    let updates: Vec<(i64, Vec<Match>)> = items
+        .iter()
+        .map(|i| {
+            let prior = priors.get(i.column_id.as_str()).map(|cats| ColumnPrior {
+                id: &i.column_id,
+                categories: cats,
+            });
+            (i.id, classifier.classify(&i.title, prior).matched)
+        })
+        .collect();
+    Ok(Some((fp, updates)))
+}
+
+/// Gives the facts' items the categories of `updates` (by item id).
+fn classify_in_memory(facts: &mut Facts, mut updates: HashMap<i64, Vec<Match>>) {
+    let mut shared: HashMap<String, std::sync::Arc<str>> = HashMap::new();
+    for item in &mut facts.items {
+        let matched = updates.remove(&item.id).unwrap_or_default();
+        item.categories = matched
+            .into_iter()
+            .map(|m| {
+                shared
+                    .entry(m.category)
+                    .or_insert_with_key(|c| c.as_str().into())
+                    .clone()
+            })
+            .collect();
+    }
 }

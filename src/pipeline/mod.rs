@@ -1,7 +1,8 @@
 //! The pipeline: the one place that knows every stage. [`crawl`] reads the selected columns
 //! into the store ([`crawl`](mod@crawl) runs them, `column` holds the strategies for list, `auto`
 //! and standing-page columns, `page` fetches and parses one page); [`refresh_findings`]
-//! evaluates what was stored and records the findings' history; [`prepare_report`] and
+//! evaluates what was stored and records the findings' history ([`preview_findings`]: the
+//! same judgement, nothing written); [`prepare_report`] and
 //! [`deliver_due`] make the weekly report and deliver it.
 
 mod column;
@@ -16,7 +17,7 @@ use crate::config::{Column, CrawlSettings};
 use crate::store::StoreError;
 
 pub use crawl::{ColumnReport, CrawlSummary, crawl};
-pub use findings::{Evaluation, refresh_findings};
+pub use findings::{Evaluation, preview_findings, refresh_findings};
 pub use report::{Delivery, PreparedReport, ReportError, deliver_due, prepare_report};
 
 /// What to crawl, and how.

@@ -10,7 +10,9 @@ use serde::Serialize;
 use super::values::ts;
 use super::{Store, StoreError};
 use crate::config::ProfileSpec;
-use crate::types::{ColumnCrawl, ColumnResume, ItemDate, ItemRecord, Precision, Validators};
+use crate::types::{
+    ColumnCrawl, ColumnResume, ItemDate, ItemRecord, Precision, Validators, identity_url_str,
+};
 
 /// A crawl run.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -35,9 +37,14 @@ pub struct SavedColumn {
 
 fn date_columns(
     d: Option<&ItemDate>,
-) -> (Option<String>, Option<&'static str>, Option<&'static str>) {
+) -> (
+    Option<String>,
+    Option<&'static str>,
+    Option<&'static str>,
+    bool,
+) {
     match d {
-        None => (None, None, None),
+        None => (None, None, None, false),
         Some(d) => (
             Some(d.date.format("%Y-%m-%d").to_string()),
             Some(match d.precision {
@@ -45,6 +52,7 @@ fn date_columns(
                 Precision::Month => "month",
             }),
             Some(d.source.as_str()),
+            d.year_inferred,
         ),
     }
 }
@@ -53,6 +61,17 @@ fn date_columns(
 /// list shows beats the detail page, which beats the URL.
 const RANK_NEW: &str = "(CASE excluded.date_source WHEN 'list' THEN 4 WHEN 'detail_meta' THEN 3 WHEN 'detail_text' THEN 2 WHEN 'url' THEN 1 ELSE 0 END)";
 const RANK_OLD: &str = "(CASE items.date_source WHEN 'list' THEN 4 WHEN 'detail_meta' THEN 3 WHEN 'detail_text' THEN 2 WHEN 'url' THEN 1 ELSE 0 END)";
+
+/// When a crawl's date replaces the stored one: always when none is stored; never when its
+/// year was inferred (the year an item was first given stays with it: `12-31` read a year
+/// later is not a new date); a date with a written year replaces an inferred one, and one of a
+/// source at least as trustworthy.
+fn replaces_date() -> String {
+    format!(
+        "excluded.published IS NOT NULL AND (items.published IS NULL
+           OR (excluded.year_inferred = 0 AND (items.year_inferred != 0 OR {RANK_NEW} >= {RANK_OLD})))"
+    )
+}
 
 impl Store {
     /// Starts a crawl run. Runs left `running` by a killed process are marked `interrupted`.
@@ -82,6 +101,22 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         Ok(rows)
+    }
+
+    /// When the first crawl run started (`None` before any): the earliest day an evaluation
+    /// may be stored for.
+    pub async fn first_run_started(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let first: Option<String> =
+            sqlx::query_scalar("SELECT started_at FROM crawl_runs ORDER BY id LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        first
+            .map(|t| {
+                DateTime::parse_from_rfc3339(&t)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|e| StoreError::Corrupt(format!("crawl run start {t:?}: {e}")))
+            })
+            .transpose()
     }
 
     /// Closes a run with its totals (computed from what was committed).
@@ -196,21 +231,25 @@ async fn save_items(
     crawl: &ColumnCrawl,
 ) -> Result<SavedColumn, StoreError> {
     let now = ts(crawl.finished_at);
-    let items = items_json(&crawl.items);
     let mut saved = SavedColumn::default();
     if !crawl.items.is_empty() {
+        let mut rows = item_rows(&crawl.items);
+        same_items_elsewhere(tx, &crawl.column_id, &mut rows).await?;
+        let items = serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into());
+        let replaces = replaces_date();
         // `WHERE true` tells the parser that ON CONFLICT belongs to the INSERT.
         let upsert = format!(
-                "INSERT INTO items (column_id, url, title, published, date_precision, date_source, meta, first_seen, last_seen, first_run_id, written, pinned)
+                "INSERT INTO items (column_id, url, title, published, date_precision, date_source, meta, first_seen, last_seen, first_run_id, written, pinned, year_inferred)
                  SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
-                        ?2, ?2, ?3, value ->> 6, value ->> 7
+                        ?2, ?2, ?3, value ->> 6, value ->> 7, value ->> 8
                  FROM jsonb_each(?4) WHERE true ORDER BY key
                  ON CONFLICT(column_id, url) DO UPDATE SET
                    title = excluded.title,
                    last_seen = excluded.last_seen,
-                   published = CASE WHEN excluded.published IS NOT NULL AND {RANK_NEW} >= {RANK_OLD} THEN excluded.published ELSE items.published END,
-                   date_precision = CASE WHEN excluded.published IS NOT NULL AND {RANK_NEW} >= {RANK_OLD} THEN excluded.date_precision ELSE items.date_precision END,
-                   date_source = CASE WHEN excluded.published IS NOT NULL AND {RANK_NEW} >= {RANK_OLD} THEN excluded.date_source ELSE items.date_source END,
+                   published = CASE WHEN {replaces} THEN excluded.published ELSE items.published END,
+                   date_precision = CASE WHEN {replaces} THEN excluded.date_precision ELSE items.date_precision END,
+                   date_source = CASE WHEN {replaces} THEN excluded.date_source ELSE items.date_source END,
+                   year_inferred = CASE WHEN {replaces} THEN excluded.year_inferred ELSE items.year_inferred END,
                    meta = COALESCE(excluded.meta, items.meta),
                    written = COALESCE(excluded.written, items.written),
                    pinned = excluded.pinned"
@@ -393,11 +432,11 @@ fn pages_json(crawls: &[ColumnCrawl]) -> String {
     serde_json::Value::Array(rows).to_string()
 }
 
-/// One item row of the upsert: url, title, published, precision, source, meta (JSON text),
-/// written, pinned.
+/// One item row of the upsert: url (normalised: [`identity_url_str`]), title, published,
+/// precision, source, meta (JSON text), written, pinned, year inferred.
 #[derive(serde::Serialize)]
 struct ItemRow<'a>(
-    &'a str,
+    String,
     &'a str,
     Option<String>,
     Option<&'static str>,
@@ -405,16 +444,17 @@ struct ItemRow<'a>(
     Option<String>,
     Option<String>,
     bool,
+    bool,
 );
 
-/// The items of a crawl as a JSON array of [`ItemRow`]s.
-fn items_json(items: &[ItemRecord]) -> String {
-    let rows: Vec<ItemRow<'_>> = items
+/// The items of a crawl as [`ItemRow`]s, each under the URL it is known by.
+fn item_rows(items: &[ItemRecord]) -> Vec<ItemRow<'_>> {
+    items
         .iter()
         .map(|item| {
-            let (published, precision, source) = date_columns(item.date.as_ref());
+            let (published, precision, source, year_inferred) = date_columns(item.date.as_ref());
             ItemRow(
-                &item.url,
+                identity_url_str(&item.url),
                 &item.title,
                 published,
                 precision,
@@ -424,10 +464,64 @@ fn items_json(items: &[ItemRecord]) -> String {
                     .and_then(|m| serde_json::to_string(m).ok()),
                 item.written.map(|d| d.format("%Y-%m-%d").to_string()),
                 item.pinned,
+                year_inferred,
             )
         })
+        .collect()
+}
+
+/// The second key of an item's identity: a crawled item whose URL the column does not know,
+/// but whose title and date are those of one stored item of the column, is that item under a
+/// new link (the row takes the stored URL). A date whose year was inferred matches on month
+/// and day (its year is the crawl's guess). Only where it is unambiguous: a dated item, one
+/// stored item with that title and date, claimed by one crawled item, and not itself among
+/// this crawl's links (then the two are distinct items that share a title and a day).
+async fn same_items_elsewhere(
+    tx: &mut sqlx::SqliteConnection,
+    column_id: &str,
+    rows: &mut [ItemRow<'_>],
+) -> Result<(), StoreError> {
+    let json = serde_json::to_string(&*rows).unwrap_or_else(|_| "[]".into());
+    let found: String = sqlx::query_scalar(
+        "SELECT json_group_array(json_array(j.key, i.url))
+         FROM jsonb_each(?2) AS j JOIN items AS i
+           ON i.column_id = ?1 AND i.title = j.value ->> 1
+         WHERE j.value ->> 2 IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM items AS k WHERE k.column_id = ?1 AND k.url = j.value ->> 0)
+           AND (i.published = j.value ->> 2
+                OR (j.value ->> 8 AND substr(i.published, 5) = substr(j.value ->> 2, 5)))",
+    )
+    .bind(column_id)
+    .bind(&json)
+    .fetch_one(&mut *tx)
+    .await?;
+    let found: Vec<(usize, String)> = serde_json::from_str(&found)
+        .map_err(|e| StoreError::Corrupt(format!("items of column {column_id}: {e}")))?;
+    if found.is_empty() {
+        return Ok(());
+    }
+    let mut per_row: HashMap<usize, usize> = HashMap::new();
+    let mut per_stored: HashMap<&str, usize> = HashMap::new();
+    for (row, url) in &found {
+        *per_row.entry(*row).or_default() += 1;
+        *per_stored.entry(url.as_str()).or_default() += 1;
+    }
+    let crawled: HashSet<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    let moves: Vec<(usize, String)> = found
+        .iter()
+        .filter(|(row, url)| {
+            per_row.get(row) == Some(&1)
+                && per_stored.get(url.as_str()) == Some(&1)
+                && !crawled.contains(url.as_str())
+        })
+        .cloned()
         .collect();
-    serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into())
+    for (row, url) in moves {
+        if let Some(r) = rows.get_mut(row) {
+            r.0 = url;
+        }
+    }
+    Ok(())
 }
 
 /// The items' categories as `[item id, category, pattern]` rows, `ids` being the items' ids in

@@ -12,6 +12,7 @@ mod classification;
 mod crawl;
 mod facts;
 mod findings;
+mod identity;
 mod items;
 mod lock;
 mod reports;
@@ -126,10 +127,12 @@ impl Store {
                 path: path.to_path_buf(),
                 source,
             })?;
-        Ok(Store {
+        let store = Store {
             pool,
             path: path.to_path_buf(),
-        })
+        };
+        store.finish_item_identity().await?;
+        Ok(store)
     }
 
     /// The database file.

@@ -23,6 +23,9 @@ pub struct ParsedDate {
     pub date: NaiveDate,
     /// Whether the day of month was present in the source.
     pub precision: Precision,
+    /// The source gave no year (`12-31`, `5月12日`): it was taken from the day of the crawl,
+    /// which is a guess a later crawl must not repeat differently (see [`ItemDate`]).
+    pub year_inferred: bool,
 }
 
 impl ParsedDate {
@@ -43,6 +46,7 @@ impl ParsedDate {
         NaiveDate::from_ymd_opt(year, month, day).map(|date| Self {
             date,
             precision: Precision::Day,
+            year_inferred: false,
         })
     }
 
@@ -55,6 +59,7 @@ impl ParsedDate {
         NaiveDate::from_ymd_opt(year, month, 1).map(|date| Self {
             date,
             precision: Precision::Month,
+            year_inferred: false,
         })
     }
 }
@@ -112,6 +117,10 @@ pub struct ItemDate {
     pub date: NaiveDate,
     pub precision: Precision,
     pub source: DateSource,
+    /// The year was not written but taken from the day of the crawl ([`ParsedDate`]): the
+    /// store keeps the year an item was first given and replaces such a date only with one
+    /// whose year was written.
+    pub year_inferred: bool,
 }
 
 impl ItemDate {
@@ -120,6 +129,17 @@ impl ItemDate {
             date: parsed.date,
             precision: parsed.precision,
             source,
+            year_inferred: parsed.year_inferred,
+        }
+    }
+
+    /// A date whose year was written, from `source`.
+    pub fn written(date: NaiveDate, precision: Precision, source: DateSource) -> ItemDate {
+        ItemDate {
+            date,
+            precision,
+            source,
+            year_inferred: false,
         }
     }
 
@@ -128,6 +148,7 @@ impl ItemDate {
         ParsedDate {
             date: self.date,
             precision: self.precision,
+            year_inferred: self.year_inferred,
         }
         .display()
     }

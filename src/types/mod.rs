@@ -8,12 +8,14 @@
 //! - [`crawl`]: what a column's crawl produced and its state, a page fetch record, where the
 //!   next crawl resumes (pipeline → store);
 //! - [`facts`]: what evaluation judges (store → evaluate);
+//! - [`identity`]: the normalised URL an item is known by (extract → store);
 //! - [`finding`]: findings, typed from evaluation through the store to the report and the CLI.
 
 pub mod crawl;
 pub mod date;
 pub mod facts;
 pub mod finding;
+pub mod identity;
 pub mod page;
 pub mod profile;
 
@@ -25,5 +27,6 @@ pub use facts::{ColumnFacts, CrawlFact, DepartmentFacts, Facts, ItemFacts};
 pub use finding::{
     Audience, Evidence, Finding, FindingKind, FindingStatus, Severity, StoredFinding, Waiver,
 };
+pub use identity::{identity_url, identity_url_str};
 pub use page::{PageRequest, Validators};
 pub use profile::{DateFallback, JsonFields, ListSource, PaginationRule, Profile};

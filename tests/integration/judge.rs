@@ -225,3 +225,86 @@ fn findings_waive_explain_and_scorecards_through_the_binary() {
         "annual report"
     );
 }
+
+#[test]
+fn evaluating_another_day_is_a_dry_run_and_storing_one_is_bounded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("demo.db");
+    let run = |line: &str| {
+        gkwatch_on(&db)
+            .args(line.split_whitespace())
+            .output()
+            .expect("run")
+    };
+    let ok = |line: &str| {
+        let out = run(line);
+        assert!(out.status.success(), "{line}: {}", stderr(&out));
+        out
+    };
+    ok("demo --today 2026-11-27");
+    let findings = || {
+        let out = ok("findings --status all --format json --today 2026-11-27");
+        serde_json::from_slice::<Value>(&out.stdout).expect("json")
+    };
+    let before = findings();
+    let id = before[0]["id"].as_str().expect("id").to_string();
+    ok(&format!("waive {id} --note 已核实"));
+    let before = findings();
+    assert_eq!(before[0]["waiver"]["note"], "已核实");
+
+    // Far in the past or the future, without --store: printed, nothing stored.
+    for day in ["1900-01-01", "2099-06-30", "9999-12-31"] {
+        let out = ok(&format!("evaluate --today {day}"));
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains(&format!("evaluation of {day} (dry run, nothing stored")),
+            "{text}"
+        );
+        assert_eq!(
+            findings(),
+            before,
+            "{day}: the findings' history is untouched"
+        );
+    }
+    // A dry run on the day already stored finds what is stored: nothing new, nothing resolved,
+    // and it lists the findings.
+    let out = ok("evaluate --today 2026-11-27");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("(0 new, 0 resolved against the stored findings)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("栏目已 40 天未更新"),
+        "lists the findings: {text}"
+    );
+
+    // Stored, the day must lie between the first crawl and tomorrow.
+    for (day, why) in [
+        ("1900-01-01", "is before the first crawl"),
+        ("2099-06-30", "is after tomorrow"),
+    ] {
+        let out = run(&format!("evaluate --today {day} --store"));
+        assert_eq!(out.status.code(), Some(1), "{day}");
+        assert!(stderr(&out).contains(why), "{day}: {}", stderr(&out));
+    }
+    assert_eq!(findings(), before, "refused: nothing stored");
+    // The demo crawled today (the real day, whatever date it simulates): today may be stored.
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let out = ok(&format!("evaluate --today {today} --store"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("evaluation of {today}:")) && !text.contains("dry run"),
+        "{text}"
+    );
+    let after = findings();
+    let waived = after
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|f| f["id"] == id.as_str())
+        .expect("the waived finding is still there");
+    assert_eq!(waived["waiver"]["note"], "已核实");
+}

@@ -27,6 +27,7 @@ mod fetch;
 mod findings;
 mod health;
 mod hostile;
+mod identity;
 mod installed;
 mod judge;
 mod mailing;

@@ -13,11 +13,7 @@ fn item(url: &str, title: &str, category: Option<&str>) -> ItemRecord {
     ItemRecord {
         url: url.into(),
         title: title.into(),
-        date: Some(ItemDate {
-            date: today(),
-            precision: Precision::Day,
-            source: DateSource::List,
-        }),
+        date: Some(ItemDate::written(today(), Precision::Day, DateSource::List)),
         meta: None,
         written: None,
         categories: category

@@ -7,11 +7,13 @@ use std::io::{Read as _, Write as _};
 pub type Entry = (&'static str, &'static str, &'static str);
 
 /// A TRS list page as the shipped `trs_list` profile reads it: `total` pages, this one
-/// `current` (0-based), linked as index.html, index_1.html, …
-pub fn trs_page(entries: &[Entry], total: u32, current: u32) -> String {
+/// `current` (0-based), linked as index.html, index_1.html, … Entries as [`Entry`], or made
+/// per request (`String`s).
+pub fn trs_page<S: AsRef<str>>(entries: &[(S, S, S)], total: u32, current: u32) -> String {
     let items: String = entries
         .iter()
         .map(|(href, title, date)| {
+            let (href, title, date) = (href.as_ref(), title.as_ref(), date.as_ref());
             let date = if date.is_empty() {
                 String::new()
             } else {

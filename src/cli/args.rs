@@ -34,6 +34,10 @@ pub struct GlobalArgs {
     /// title patterns) [default: the settings' `catalog`, else built in]
     #[arg(long, global = true, value_name = "FILE")]
     pub catalog: Option<PathBuf>,
+    /// Language of the staff commands' tables and CSV headings [default: the settings' `lang`,
+    /// else zh]
+    #[arg(long, global = true, value_enum)]
+    pub lang: Option<super::output::Lang>,
     /// Settings file [default: ./gkwatch.toml, else /etc/gkwatch/gkwatch.toml, if present]
     #[arg(long, global = true, value_name = "FILE", env = "GKWATCH_CONFIG")]
     pub config: Option<PathBuf>,
@@ -213,7 +217,10 @@ pub struct FindingsArgs {
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub today: Option<NaiveDate>,
     #[arg(long, value_enum, default_value = "table")]
-    pub format: TableJsonCsv,
+    pub format: ListFormat,
+    /// Write the CSV or xlsx to FILE (required for xlsx)
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -273,10 +280,13 @@ pub enum TableOrJson {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TableJsonCsv {
+pub enum ListFormat {
     Table,
     Json,
+    /// UTF-8 with a byte order mark, for Excel and WPS (to standard output, or --output)
     Csv,
+    /// An Excel workbook, written to --output
+    Xlsx,
 }
 
 #[derive(Debug, Args)]
@@ -340,7 +350,10 @@ pub struct ItemsArgs {
     #[arg(long, value_name = "N")]
     pub limit: Option<u32>,
     #[arg(long, value_enum, default_value = "table")]
-    pub format: TableJsonCsv,
+    pub format: ListFormat,
+    /// Write the CSV or xlsx to FILE (required for xlsx)
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -29,14 +29,17 @@ pub(super) async fn departments(g: &Ctx, a: &TasksArgs) -> anyhow::Result<Exit> 
                 "{}各部门政务公开情况（{today}）",
                 g.settings.district.name()
             );
-            let mut t = table(&[
-                "department",
-                "columns (read)",
-                "fresh",
-                "stale",
-                "open findings",
-                "required categories this year",
-            ]);
+            let mut t = table(&g.lang.headings(&[
+                ("部门", "department"),
+                ("栏目（可读取）", "columns (read)"),
+                ("更新及时", "fresh"),
+                ("更新不及时", "stale"),
+                ("待整改问题", "open findings"),
+                (
+                    "今年应公开类别（已公开/应公开）",
+                    "required categories this year",
+                ),
+            ]));
             for c in &cards {
                 let findings: Vec<String> = c
                     .open_findings
@@ -102,14 +105,14 @@ pub(super) async fn tasks(g: &Ctx, a: &TasksArgs) -> anyhow::Result<Exit> {
                 g.settings.district.name(),
                 today.year()
             );
-            let mut t = table(&[
-                "#",
-                "task",
-                "category",
-                "lead",
-                "deadline",
-                "published this year",
-            ]);
+            let mut t = table(&g.lang.headings(&[
+                ("序号", "#"),
+                ("任务", "task"),
+                ("类别", "category"),
+                ("牵头单位", "lead"),
+                ("时限", "deadline"),
+                ("今年已公开的部门", "published this year"),
+            ]));
             for task in &catalog.tasks {
                 let published = match status(&task.category) {
                     Some(map) => {
@@ -119,7 +122,7 @@ pub(super) async fn tasks(g: &Ctx, a: &TasksArgs) -> anyhow::Result<Exit> {
                             .map(|(d, _)| d.as_str())
                             .collect();
                         if yes.is_empty() {
-                            "none".to_string()
+                            g.lang.pick("无", "none").to_string()
                         } else {
                             yes.join(" ")
                         }
@@ -138,7 +141,11 @@ pub(super) async fn tasks(g: &Ctx, a: &TasksArgs) -> anyhow::Result<Exit> {
             println!("{t}");
             if published.is_none() {
                 println!(
-                    "(no database: run `gkwatch crawl` to see what each department has published)"
+                    "{}",
+                    g.lang.pick(
+                        "（尚无数据库：运行 `gkwatch crawl` 后可查看各部门的公开情况）",
+                        "(no database: run `gkwatch crawl` to see what each department has published)"
+                    )
                 );
             }
         }

@@ -6,9 +6,9 @@ use anyhow::{Context, bail};
 use chrono::{Datelike, NaiveDate};
 use serde_json::json;
 
-use super::output::{print_json, table, write_csv};
+use super::output::{Lang, print_json, table, write_sheet};
 use super::{
-    Ctx, EvaluateArgs, Exit, ExplainArgs, FindingsArgs, TableJsonCsv, TableOrJson, WaiveArgs,
+    Ctx, EvaluateArgs, Exit, ExplainArgs, FindingsArgs, ListFormat, TableOrJson, WaiveArgs,
 };
 use crate::evaluate::EvaluateOptions;
 use crate::pipeline;
@@ -140,34 +140,36 @@ pub(super) async fn findings(g: &Ctx, a: &FindingsArgs) -> anyhow::Result<Exit> 
             today,
         )
         .await?;
+    let lang = g.lang;
     match a.format {
-        TableJsonCsv::Json => print_json(&rows)?,
-        TableJsonCsv::Csv => {
-            let header = [
-                "id",
-                "status",
-                "kind",
-                "department",
-                "column",
-                "task",
-                "severity",
-                "first_seen",
-                "last_seen",
-                "resolved_at",
-                "message",
-            ];
+        ListFormat::Json => print_json(&rows)?,
+        ListFormat::Csv | ListFormat::Xlsx => {
+            let header = lang.headings(&[
+                ("编号", "id"),
+                ("状态", "status"),
+                ("问题类型", "kind"),
+                ("部门", "department"),
+                ("栏目", "column"),
+                ("任务", "task"),
+                ("严重程度", "severity"),
+                ("首次发现", "first_seen"),
+                ("最近发现", "last_seen"),
+                ("整改日期", "resolved_at"),
+                ("问题描述", "message"),
+            ]);
             let data: Vec<Vec<String>> = rows
                 .iter()
                 .map(|r| {
                     let f = &r.finding;
                     vec![
                         r.label(),
-                        r.status.as_str().to_string(),
-                        f.kind().as_str().to_string(),
+                        lang.pick(r.status.label(), r.status.as_str()).to_string(),
+                        lang.pick(f.kind().label(), f.kind().as_str()).to_string(),
                         f.department.clone(),
                         f.column.clone().unwrap_or_default(),
                         f.task.map(|t| t.to_string()).unwrap_or_default(),
-                        f.severity.as_str().to_string(),
+                        lang.pick(f.severity.label(), f.severity.as_str())
+                            .to_string(),
                         r.first_seen.to_string(),
                         r.last_seen.to_string(),
                         r.resolved_at.map(|d| d.to_string()).unwrap_or_default(),
@@ -175,33 +177,40 @@ pub(super) async fn findings(g: &Ctx, a: &FindingsArgs) -> anyhow::Result<Exit> 
                     ]
                 })
                 .collect();
-            write_csv(std::io::stdout().lock(), &header, &data)?;
+            let sheet = lang.pick("问题清单", "findings");
+            write_sheet(a.format, a.output.as_deref(), sheet, &header, &data)?;
         }
-        TableJsonCsv::Table => {
+        ListFormat::Table => {
             println!("{}政务公开问题清单（{today}）", g.settings.district.name());
-            let mut t = table(&[
-                "id",
-                "status",
-                "department",
-                "kind",
-                "task",
-                "since",
-                "message",
-            ]);
+            let mut t = table(&lang.headings(&[
+                ("编号", "id"),
+                ("状态", "status"),
+                ("部门", "department"),
+                ("问题类型", "kind"),
+                ("任务", "task"),
+                ("首次发现", "since"),
+                ("问题描述", "message"),
+            ]));
             for r in &rows {
                 let f = &r.finding;
                 t.add_row(vec![
                     r.label(),
-                    r.status.as_str().to_string(),
+                    lang.pick(r.status.label(), r.status.as_str()).to_string(),
                     f.department.clone(),
-                    f.kind().label().to_string(),
+                    lang.pick(f.kind().label(), f.kind().as_str()).to_string(),
                     f.task.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
                     r.first_seen.to_string(),
                     f.message.clone(),
                 ]);
             }
             println!("{t}");
-            println!("{} findings", rows.len());
+            println!(
+                "{}",
+                match lang {
+                    Lang::Zh => format!("共 {} 条", rows.len()),
+                    Lang::En => format!("{} findings", rows.len()),
+                }
+            );
         }
     }
     store.close().await;
@@ -244,7 +253,7 @@ pub(super) async fn explain(g: &Ctx, a: &ExplainArgs) -> anyhow::Result<Exit> {
             });
             match a.format {
                 TableOrJson::Json => print_json(&json!({"finding": r, "task": task}))?,
-                TableOrJson::Table => print_finding(&r, task.as_ref())?,
+                TableOrJson::Table => print_finding(&r, task.as_ref(), g.lang)?,
             }
         }
         Target::Item(id) => {
@@ -253,33 +262,7 @@ pub(super) async fn explain(g: &Ctx, a: &ExplainArgs) -> anyhow::Result<Exit> {
             };
             match a.format {
                 TableOrJson::Json => print_json(&item)?,
-                TableOrJson::Table => {
-                    let (i, written) = (&item.item, &item.written);
-                    println!("I{} 《{}》", i.id, i.title);
-                    println!("url:        {}", i.url);
-                    println!(
-                        "column:     {} {} ({})",
-                        i.department, i.column_name, i.column_id
-                    );
-                    println!(
-                        "published:  {} (from {})",
-                        i.published.as_deref().unwrap_or("unknown"),
-                        i.date_source.as_deref().unwrap_or("-")
-                    );
-                    if let Some(w) = written {
-                        println!("written:    {w} (成文日期)");
-                    }
-                    if item.categories.is_empty() {
-                        println!("categories: none (no pattern of the catalog matches the title)");
-                    }
-                    for m in &item.categories {
-                        let how = match m.pattern.strip_prefix("column:") {
-                            Some(col) => format!("the column {col} is dedicated to it"),
-                            None => format!("the title matches /{}/", m.pattern),
-                        };
-                        println!("category:   {} — {how}", m.category);
-                    }
-                }
+                TableOrJson::Table => print_item(&item, g.lang),
             }
         }
     }
@@ -287,49 +270,135 @@ pub(super) async fn explain(g: &Ctx, a: &ExplainArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
+/// A label of `explain`'s lines, padded so the values line up.
+fn label(lang: Lang, zh: &str, en: &str) -> String {
+    match lang {
+        Lang::Zh => format!("{zh}："),
+        Lang::En => format!("{en:<12}"),
+    }
+}
+
+/// An item for `explain`: where it is, its date and its source, and why it has its categories.
+fn print_item(item: &crate::store::ItemDetail, lang: Lang) {
+    let i = &item.item;
+    let l = |zh, en| label(lang, zh, en);
+    println!("I{} 《{}》", i.id, i.title);
+    println!("{}{}", l("网址", "url:"), i.url);
+    println!(
+        "{}{} {} ({})",
+        l("栏目", "column:"),
+        i.department,
+        i.column_name,
+        i.column_id
+    );
+    println!(
+        "{}{} ({} {})",
+        l("发布日期", "published:"),
+        i.published
+            .as_deref()
+            .unwrap_or(lang.pick("未知", "unknown")),
+        lang.pick("来源", "from"),
+        i.date_source.as_deref().unwrap_or("-")
+    );
+    if let Some(w) = &item.written {
+        println!("{}{w}", l("成文日期", "written:"));
+    }
+    if item.categories.is_empty() {
+        println!(
+            "{}{}",
+            l("类别", "categories:"),
+            lang.pick(
+                "无（任务清单的类别规则都不匹配标题）",
+                "none (no pattern of the catalog matches the title)"
+            )
+        );
+    }
+    for m in &item.categories {
+        let how = match (m.pattern.strip_prefix("column:"), lang) {
+            (Some(col), Lang::Zh) => format!("栏目 {col} 专门公开此类信息"),
+            (Some(col), Lang::En) => format!("the column {col} is dedicated to it"),
+            (None, Lang::Zh) => format!("标题匹配 /{}/", m.pattern),
+            (None, Lang::En) => format!("the title matches /{}/", m.pattern),
+        };
+        println!("{}{} — {how}", l("类别", "category:"), m.category);
+    }
+}
+
 /// A finding for `explain`: what, why, the task behind it, its history and evidence.
-fn print_finding(r: &StoredFinding, task: Option<&crate::catalog::Task>) -> anyhow::Result<()> {
+fn print_finding(
+    r: &StoredFinding,
+    task: Option<&crate::catalog::Task>,
+    lang: Lang,
+) -> anyhow::Result<()> {
     let f = &r.finding;
+    let l = |zh, en| label(lang, zh, en);
     println!(
         "{} · {} · {} · {}",
         r.label(),
-        f.kind().as_str(),
-        r.status.as_str(),
-        f.severity.as_str()
+        lang.pick(f.kind().label(), f.kind().as_str()),
+        lang.pick(r.status.label(), r.status.as_str()),
+        lang.pick(f.severity.label(), f.severity.as_str())
     );
     println!("{}", f.message);
-    println!("department: {}", f.department);
+    println!("{}{}", l("部门", "department:"), f.department);
     if let Some(c) = &f.column {
-        println!("column:     {c}");
+        println!("{}{c}", l("栏目", "column:"));
     }
     if let Some(t) = task {
         println!(
-            "task:       {} {}{} — {}",
-            t.number, t.section, t.heading, t.summary
+            "{}{} {}{} — {}",
+            l("任务", "task:"),
+            t.number,
+            t.section,
+            t.heading,
+            t.summary
         );
         println!(
-            "            时限：{}；责任单位：{}",
-            t.deadline_text, t.units_text
+            "{}时限：{}；责任单位：{}",
+            l("　　", ""),
+            t.deadline_text,
+            t.units_text
         );
     }
-    println!(
-        "history:    first seen {}, last seen {}{}",
-        r.first_seen,
-        r.last_seen,
-        r.resolved_at
-            .map(|d| format!(", resolved {d}"))
-            .unwrap_or_default()
-    );
+    let resolved = r.resolved_at.map(|d| match lang {
+        Lang::Zh => format!("，{d} 已整改"),
+        Lang::En => format!(", resolved {d}"),
+    });
+    match lang {
+        Lang::Zh => println!(
+            "{}{} 首次发现，{} 最近一次发现{}",
+            l("经过", ""),
+            r.first_seen,
+            r.last_seen,
+            resolved.unwrap_or_default()
+        ),
+        Lang::En => println!(
+            "{}first seen {}, last seen {}{}",
+            l("", "history:"),
+            r.first_seen,
+            r.last_seen,
+            resolved.unwrap_or_default()
+        ),
+    }
     if let Some(w) = &r.waiver {
+        let until = w.until.map(|u| match lang {
+            Lang::Zh => format!("，有效至 {u}"),
+            Lang::En => format!(" until {u}"),
+        });
         println!(
-            "waived:     {} by {} ({}){}",
+            "{}{} {} ({}){}",
+            l("已说明", "waived:"),
             w.at,
             w.by,
             w.note,
-            w.until.map(|u| format!(" until {u}")).unwrap_or_default()
+            until.unwrap_or_default()
         );
     }
-    println!("evidence:\n{}", serde_json::to_string_pretty(&f.evidence)?);
+    println!(
+        "{}\n{}",
+        l("依据", "evidence:"),
+        serde_json::to_string_pretty(&f.evidence)?
+    );
     Ok(())
 }
 

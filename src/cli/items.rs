@@ -1,7 +1,7 @@
 //! What is stored: items and columns.
 
-use super::output::{print_json, table, write_csv};
-use super::{Ctx, Exit, FormatArgs, ItemsArgs, TableJsonCsv, TableOrJson};
+use super::output::{Lang, print_json, table, write_sheet};
+use super::{Ctx, Exit, FormatArgs, ItemsArgs, ListFormat, TableOrJson};
 use crate::store::ItemFilter;
 
 pub(super) async fn items(g: &Ctx, a: &ItemsArgs) -> anyhow::Result<Exit> {
@@ -14,19 +14,34 @@ pub(super) async fn items(g: &Ctx, a: &ItemsArgs) -> anyhow::Result<Exit> {
             limit: a.limit,
         })
         .await?;
+    let lang = g.lang;
+    let source = |r: &crate::store::ItemRow| -> String {
+        let s = r.date_source.as_deref().unwrap_or("");
+        match lang {
+            Lang::En => s.to_string(),
+            Lang::Zh => match s {
+                "list" => "列表",
+                "url" => "网址",
+                "detail_meta" => "详情页元数据",
+                "detail_text" => "详情页正文",
+                other => other,
+            }
+            .to_string(),
+        }
+    };
     match a.format {
-        TableJsonCsv::Json => print_json(&rows)?,
-        TableJsonCsv::Csv => {
-            let header = [
-                "department",
-                "column_id",
-                "column",
-                "published",
-                "date_source",
-                "title",
-                "url",
-                "first_seen",
-            ];
+        ListFormat::Json => print_json(&rows)?,
+        ListFormat::Csv | ListFormat::Xlsx => {
+            let header = lang.headings(&[
+                ("部门", "department"),
+                ("栏目编号", "column_id"),
+                ("栏目", "column"),
+                ("发布日期", "published"),
+                ("日期来源", "date_source"),
+                ("标题", "title"),
+                ("网址", "url"),
+                ("首次采集", "first_seen"),
+            ]);
             let data: Vec<Vec<String>> = rows
                 .iter()
                 .map(|r| {
@@ -35,28 +50,43 @@ pub(super) async fn items(g: &Ctx, a: &ItemsArgs) -> anyhow::Result<Exit> {
                         r.column_id.clone(),
                         r.column_name.clone(),
                         display_date(r.published.as_deref(), r.date_precision.as_deref()),
-                        r.date_source.clone().unwrap_or_default(),
+                        source(r),
                         r.title.clone(),
                         r.url.clone(),
                         r.first_seen.clone(),
                     ]
                 })
                 .collect();
-            write_csv(std::io::stdout().lock(), &header, &data)?;
+            let sheet = lang.pick("信息条目", "items");
+            write_sheet(a.format, a.output.as_deref(), sheet, &header, &data)?;
         }
-        TableJsonCsv::Table => {
-            let mut t = table(&["published", "source", "department", "column", "title"]);
+        ListFormat::Table => {
+            let mut t = table(&lang.headings(&[
+                ("发布日期", "published"),
+                ("日期来源", "source"),
+                ("部门", "department"),
+                ("栏目", "column"),
+                ("标题", "title"),
+            ]));
             for r in &rows {
                 t.add_row(vec![
                     display_date(r.published.as_deref(), r.date_precision.as_deref()),
-                    r.date_source.clone().unwrap_or_else(|| "-".into()),
+                    Some(source(r))
+                        .filter(|s| !s.is_empty())
+                        .unwrap_or_else(|| "-".into()),
                     r.department.clone(),
                     r.column_name.clone(),
                     r.title.clone(),
                 ]);
             }
             println!("{t}");
-            println!("{} items", rows.len());
+            println!(
+                "{}",
+                match lang {
+                    Lang::Zh => format!("共 {} 条", rows.len()),
+                    Lang::En => format!("{} items", rows.len()),
+                }
+            );
         }
     }
     store.close().await;

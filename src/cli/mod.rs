@@ -134,6 +134,8 @@ pub(crate) struct Ctx {
     pub selectors: Option<PathBuf>,
     /// A task catalog replacing the built-in one.
     pub catalog: Option<PathBuf>,
+    /// The staff commands' language.
+    pub lang: output::Lang,
 }
 
 impl Ctx {
@@ -145,6 +147,7 @@ impl Ctx {
             targets: pick(&args.targets, &settings.targets).unwrap_or_else(|| "targets".into()),
             selectors: pick(&args.selectors, &settings.selectors),
             catalog: pick(&args.catalog, &settings.catalog),
+            lang: args.lang.unwrap_or_else(|| settings.lang.into()),
             calendar: crate::config::load_calendar(settings.calendar_file.as_deref())?,
             settings,
             args,

@@ -27,6 +27,15 @@ pub enum Lang {
     En,
 }
 
+impl From<crate::config::Language> for Lang {
+    fn from(l: crate::config::Language) -> Lang {
+        match l {
+            crate::config::Language::Zh => Lang::Zh,
+            crate::config::Language::En => Lang::En,
+        }
+    }
+}
+
 impl Lang {
     /// `zh` or `en`, whichever is in force.
     pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
@@ -72,7 +81,7 @@ pub fn write_csv<W: Write>(
 
 /// Writes rows as an Excel workbook of one sheet (cells are typed strings: no formula runs),
 /// with the header bold and frozen, readable by its owner only.
-pub fn write_xlsx(
+fn write_xlsx(
     path: &std::path::Path,
     sheet: &str,
     header: &[&str],
@@ -101,6 +110,31 @@ pub fn write_xlsx(
         .save_to_buffer()
         .with_context(|| format!("building {}", path.display()))?;
     crate::util::write_private(path, &bytes).with_context(|| format!("writing {}", path.display()))
+}
+
+/// A list written as a spreadsheet: CSV (to `output`, or standard output) or an xlsx workbook
+/// (to `output`, which it needs).
+pub fn write_sheet(
+    format: super::ListFormat,
+    output: Option<&std::path::Path>,
+    sheet: &str,
+    header: &[&str],
+    rows: &[Vec<String>],
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    match (format, output) {
+        (super::ListFormat::Xlsx, Some(path)) => write_xlsx(path, sheet, header, rows),
+        (super::ListFormat::Xlsx, None) => {
+            anyhow::bail!("--format xlsx needs --output FILE.xlsx")
+        }
+        (_, Some(path)) => {
+            let mut bytes = Vec::new();
+            write_csv(&mut bytes, header, rows)?;
+            crate::util::write_private(path, &bytes)
+                .with_context(|| format!("writing {}", path.display()))
+        }
+        (_, None) => write_csv(std::io::stdout().lock(), header, rows),
+    }
 }
 
 /// One JSON value per line.

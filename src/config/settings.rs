@@ -19,6 +19,8 @@ use super::targets::Targets;
 #[serde(deny_unknown_fields)]
 struct RawSettings {
     district: Option<String>,
+    #[serde(default)]
+    lang: Language,
     calendar_file: Option<PathBuf>,
     database: Option<PathBuf>,
     targets: Option<PathBuf>,
@@ -240,12 +242,23 @@ impl Default for District {
     }
 }
 
+/// The language of the staff commands' tables (`lang = "zh"` or `"en"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    Zh,
+    En,
+}
+
 /// The settings, compiled.
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// The district watched (`district = "洮北区"`): the report's title and the office named
     /// in it and in the staff commands' headings.
     pub district: District,
+    /// The staff commands' language; `--lang` wins.
+    pub lang: Language,
     /// Holidays of years the shipped calendar lacks (`calendar_file`; `None`: the default
     /// [`DEFAULT_CALENDAR_FILE`] when present).
     pub calendar_file: Option<PathBuf>,
@@ -705,6 +718,7 @@ fn compile(raw: RawSettings, file: Option<&Path>) -> Result<Settings, ConfigErro
     match (timezone, crawl, report, full_crawl) {
         (Some(timezone), Some(crawl), Some(report), Some(full_crawl)) => Ok(Settings {
             district,
+            lang: raw.lang,
             calendar_file: resolve(raw.calendar_file),
             database: resolve(raw.database),
             targets: resolve(raw.targets),

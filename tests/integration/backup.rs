@@ -99,5 +99,5 @@ fn backup_through_the_binary() {
         .output()
         .expect("items of the copy");
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("365 items"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("共 365 条"));
 }

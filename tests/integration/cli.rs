@@ -149,17 +149,68 @@ async fn crawl_items_and_columns_through_the_binary() {
     let mut cmd = gkwatch_on(&db);
     cmd.args(["items", "--format", "csv", "--department", "区财政局"]);
     let out = run(cmd).await;
+    // For Excel and WPS: a byte order mark, Chinese headings by default.
     let csv = String::from_utf8_lossy(&out.stdout);
+    let csv = csv.strip_prefix('\u{feff}').expect("a UTF-8 BOM first");
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("department,column_id,column,published,date_source,title,url,first_seen")
+        Some("部门,栏目编号,栏目,发布日期,日期来源,标题,网址,首次采集")
     );
     let czj: usize = ["czj-yjs", "czj-zfcg"]
         .iter()
         .map(|id| demo.site.column(id).map_or(0, |c| c.items.len()))
         .sum();
     assert_eq!(lines.count(), czj);
+    let mut cmd = gkwatch_on(&db);
+    cmd.args([
+        "--lang",
+        "en",
+        "items",
+        "--format",
+        "csv",
+        "--department",
+        "区财政局",
+    ]);
+    let out = run(cmd).await;
+    let csv = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        csv.starts_with("\u{feff}department,column_id,column,published,date_source,title,url"),
+        "{csv}"
+    );
+
+    // What an office forwards: a workbook with the same rows.
+    let xlsx = demo.dir.path().join("items.xlsx");
+    let mut cmd = gkwatch_on(&db);
+    cmd.args([
+        "items",
+        "--format",
+        "xlsx",
+        "--department",
+        "区财政局",
+        "--output",
+    ])
+    .arg(&xlsx);
+    let out = run(cmd).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut book = zip::ZipArchive::new(std::fs::File::open(&xlsx).expect("xlsx")).expect("zip");
+    let mut strings = String::new();
+    std::io::Read::read_to_string(
+        &mut book
+            .by_name("xl/sharedStrings.xml")
+            .expect("shared strings"),
+        &mut strings,
+    )
+    .expect("read");
+    let title = &demo.site.column("czj-yjs").expect("column").items[0].title;
+    assert!(
+        strings.contains("标题") && strings.contains(title.as_str()),
+        "{title}"
+    );
+    let mut cmd = gkwatch_on(&db);
+    cmd.args(["items", "--format", "xlsx"]);
+    let out = run(cmd).await;
+    assert!(stderr(&out).contains("--output"), "{}", stderr(&out));
 
     let mut cmd = gkwatch_on(&db);
     cmd.args([

@@ -156,6 +156,7 @@ async fn hostile_titles_are_stored_as_text_and_shown_escaped() {
     cmd.args(["items", "--format", "csv"]);
     let out = run(cmd).await;
     let csv = String::from_utf8(out.stdout).expect("utf-8");
+    let csv = csv.strip_prefix('\u{feff}').expect("a BOM");
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let cells: Vec<String> = reader
         .records()

@@ -184,6 +184,9 @@ fn findings_waive_explain_and_scorecards_through_the_binary() {
         text.contains("栏目已 40 天未更新") && text.contains("newest_url"),
         "{text}"
     );
+    assert!(text.contains("任务：36"), "{text}");
+    let out = run(&format!("--lang en explain {id}"));
+    let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("task:       36"), "{text}");
 
     let out = run("items --column zfb-zcjd --format json --limit 1");

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::calendar::Calendar;
 use crate::config::{CronSchedule, Settings};
-use crate::store::{RunRow, Store, StoreError};
+use crate::store::{MetricsSnapshot, RunRow, Store, StoreError};
 
 /// How bad a check is; the overall level is the worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -297,6 +297,89 @@ pub async fn gather(
         free_bytes: fs4::available_space(dir).ok(),
     };
     Ok(assess(&inputs))
+}
+
+/// The metrics in the Prometheus text format (version 0.0.4): the last crawl's duration,
+/// pages, new items and columns by state, open findings by kind, the outbox's depth, and the
+/// health checks' levels (0 ok, 1 warning, 2 critical).
+pub fn prometheus(m: &MetricsSnapshot, health: &Health) -> String {
+    let mut out = String::new();
+    let mut gauge = |name: &str, help: &str, samples: &[(String, f64)]| {
+        out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n"));
+        for (labels, value) in samples {
+            out.push_str(&format!("{name}{labels} {value}\n"));
+        }
+    };
+    let label = |key: &str, value: &str| format!("{{{key}=\"{}\"}}", escape_label(value));
+    let (seconds, pages, new_items) = m
+        .last_crawl
+        .map_or((0.0, 0.0, 0.0), |(_, s, p, n)| (s, p as f64, n as f64));
+    gauge(
+        "gkwatch_last_crawl_duration_seconds",
+        "How long the last finished crawl took.",
+        &[(String::new(), seconds)],
+    );
+    gauge(
+        "gkwatch_last_crawl_pages",
+        "Pages the last finished crawl fetched.",
+        &[(String::new(), pages)],
+    );
+    gauge(
+        "gkwatch_last_crawl_new_items",
+        "Items the last finished crawl stored first.",
+        &[(String::new(), new_items)],
+    );
+    let by_state: Vec<_> = m
+        .columns_by_state
+        .iter()
+        .map(|(s, n)| (label("state", s), *n as f64))
+        .collect();
+    gauge(
+        "gkwatch_last_crawl_columns",
+        "Columns of the last finished crawl, by the state they ended in.",
+        &by_state,
+    );
+    let findings: Vec<_> = m
+        .open_findings
+        .iter()
+        .map(|(k, n)| (label("kind", k), *n as f64))
+        .collect();
+    gauge(
+        "gkwatch_open_findings",
+        "Unresolved findings (waived ones included), by kind.",
+        &findings,
+    );
+    let outbox: Vec<_> = ["pending", "held"]
+        .iter()
+        .map(|s| {
+            let n = m.outbox.get(*s).copied().unwrap_or(0);
+            (label("status", s), n as f64)
+        })
+        .collect();
+    gauge("gkwatch_outbox_messages", "Report messages not yet sent.", &outbox);
+    gauge(
+        "gkwatch_items",
+        "Items stored.",
+        &[(String::new(), m.items as f64)],
+    );
+    let checks: Vec<_> = health
+        .checks
+        .iter()
+        .map(|c| (label("check", c.name), f64::from(c.level.exit_code())))
+        .collect();
+    gauge(
+        "gkwatch_health",
+        "Each health check's level: 0 ok, 1 warning, 2 critical.",
+        &checks,
+    );
+    out
+}
+
+/// A label value with `\\`, `"` and newlines escaped, as the text format asks.
+fn escape_label(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]

@@ -119,3 +119,36 @@ fn failures_mail_calendar_and_disk() {
     let tight = judge(now, Some(&last), |i| i.free_bytes = Some(500 << 20));
     assert_eq!(level_of(&tight, "disk"), Level::Warning);
 }
+
+#[test]
+fn metrics_are_prometheus_text() {
+    let m = MetricsSnapshot {
+        last_crawl: Some((4, 12.5, 120, 7)),
+        columns_by_state: [("ok".to_string(), 9), ("unreachable".to_string(), 1)].into(),
+        open_findings: [("stale_column".to_string(), 2)].into(),
+        outbox: [("held".to_string(), 1)].into(),
+        items: 365,
+    };
+    let last = run("2026-06-01T18:41:00Z", 10, 1);
+    let h = judge(shanghai(2026, 6, 2, 15), Some(&last), |i| i.mail_held = 1);
+    let text = prometheus(&m, &h);
+    for line in [
+        "# TYPE gkwatch_last_crawl_duration_seconds gauge",
+        "gkwatch_last_crawl_duration_seconds 12.5",
+        "gkwatch_last_crawl_pages 120",
+        "gkwatch_last_crawl_columns{state=\"unreachable\"} 1",
+        "gkwatch_open_findings{kind=\"stale_column\"} 2",
+        "gkwatch_outbox_messages{status=\"pending\"} 0",
+        "gkwatch_outbox_messages{status=\"held\"} 1",
+        "gkwatch_items 365",
+        "gkwatch_health{check=\"mail\"} 1",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+    }
+    // Every sample line is `name{labels} value` with a parseable value.
+    for l in text.lines().filter(|l| !l.starts_with('#')) {
+        let value = l.rsplit(' ').next().expect("value");
+        assert!(value.parse::<f64>().is_ok(), "{l}");
+    }
+    assert_eq!(escape_label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+}

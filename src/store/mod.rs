@@ -15,6 +15,7 @@ mod findings;
 mod identity;
 mod items;
 mod lock;
+mod metrics;
 mod reports;
 mod schedule;
 mod targets;
@@ -33,6 +34,7 @@ pub use crawl::{RunRow, SavedColumn};
 pub use findings::{FindingFilter, FindingsSync, StatusFilter};
 pub use items::{ColumnOverview, ItemDetail, ItemFilter, ItemRow};
 pub use lock::DbLock;
+pub use metrics::MetricsSnapshot;
 pub use reports::{DueMessage, NewMessage, OutboxRow, ReportRow};
 pub use schedule::ScheduleRow;
 

@@ -356,7 +356,11 @@ pub fn prometheus(m: &MetricsSnapshot, health: &Health) -> String {
             (label("status", s), n as f64)
         })
         .collect();
-    gauge("gkwatch_outbox_messages", "Report messages not yet sent.", &outbox);
+    gauge(
+        "gkwatch_outbox_messages",
+        "Report messages not yet sent.",
+        &outbox,
+    );
     gauge(
         "gkwatch_items",
         "Items stored.",

@@ -113,20 +113,15 @@ async fn build_database(args: &Args, catalog: &Catalog, dir: &Path) -> anyhow::R
         for chunk in found.chunks(64) {
             let crawls: Vec<ColumnCrawl> = chunk
                 .iter()
-                .map(|(id, items)| ColumnCrawl {
-                    column_id: id.clone(),
-                    state: ColumnState::Ok,
-                    detail: None,
-                    pages: Vec::new(),
-                    items: if full {
+                .map(|(id, items)| {
+                    let mut crawl = ColumnCrawl::ended(id, ColumnState::Ok, None, Vec::new());
+                    crawl.items = if full {
                         items.clone()
                     } else {
                         items.iter().take(20).cloned().collect()
-                    },
-                    first_page_validators: None,
-                    complete: true,
-                    rediscovered: false,
-                    finished_at: at,
+                    };
+                    crawl.finished_at = at;
+                    crawl
                 })
                 .collect();
             store.save_columns(run_id, &crawls).await?;

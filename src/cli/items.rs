@@ -119,6 +119,15 @@ pub(super) async fn columns(g: &Ctx, a: &FormatArgs) -> anyhow::Result<Exit> {
             for r in &rows {
                 let state = match (&r.last_state, r.enabled) {
                     (_, false) => "disabled".to_string(),
+                    // Read in part: how far, so that the table says what is missing.
+                    (Some(s), _) if r.last_failed_page.is_some() => {
+                        let failed = r.last_failed_page.unwrap_or_default();
+                        let of = r
+                            .last_pages_expected
+                            .map(|n| format!("/{n}"))
+                            .unwrap_or_default();
+                        format!("{s}: {}{of} pages, page {failed} failed", failed - 1)
+                    }
                     (Some(s), _) => s.clone(),
                     (None, true) => "never crawled".to_string(),
                 };

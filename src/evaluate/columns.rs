@@ -27,8 +27,21 @@ pub(super) fn judge(
         if latest.rediscovered {
             out.push(rediscovered(col));
         }
+        if let Some(f) = partial(col, opts) {
+            out.push(f);
+        }
         match latest.state {
             ColumnState::ExtractionFailed => out.push(selector_broken(col)),
+            // Read at its top: the newest items are known, so is its freshness (not whether
+            // it is blank: its first page held items).
+            ColumnState::Partial => {
+                if col.kind == "list"
+                    && col.item_count > 0
+                    && let Some(f) = stale(col, index, opts)
+                {
+                    out.push(f);
+                }
+            }
             ColumnState::Ok | ColumnState::Unchanged | ColumnState::Empty => {
                 if col.item_count == 0 {
                     // A page column that reads fine is what it should be.
@@ -89,6 +102,55 @@ fn unreachable(col: &ColumnFacts, opts: &EvaluateOptions) -> Option<Finding> {
             since,
             last_state: last.state.as_str().to_string(),
             last_error: reason,
+        }),
+    })
+}
+
+/// A column read only in part by its latest crawls, as many in a row as make a column
+/// unreachable: the items past the failing page are missing from every judgement.
+fn partial(col: &ColumnFacts, opts: &EvaluateOptions) -> Option<Finding> {
+    let n = opts.unreachable_after.max(1);
+    let run: Vec<_> = col
+        .crawls
+        .iter()
+        .take_while(|c| c.state == ColumnState::Partial)
+        .collect();
+    if run.len() < n {
+        return None;
+    }
+    let last = run.first()?;
+    let detail = last.detail.clone().unwrap_or_default();
+    let failed_url = last.failed_url.clone().unwrap_or_default();
+    let pages_read = last.failed_page.map_or(last.pages, |p| p.saturating_sub(1));
+    let of = last
+        .pages_expected
+        .map(|n| format!("（共 {n} 页）"))
+        .unwrap_or_default();
+    Some(Finding {
+        key: format!("partial_column:{}", col.id),
+        department: col.department.clone(),
+        column: Some(col.id.clone()),
+        task: None,
+        severity: Severity::Medium,
+        message: format!(
+            "【{}】{}连续 {} 次只读到前 {} 页{}，第 {} 页无法读取，其后的信息未纳入检查，请运维人员检查该页：{}。此问题不计入部门考核。",
+            col.department,
+            column_label(col),
+            run.len(),
+            pages_read,
+            of,
+            last.failed_page
+                .map_or_else(|| "?".to_string(), |p| p.to_string()),
+            detail
+        ),
+        evidence: Evidence::PartialColumn(evidence::PartialColumn {
+            url: col.url.clone(),
+            consecutive_partial: run.len(),
+            pages_read,
+            pages_expected: last.pages_expected,
+            failed_page: last.failed_page,
+            failed_url,
+            detail,
         }),
     })
 }

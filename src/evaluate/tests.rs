@@ -33,6 +33,10 @@ impl TestFacts {
                 at: "2026-11-27T02:30:00Z".into(),
                 items_seen: 0,
                 rediscovered: false,
+                pages: 1,
+                pages_expected: None,
+                failed_page: None,
+                failed_url: None,
             })
             .collect();
         self.facts.columns.push(ColumnFacts {
@@ -266,6 +270,54 @@ fn failures_are_never_blamed_on_the_department() {
     let f = with_crawls(&[ExtractionFailed, Ok]);
     assert_eq!(keys(&f), ["selector_broken:c"]);
     assert_eq!(evidence!(f[0], SelectorBroken).matched_before, Some(true));
+}
+
+#[test]
+fn a_column_read_in_part_is_the_operators_after_as_many_runs_as_unreachable() {
+    use ColumnState::{Ok, Partial};
+    let with_crawls = |states: &[ColumnState]| {
+        let mut t =
+            TestFacts::default()
+                .column("c", "区教育局", states)
+                .item("c", "甲", "2026-11-20", &[]);
+        for crawl in &mut t.facts.columns[0].crawls {
+            if crawl.state == Partial {
+                crawl.pages = 2;
+                crawl.pages_expected = Some(5);
+                crawl.failed_page = Some(3);
+                crawl.failed_url = Some("http://a.gov.cn/c/index_2.html".into());
+            }
+        }
+        t.run("2026-11-27")
+    };
+    // Twice in a row, or three times with a good read between: nothing yet.
+    assert!(with_crawls(&[Partial, Partial, Ok]).is_empty());
+    assert!(with_crawls(&[Partial, Ok, Partial, Partial]).is_empty());
+    let f = with_crawls(&[Partial, Partial, Partial, Ok]);
+    assert_eq!(keys(&f), ["partial_column:c"]);
+    assert_eq!(f[0].kind().audience(), Audience::Operator);
+    let e = evidence!(f[0], PartialColumn);
+    assert_eq!(
+        (
+            e.consecutive_partial,
+            e.pages_read,
+            e.pages_expected,
+            e.failed_page
+        ),
+        (3, 2, Some(5), Some(3))
+    );
+    assert_eq!(e.failed_url, "http://a.gov.cn/c/index_2.html");
+    assert!(
+        f[0].message.contains("前 2 页（共 5 页），第 3 页"),
+        "{}",
+        f[0].message
+    );
+    // Read in part, its first page still says how fresh it is.
+    let stale = TestFacts::default()
+        .column("c", "区教育局", &[Partial])
+        .item("c", "甲", "2026-01-01", &[])
+        .run("2026-11-27");
+    assert_eq!(keys(&stale), ["stale_column:c"]);
 }
 
 #[test]

@@ -112,14 +112,20 @@ fn trs_create_page_html(doc: &Html, ctx: PageContext<'_>) -> Option<PaginationFo
 static NUMBER_ASSIGNMENT: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"([A-Za-z_$][\w$]*)\s*=\s*(\d+)").expect("static regex"));
 
+/// A number too large for a page count is taken as the largest one (the crawl caps it at the
+/// profile's page limit), not as no pagination at all.
 fn resolve_number(script: &str, token: &str) -> Option<u32> {
-    if let Ok(n) = token.parse() {
-        return Some(n);
-    }
-    NUMBER_ASSIGNMENT
-        .captures_iter(script)
-        .find(|c| &c[1] == token)
-        .and_then(|c| c[2].parse().ok())
+    let digits = if token.bytes().all(|b| b.is_ascii_digit()) {
+        token
+    } else {
+        NUMBER_ASSIGNMENT
+            .captures_iter(script)
+            .find(|c| &c[1] == token)
+            .and_then(|c| c.get(2))?
+            .as_str()
+    };
+    let n: u128 = digits.parse().unwrap_or(u128::MAX);
+    Some(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
 fn next_link(

@@ -17,8 +17,8 @@ use crate::extract::{self, ListItem};
 use crate::fetch::{Fetched, Fetcher};
 use crate::store::{Store, StoreError};
 use crate::types::{
-    ColumnCrawl, ColumnResume, ColumnState, DateFallback, DateSource, ItemRecord, PageFetchRecord,
-    PageKind, PageRequest, Profile, Validators,
+    ColumnCrawl, ColumnResume, ColumnState, DateFallback, DateSource, ItemBatch, ItemRecord,
+    PageFetchRecord, PageKind, PageRequest, PaginationRule, PartialRead, Profile, Validators,
 };
 
 /// What the columns of one crawl share.
@@ -29,6 +29,16 @@ pub(super) struct Run {
     pub opts: CrawlOptions,
     /// Where each column's last crawl left it (none for a full crawl).
     pub resumes: HashMap<String, ColumnResume>,
+    /// Where long columns hand over their items in batches while they are read (`None`: a
+    /// column is saved whole at its end).
+    pub batches: Option<tokio::sync::mpsc::Sender<SaverMsg>>,
+}
+
+/// What a crawl's columns hand to its saver: a batch of a long column's items, or a finished
+/// column (by its index in the crawl's selection).
+pub(super) enum SaverMsg {
+    Batch(ItemBatch),
+    Done(usize, Box<Result<ColumnCrawl, StoreError>>),
 }
 
 /// Reads one column.
@@ -145,6 +155,15 @@ async fn crawl_auto(col: &Column, first_url: &Url, run: &Run) -> Result<ColumnCr
     }
 }
 
+/// Items a column's crawl holds before it hands them to the store as a batch: a column of any
+/// length is read in bounded memory.
+const STREAM_BATCH: usize = 1000;
+
+/// Runs in a row a column may break off at the same page before that page is taken as the
+/// list's end (a page count larger than the pages there are): routine crawls then stop
+/// re-reading the whole column every time; the weekly full crawl still tries.
+const PARTIAL_RETRIES: u32 = 3;
+
 /// A list column being read page by page: what its crawl is given.
 struct ListColumn<'a> {
     col: &'a Column,
@@ -157,38 +176,65 @@ struct ListColumn<'a> {
     validators: Option<Validators>,
 }
 
+/// An item read from a list, and whether the column already had it.
+struct ReadItem {
+    item: ListItem,
+    known: bool,
+}
+
 /// What reading a list column has gathered so far.
 #[derive(Default)]
 struct ListRead {
-    /// Every page fetched, for the page log.
+    /// Pages fetched since the last batch, for the page log.
     log: Vec<PageFetchRecord>,
-    items: Vec<ListItem>,
-    /// Item URLs taken from the pages read so far.
-    seen: HashSet<Url>,
+    /// Items read since the last batch.
+    items: Vec<ReadItem>,
+    /// Hashes of the item URLs read so far (a URL twice is one item).
+    seen: HashSet<u64>,
     /// Pages requested so far (a pagination loop ends where it began).
     visited: HashSet<PageRequest>,
-    /// The column's stored URLs, read once a page came back changed.
-    known: Option<HashSet<String>>,
+    /// Items read in all (batches included).
+    read_count: usize,
     /// A state a page decided (a failed, unchanged or blocked first page); otherwise the
     /// items decide.
     state: Option<ColumnState>,
     detail: Option<String>,
     first_validators: Option<Validators>,
-    /// A later page broke off: what was read is kept and the next crawl reads to the end.
-    broke_off: bool,
+    /// A later page failed or held none of the items it should: what was read is kept, the
+    /// column ends `partial`, and the next crawl reads it to its end.
+    partial: Option<PartialRead>,
+    /// The pages the first page says the list has (capped at the profile's limit).
+    pages_expected: Option<u32>,
+    /// Items on the first page and on the last page read, for "was the last page full".
+    first_page_items: usize,
+    last_page_items: usize,
     empty_marker: bool,
+}
+
+/// The hash a read item's URL is remembered by.
+fn url_hash(url: &Url) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    url.as_str().hash(&mut h);
+    h.finish()
 }
 
 impl ListRead {
     /// A page's failure: the column's state on the first page; on a later one, what was read
-    /// is kept and the column is read in full next time.
-    fn fail(&mut self, page_index: u32, state: ColumnState, why: String) {
+    /// is kept and the column ends `partial`.
+    fn fail(&mut self, page_index: u32, url: &Url, state: ColumnState, why: String) {
         if page_index == 0 {
             self.state = Some(state);
+            self.detail = Some(format!("list page 1: {why}"));
         } else {
-            self.broke_off = true;
+            self.partial = Some(PartialRead {
+                pages_read: page_index,
+                failed_page: page_index + 1,
+                failed_url: url.to_string(),
+                why,
+                capped: false,
+            });
         }
-        self.detail = Some(format!("list page {}: {why}", page_index + 1));
     }
 }
 
@@ -217,7 +263,12 @@ impl ListColumn<'_> {
             Ok(f) => f,
             Err(failure) => {
                 let (state, why) = failure_state(&failure.error);
-                read.fail(page_index, state, format!("{why} ({})", failure.error));
+                read.fail(
+                    page_index,
+                    &request.url,
+                    state,
+                    format!("{why} ({})", failure.error),
+                );
                 return Ok(None);
             }
         };
@@ -238,46 +289,151 @@ impl ListColumn<'_> {
             run.opts.today,
         )
         .await;
-        read.empty_marker |= page.empty_marker;
+        read.empty_marker |= page.empty_marker && page_index == 0;
         // A firewall's challenge answered with 200 instead of the list: blocked, not broken.
         if waf {
             let why = "waf: a firewall's challenge page (安全验证) answered instead of the list";
+            read.fail(page_index, &request.url, ColumnState::Blocked, why.into());
             if page_index == 0 {
-                read.state = Some(ColumnState::Blocked);
                 read.detail = Some(why.into());
-            } else {
-                read.fail(page_index, ColumnState::Blocked, why.into());
             }
             return Ok(None);
         }
+        let max_pages = self.profile.max_pages;
+        // A `createPageHTML` count is a count of the requests to come (a record total, as
+        // Hanweb gives, is not).
+        if page_index == 0
+            && matches!(self.profile.pagination, PaginationRule::TrsCreatePageHtml)
+            && let Some(total) = page.pagination.total_pages
+        {
+            if total > max_pages {
+                tracing::warn!(
+                    column = %self.col.id,
+                    claimed = total,
+                    limit = max_pages,
+                    "the list claims more pages than the profile's page limit: capped"
+                );
+            }
+            read.pages_expected = Some(total.min(max_pages));
+        }
         let on_page = page.items.len();
-        let known = match &mut read.known {
-            Some(k) => k,
-            None if run.opts.full => read.known.insert(HashSet::new()),
-            None => read.known.insert(run.store.known_urls(&self.col.id).await?),
+        let fresh: Vec<ListItem> = page
+            .items
+            .into_iter()
+            .filter(|item| read.seen.insert(url_hash(&item.url)))
+            .collect();
+        // A later page that holds nothing not read already, where items were expected: the
+        // list broke off (another template, 系统繁忙, an empty or cut-short body, page 1 again).
+        if page_index > 0 && fresh.is_empty() {
+            if self.more_expected(read, page_index, page.empty_marker) {
+                let why = if on_page == 0 {
+                    "no item on the page".to_string()
+                } else {
+                    format!("the page repeats {on_page} items already read (page 1 again?)")
+                };
+                read.fail(page_index, &request.url, ColumnState::Partial, why);
+            }
+            return Ok(None);
+        }
+        if page_index == 0 {
+            read.first_page_items = fresh.len();
+        }
+        read.last_page_items = fresh.len();
+        let known = if run.opts.full || fresh.is_empty() {
+            HashSet::new()
+        } else {
+            let urls: Vec<&str> = fresh.iter().map(|i| i.url.as_str()).collect();
+            run.store.known_among(&self.col.id, &urls).await?
         };
         let mut fresh_on_page = 0;
-        for item in page.items {
-            if read.seen.insert(item.url.clone()) {
-                if !known.contains(item.url.as_str()) {
-                    fresh_on_page += 1;
-                }
-                read.items.push(item);
+        for item in fresh {
+            let is_known = known.contains(item.url.as_str());
+            if !is_known {
+                fresh_on_page += 1;
             }
+            read.items.push(ReadItem {
+                item,
+                known: is_known,
+            });
+            read.read_count += 1;
         }
         // Routine crawls stop at the first page holding nothing new.
         if on_page == 0 || (!self.read_all && fresh_on_page == 0) {
             return Ok(None);
         }
-        let max_pages = self.profile.max_pages;
         match page.pagination.next {
             Some(_) if page_index + 1 >= max_pages => {
                 read.detail = Some(format!("stopped at the page limit ({max_pages} pages)"));
                 Ok(None)
             }
             Some(next) if !read.visited.contains(&next) => Ok(Some(next)),
-            _ => Ok(None),
+            _ => {
+                // The list has more pages than this one leads to: cut short, or a pager gone.
+                if let Some(expected) = read.pages_expected
+                    && page_index + 1 < expected
+                {
+                    read.fail(
+                        page_index.max(1),
+                        &request.url,
+                        ColumnState::Partial,
+                        format!(
+                            "the page links to no further page though the list has {expected} (cut short?)"
+                        ),
+                    );
+                }
+                Ok(None)
+            }
         }
+    }
+
+    /// Whether page `page_index` (> 0), which held nothing new, should have held items: the
+    /// list's page count says so, or the page does not say the list is empty, or the page
+    /// before it was as full as the first. A URL template knows no end but an empty page.
+    fn more_expected(&self, read: &ListRead, page_index: u32, marker: bool) -> bool {
+        if let Some(expected) = read.pages_expected {
+            return page_index < expected;
+        }
+        if matches!(self.profile.pagination, PaginationRule::UrlTemplate { .. }) {
+            return false;
+        }
+        let last_full = read.last_page_items >= read.first_page_items;
+        !marker || last_full
+    }
+
+    /// Hands the items read so far to the store as one batch (their detail pages read and
+    /// their categories given first), with the pages fetched for them.
+    async fn flush(&self, read: &mut ListRead) {
+        let Some(saver) = &self.run.batches else {
+            return;
+        };
+        let items = std::mem::take(&mut read.items);
+        let mut log = std::mem::take(&mut read.log);
+        let records = self.records(items, &mut log).await;
+        let batch = ItemBatch {
+            column_id: self.col.id.clone(),
+            items: records,
+            pages: log,
+            finished_at: Utc::now(),
+        };
+        // The saver goes away only after a store error, which ends the run.
+        let _ = saver.send(SaverMsg::Batch(batch)).await;
+    }
+
+    /// Items as stored: dated from their detail pages where the list gives no day, classified.
+    async fn records(
+        &self,
+        items: Vec<ReadItem>,
+        log: &mut Vec<PageFetchRecord>,
+    ) -> Vec<ItemRecord> {
+        let mut records = read_details(self.col, self.profile, self.run, items, log).await;
+        let prior = ColumnPrior {
+            id: &self.col.id,
+            categories: &self.col.categories,
+        };
+        for r in &mut records {
+            r.categories = self.run.classifier.classify(&r.title, Some(prior)).matched;
+        }
+        records
     }
 }
 
@@ -297,16 +453,25 @@ async fn crawl_list(
         first_url,
         run,
         read_all,
-        validators: if read_all { None } else { resume.validators },
+        validators: if read_all {
+            None
+        } else {
+            resume.validators.clone()
+        },
     };
     let mut read = ListRead::default();
     let mut request = PageRequest::get(first_url.clone());
     let mut page_index = 0;
     while let Some(next) = list.read_page(&mut read, page_index, &request).await? {
+        if read.items.len() >= STREAM_BATCH {
+            list.flush(&mut read).await;
+        }
         request = next;
         page_index += 1;
     }
-    let state = read.state.unwrap_or(if !read.items.is_empty() {
+    let state = read.state.unwrap_or(if read.partial.is_some() {
+        ColumnState::Partial
+    } else if read.read_count > 0 {
         ColumnState::Ok
     } else if read.empty_marker {
         ColumnState::Empty
@@ -319,17 +484,31 @@ async fn crawl_list(
             profile.name, first_url
         ));
     }
-    let known = read.known.take().unwrap_or_default();
-    let items = std::mem::take(&mut read.items);
-    let mut records = read_details(col, profile, run, &known, items, &mut read.log).await;
-    let prior = ColumnPrior {
-        id: &col.id,
-        categories: &col.categories,
-    };
-    for r in &mut records {
-        r.categories = run.classifier.classify(&r.title, Some(prior)).matched;
+    if let Some(p) = &mut read.partial {
+        // The same page failing run after run is the list's real end, not a page to come back
+        // for at every crawl (the weekly full crawl still tries it).
+        p.capped = resume.partial_runs + 1 >= PARTIAL_RETRIES
+            && resume.partial_page == Some(p.failed_page);
+        let expected = read
+            .pages_expected
+            .map(|n| format!(" of {n}"))
+            .unwrap_or_default();
+        let mut detail = format!(
+            "partial: {} list pages{expected} read; list page {} ({}) failed: {}",
+            p.pages_read, p.failed_page, p.failed_url, p.why
+        );
+        if p.capped {
+            detail.push_str(&format!(
+                "; the same page failed {} runs in a row: taken as the list's end",
+                resume.partial_runs + 1
+            ));
+        }
+        tracing::warn!(column = %col.id, "{detail}");
+        read.detail = Some(detail);
     }
-    let complete = !read.broke_off && state.is_success();
+    let items = std::mem::take(&mut read.items);
+    let records = list.records(items, &mut read.log).await;
+    let complete = state.is_success() || read.partial.as_ref().is_some_and(|p| p.capped);
     let mut crawl = ColumnCrawl::ended(&col.id, state, read.detail, read.log);
     crawl.items = records;
     crawl.first_page_validators = read
@@ -337,6 +516,8 @@ async fn crawl_list(
         .filter(|_| complete && state == ColumnState::Ok)
         .map(|v| (first_url.to_string(), v));
     crawl.complete = complete;
+    crawl.partial = read.partial;
+    crawl.pages_expected = read.pages_expected;
     Ok(crawl)
 }
 
@@ -345,13 +526,12 @@ async fn read_details(
     col: &Column,
     profile: &Profile,
     run: &Run,
-    known: &HashSet<String>,
-    items: Vec<ListItem>,
+    items: Vec<ReadItem>,
     log: &mut Vec<PageFetchRecord>,
 ) -> Vec<ItemRecord> {
     let mut budget = run.opts.detail_pages_per_column;
     let mut records = Vec::with_capacity(items.len());
-    for item in items {
+    for ReadItem { item, known } in items {
         let mut record = ItemRecord {
             url: item.url.to_string(),
             title: item.title.clone(),
@@ -361,9 +541,7 @@ async fn read_details(
             categories: Vec::new(),
             pinned: item.pinned,
         };
-        let wanted = profile.uses_detail_pages()
-            && item.wants_detail_date()
-            && !known.contains(item.url.as_str());
+        let wanted = profile.uses_detail_pages() && item.wants_detail_date() && !known;
         if wanted && budget > 0 {
             budget -= 1;
             let page = PageRequest::get(item.url.clone());

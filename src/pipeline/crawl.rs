@@ -9,14 +9,16 @@ use chrono::{NaiveDate, Utc};
 use futures::StreamExt;
 use tokio::time::Instant;
 
-use super::column::{Run, crawl_column};
+use super::column::{Run, SaverMsg, crawl_column};
 use super::{CrawlOptions, PipelineError};
 use crate::catalog::Catalog;
 use crate::classify::Classifier;
 use crate::config::{Column, Targets};
 use crate::fetch::Fetcher;
 use crate::store::{SavedColumn, Store, StoreError};
-use crate::types::{ColumnCrawl, ColumnState, Precision};
+use crate::types::{
+    ColumnCrawl, ColumnState, ItemBatch, ItemRecord, PageKind, Precision, Streamed,
+};
 
 /// The outcome of one column, as reported to the caller.
 #[derive(Debug, Clone)]
@@ -94,23 +96,25 @@ pub async fn crawl(
             .collect();
         store.column_resumes(&wanted).await?
     };
+    // Columns are read concurrently, each as a task of its own (so that their work spreads
+    // over the runtime's threads), while finished ones (and long columns' batches of items)
+    // are saved in this task: a saver waiting for the database never stops the readers (which
+    // would hold their own connections and starve it), and readers that run ahead wait on the
+    // bounded channel holding no connection.
+    let parallel = opts.parallel_columns.max(1);
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::channel(parallel);
     let run = Arc::new(Run {
         classifier: Classifier::new(catalog),
         store: store.clone(),
         fetcher: fetcher.clone(),
         opts: opts.clone(),
         resumes,
+        batches: Some(done_tx.clone()),
     });
-    // Columns are read concurrently, each as a task of its own (so that their work spreads
-    // over the runtime's threads), while finished ones are saved in this task: a saver
-    // waiting for the database never stops the readers (which would hold their own
-    // connections and starve it), and readers that run ahead wait on the bounded channel
-    // holding no connection.
-    let parallel = opts.parallel_columns.max(1);
-    let (done_tx, mut done_rx) = tokio::sync::mpsc::channel(parallel);
+    let selected = columns.clone();
     let readers = async move {
-        futures::stream::iter(columns)
-            .for_each_concurrent(parallel, |col| {
+        futures::stream::iter(columns.into_iter().enumerate())
+            .for_each_concurrent(parallel, |(index, col)| {
                 let done_tx = done_tx.clone();
                 let run = Arc::clone(&run);
                 async move {
@@ -128,7 +132,7 @@ pub async fn crawl(
                         return;
                     };
                     // The saver only goes away after a store error, reported below.
-                    let _ = done_tx.send((col, crawl)).await;
+                    let _ = done_tx.send(SaverMsg::Done(index, Box::new(crawl))).await;
                 }
             })
             .await;
@@ -137,22 +141,42 @@ pub async fn crawl(
     // readers waiting to hand over a column return at once instead of waiting forever.
     let saver = async move {
         let mut reports = Vec::new();
+        let mut streamed: HashMap<String, Streamed> = HashMap::new();
         let mut batch = Vec::new();
-        while let Some(first) = done_rx.recv().await {
+        let mut next = done_rx.recv().await;
+        while let Some(msg) = next.take() {
+            let (index, crawl) = match msg {
+                SaverMsg::Batch(items) => {
+                    let saved = store.save_batch(run_id, &items).await?;
+                    let acc = streamed.entry(items.column_id.clone()).or_default();
+                    add_batch(acc, &items, saved, opts.today);
+                    next = done_rx.recv().await;
+                    continue;
+                }
+                SaverMsg::Done(index, crawl) => (index, crawl),
+            };
             // Group commit: the columns that finished while the last batch was being saved
             // go in one transaction (one fsync), up to a bound.
-            batch.push(first);
+            batch.push((index, crawl));
             while batch.len() < SAVE_BATCH {
                 match done_rx.try_recv() {
-                    Ok(next) => batch.push(next),
+                    Ok(SaverMsg::Done(index, crawl)) => batch.push((index, crawl)),
+                    Ok(other) => {
+                        next = Some(other);
+                        break;
+                    }
                     Err(_) => break,
                 }
             }
             let mut cols = Vec::with_capacity(batch.len());
             let mut crawls = Vec::with_capacity(batch.len());
-            for (col, crawl) in batch.drain(..) {
-                cols.push(col);
-                crawls.push(crawl?);
+            for (index, crawl) in batch.drain(..) {
+                let mut crawl = (*crawl)?;
+                if let Some(s) = streamed.remove(&crawl.column_id) {
+                    crawl.streamed = s;
+                }
+                cols.push(selected[index]);
+                crawls.push(crawl);
             }
             let saved = store.save_columns(run_id, &crawls).await?;
             for ((col, crawl), saved) in cols.into_iter().zip(&crawls).zip(saved) {
@@ -167,6 +191,9 @@ pub async fn crawl(
                 );
                 on_column(&report);
                 reports.push(report);
+            }
+            if next.is_none() {
+                next = done_rx.recv().await;
             }
         }
         Ok::<_, StoreError>(reports)
@@ -211,15 +238,36 @@ fn column_report(
         list_pages: crawl.list_pages(),
         detail_pages: crawl.detail_pages(),
         saved,
-        newest: crawl
-            .items
-            .iter()
-            .filter(|i| !i.pinned)
-            .filter_map(|i| i.date)
-            .filter(|d| d.precision == Precision::Day && d.date <= today)
-            .map(|d| d.date)
-            .max(),
+        newest: newest_shown(&crawl.items, today).max(crawl.streamed.newest),
     }
+}
+
+/// The newest day-precise date of items not pinned, today at the latest.
+fn newest_shown(items: &[ItemRecord], today: NaiveDate) -> Option<NaiveDate> {
+    items
+        .iter()
+        .filter(|i| !i.pinned)
+        .filter_map(|i| i.date)
+        .filter(|d| d.precision == Precision::Day && d.date <= today)
+        .map(|d| d.date)
+        .max()
+}
+
+/// Adds a saved batch to what a column has streamed so far.
+fn add_batch(acc: &mut Streamed, batch: &ItemBatch, saved: SavedColumn, today: NaiveDate) {
+    acc.items_seen += saved.items_seen;
+    acc.items_new += saved.items_new;
+    acc.list_pages += batch
+        .pages
+        .iter()
+        .filter(|p| p.kind == PageKind::List)
+        .count();
+    acc.detail_pages += batch
+        .pages
+        .iter()
+        .filter(|p| p.kind == PageKind::Detail)
+        .count();
+    acc.newest = acc.newest.max(newest_shown(&batch.items, today));
 }
 
 fn select_columns<'a>(

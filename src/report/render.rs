@@ -134,7 +134,8 @@ impl Bar {
             Some(ColumnState::Blocked) => Some("robots 禁止采集"),
             Some(ColumnState::ExtractionFailed) => Some("采集失败"),
             None => Some("尚未采集"),
-            Some(ColumnState::Ok | ColumnState::Unchanged) => None,
+            // Read at its top: the newest items, and so its days, are known.
+            Some(ColumnState::Ok | ColumnState::Unchanged | ColumnState::Partial) => None,
         };
         match (label, c.days_since_update) {
             (Some(label), _) => Bar::Grey(label),

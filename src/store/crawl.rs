@@ -11,7 +11,8 @@ use super::values::ts;
 use super::{Store, StoreError};
 use crate::config::ProfileSpec;
 use crate::types::{
-    ColumnCrawl, ColumnResume, ItemDate, ItemRecord, Precision, Validators, identity_url_str,
+    ColumnCrawl, ColumnResume, ColumnState, ItemBatch, ItemDate, ItemRecord, PageFetchRecord,
+    Precision, Validators, identity_url_str,
 };
 
 /// A crawl run.
@@ -73,6 +74,12 @@ fn replaces_date() -> String {
     )
 }
 
+/// The states a run counts as errors, as a JSON array for `json_each`.
+fn failed_states() -> String {
+    let names: Vec<&str> = ColumnState::FAILED.iter().map(|s| s.as_str()).collect();
+    serde_json::to_string(&names).unwrap_or_else(|_| "[]".into())
+}
+
 impl Store {
     /// Starts a crawl run. Runs left `running` by a killed process are marked `interrupted`.
     pub async fn begin_run(&self, full: bool, now: DateTime<Utc>) -> Result<i64, StoreError> {
@@ -127,11 +134,12 @@ impl Store {
                pages     = (SELECT COUNT(*) FROM page_fetches WHERE run_id = ?1),
                new_items = (SELECT COALESCE(SUM(items_new), 0) FROM column_crawls WHERE run_id = ?1),
                errors    = (SELECT COUNT(*) FROM column_crawls WHERE run_id = ?1
-                            AND state IN ('unreachable', 'blocked', 'extraction_failed'))
+                            AND state IN (SELECT value FROM json_each(?3)))
              WHERE id = ?1",
         )
         .bind(run_id)
         .bind(ts(now))
+        .bind(failed_states())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -147,33 +155,58 @@ impl Store {
         let wanted = serde_json::to_string(columns).unwrap_or_else(|_| "[]".into());
         // One row holding them all: a row each is a hand-over between the driver's threads.
         let json: String = sqlx::query_scalar(
-            "SELECT json_group_array(json_array(c.id, c.incomplete != 0, h.etag, h.last_modified))
+            "SELECT json_group_array(json_array(c.id, c.incomplete != 0, h.etag, h.last_modified,
+                                                c.partial_runs, c.partial_page))
              FROM jsonb_each(?1) AS j JOIN columns c ON c.id = j.value ->> 0
              LEFT JOIN http_cache h ON h.url = j.value ->> 1",
         )
         .bind(wanted)
         .fetch_one(&self.pool)
         .await?;
-        let rows: Vec<(String, u8, Option<String>, Option<String>)> =
-            serde_json::from_str(&json)
-                .map_err(|e| StoreError::Corrupt(format!("column validators: {e}")))?;
+        type Row = (String, u8, Option<String>, Option<String>, u32, Option<u32>);
+        let rows: Vec<Row> = serde_json::from_str(&json)
+            .map_err(|e| StoreError::Corrupt(format!("column validators: {e}")))?;
         Ok(rows
             .into_iter()
-            .map(|(id, incomplete, etag, last_modified)| {
-                let validators =
-                    (etag.is_some() || last_modified.is_some()).then_some(Validators {
-                        etag,
-                        last_modified,
-                    });
-                (
-                    id,
-                    ColumnResume {
-                        incomplete: incomplete != 0,
-                        validators,
-                    },
-                )
-            })
+            .map(
+                |(id, incomplete, etag, last_modified, partial_runs, partial_page)| {
+                    let validators =
+                        (etag.is_some() || last_modified.is_some()).then_some(Validators {
+                            etag,
+                            last_modified,
+                        });
+                    (
+                        id,
+                        ColumnResume {
+                            incomplete: incomplete != 0,
+                            validators,
+                            partial_runs,
+                            partial_page,
+                        },
+                    )
+                },
+            )
             .collect())
+    }
+
+    /// Those of `urls` (identity URLs, as extraction gives them) the column already has.
+    pub async fn known_among(
+        &self,
+        column_id: &str,
+        urls: &[&str],
+    ) -> Result<HashSet<String>, StoreError> {
+        let wanted = serde_json::to_string(urls).unwrap_or_else(|_| "[]".into());
+        // One row holding them all: a row each is a hand-over between the driver's threads.
+        let found: String = sqlx::query_scalar(
+            "SELECT json_group_array(i.url) FROM json_each(?2) AS j
+             CROSS JOIN items AS i ON i.column_id = ?1 AND i.url = j.value",
+        )
+        .bind(column_id)
+        .bind(wanted)
+        .fetch_one(&self.pool)
+        .await?;
+        serde_json::from_str(&found)
+            .map_err(|e| StoreError::Corrupt(format!("URLs of column {column_id}: {e}")))
     }
 
     /// The URLs a column already has.
@@ -201,6 +234,37 @@ impl Store {
         Ok(saved.into_iter().next().unwrap_or_default())
     }
 
+    /// Saves a batch of a long column's items, with the pages fetched for them, in one
+    /// transaction while its crawl goes on. The column is marked incomplete until its crawl
+    /// ends: were the run to stop here, the next one reads the column to its end.
+    pub async fn save_batch(
+        &self,
+        run_id: i64,
+        batch: &ItemBatch,
+    ) -> Result<SavedColumn, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let saved = save_items(
+            &mut tx,
+            run_id,
+            &batch.column_id,
+            &batch.items,
+            batch.finished_at,
+        )
+        .await?;
+        insert_pages(
+            &mut tx,
+            run_id,
+            batch.pages.iter().map(|p| (batch.column_id.as_str(), p)),
+        )
+        .await?;
+        sqlx::query("UPDATE columns SET incomplete = 1 WHERE id = ?")
+            .bind(&batch.column_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
     /// Saves finished columns' crawls in a single transaction (a group commit: the crawl's
     /// saver hands over the columns that finished while it was saving the previous ones).
     /// Either every column in `crawls` is stored or none is.
@@ -212,7 +276,18 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let mut saved = Vec::with_capacity(crawls.len());
         for crawl in crawls {
-            saved.push(save_items(&mut tx, run_id, crawl).await?);
+            let mut column = save_items(
+                &mut tx,
+                run_id,
+                &crawl.column_id,
+                &crawl.items,
+                crawl.finished_at,
+            )
+            .await?;
+            // What the column's batches saved counts as this crawl's too.
+            column.items_seen += crawl.streamed.items_seen;
+            column.items_new += crawl.streamed.items_new;
+            saved.push(column);
         }
         save_states(&mut tx, run_id, crawls, &saved).await?;
         tx.commit().await?;
@@ -228,14 +303,16 @@ impl Store {
 async fn save_items(
     tx: &mut sqlx::SqliteConnection,
     run_id: i64,
-    crawl: &ColumnCrawl,
+    column_id: &str,
+    items: &[ItemRecord],
+    finished_at: DateTime<Utc>,
 ) -> Result<SavedColumn, StoreError> {
-    let now = ts(crawl.finished_at);
+    let now = ts(finished_at);
     let mut saved = SavedColumn::default();
-    if !crawl.items.is_empty() {
-        let mut rows = item_rows(&crawl.items);
-        same_items_elsewhere(tx, &crawl.column_id, &mut rows).await?;
-        let items = serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into());
+    if !items.is_empty() {
+        let mut rows = item_rows(items);
+        same_items_elsewhere(tx, column_id, &mut rows).await?;
+        let rows_json = serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into());
         let replaces = replaces_date();
         // `WHERE true` tells the parser that ON CONFLICT belongs to the INSERT.
         let upsert = format!(
@@ -255,10 +332,10 @@ async fn save_items(
                    pinned = excluded.pinned"
             );
         sqlx::query(sqlx::AssertSqlSafe(upsert.as_str()))
-            .bind(&crawl.column_id)
+            .bind(column_id)
             .bind(&now)
             .bind(run_id)
-            .bind(&items)
+            .bind(&rows_json)
             .execute(&mut *tx)
             .await?;
         // The rows are found again by (column, URL), their unique key, once, rather than
@@ -270,23 +347,22 @@ async fn save_items(
              FROM jsonb_each(?2) AS j CROSS JOIN items AS i
              ON i.column_id = ?1 AND i.url = j.value ->> 0",
         )
-        .bind(&crawl.column_id)
-        .bind(&items)
+        .bind(column_id)
+        .bind(&rows_json)
         .bind(run_id)
         .fetch_one(&mut *tx)
         .await?;
-        let found: Vec<(i64, u8)> = serde_json::from_str(&found).map_err(|e| {
-            StoreError::Corrupt(format!("items of column {}: {e}", crawl.column_id))
-        })?;
-        if found.len() != crawl.items.len() {
+        let found: Vec<(i64, u8)> = serde_json::from_str(&found)
+            .map_err(|e| StoreError::Corrupt(format!("items of column {}: {e}", column_id)))?;
+        if found.len() != items.len() {
             return Err(StoreError::Corrupt(format!(
                 "column {}: {} items saved, {} found again",
-                crawl.column_id,
-                crawl.items.len(),
+                column_id,
+                items.len(),
                 found.len()
             )));
         }
-        saved.items_seen = crawl.items.len();
+        saved.items_seen = items.len();
         saved.items_new = found.iter().filter(|(_, new)| *new != 0).count();
         let ids: Vec<i64> = found.iter().map(|(id, _)| *id).collect();
         // Each item's categories are replaced by the ones this crawl gave it.
@@ -296,7 +372,7 @@ async fn save_items(
         .bind(serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()))
         .execute(&mut *tx)
         .await?;
-        if let Some(categories) = categories_json(&crawl.items, &ids) {
+        if let Some(categories) = categories_json(items, &ids) {
             // A URL listed twice keeps its last categories, as one statement per item did.
             sqlx::query(
                 "INSERT OR REPLACE INTO item_categories (item_id, category, pattern)
@@ -319,19 +395,14 @@ async fn save_states(
     crawls: &[ColumnCrawl],
     saved: &[SavedColumn],
 ) -> Result<(), StoreError> {
-    if crawls.iter().any(|c| !c.pages.is_empty()) {
-        let pages = pages_json(crawls);
-        sqlx::query(
-            "INSERT INTO page_fetches (run_id, column_id, url, method, kind, status, bytes, duration_ms, attempts, encoding, error, fetched_at)
-             SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
-                    value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10
-             FROM jsonb_each(?2) ORDER BY key",
-        )
-        .bind(run_id)
-        .bind(&pages)
-        .execute(&mut *tx)
-        .await?;
-    }
+    insert_pages(
+        tx,
+        run_id,
+        crawls
+            .iter()
+            .flat_map(|c| c.pages.iter().map(move |p| (c.column_id.as_str(), p))),
+    )
+    .await?;
     let states: Vec<serde_json::Value> = crawls
         .iter()
         .zip(saved)
@@ -342,7 +413,8 @@ async fn save_states(
                 .filter_map(|i| i.date)
                 .filter(|d| d.precision == Precision::Day)
                 .map(|d| d.date)
-                .max();
+                .max()
+                .max(crawl.streamed.newest);
             serde_json::json!([
                 crawl.column_id,
                 crawl.state.as_str(),
@@ -354,27 +426,33 @@ async fn save_states(
                 ts(crawl.finished_at),
                 crawl.rediscovered,
                 !crawl.complete,
+                crawl.pages_expected,
+                crawl.partial.as_ref().map(|p| p.failed_page),
+                crawl.partial.as_ref().map(|p| p.failed_url.as_str()),
             ])
         })
         .collect();
     let states = serde_json::Value::Array(states).to_string();
     // `WHERE true` tells the parser that ON CONFLICT belongs to the INSERT.
     sqlx::query(
-        "INSERT INTO column_crawls (run_id, column_id, state, detail, pages, items_seen, items_new, newest_date, finished_at, rediscovered)
+        "INSERT INTO column_crawls (run_id, column_id, state, detail, pages, items_seen, items_new, newest_date, finished_at, rediscovered, pages_expected, failed_page, failed_url)
          SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
-                value ->> 6, value ->> 7, value ->> 8
+                value ->> 6, value ->> 7, value ->> 8, value ->> 10, value ->> 11, value ->> 12
          FROM jsonb_each(?2) WHERE true ORDER BY key
          ON CONFLICT(run_id, column_id) DO UPDATE SET state = excluded.state, detail = excluded.detail,
            pages = excluded.pages, items_seen = excluded.items_seen, items_new = excluded.items_new,
            newest_date = excluded.newest_date, finished_at = excluded.finished_at,
-           rediscovered = excluded.rediscovered",
+           rediscovered = excluded.rediscovered, pages_expected = excluded.pages_expected,
+           failed_page = excluded.failed_page, failed_url = excluded.failed_url",
     )
     .bind(run_id)
     .bind(&states)
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "UPDATE columns SET incomplete = s.value ->> 9
+        "UPDATE columns SET incomplete = s.value ->> 9,
+           partial_runs = CASE WHEN s.value ->> 1 = 'partial' THEN columns.partial_runs + 1 ELSE 0 END,
+           partial_page = s.value ->> 11
          FROM jsonb_each(?1) AS s WHERE columns.id = s.value ->> 0",
     )
     .bind(&states)
@@ -407,12 +485,13 @@ async fn save_states(
     Ok(())
 }
 
-/// The pages of a batch of crawls as a JSON array of rows, in the column order of
-/// `page_fetches` from `column_id`.
-fn pages_json(crawls: &[ColumnCrawl]) -> String {
-    let rows: Vec<serde_json::Value> = crawls
-        .iter()
-        .flat_map(|c| c.pages.iter().map(move |p| (c.column_id.as_str(), p)))
+/// Adds pages to the page log: (column, page) pairs, in one statement.
+async fn insert_pages<'a>(
+    tx: &mut sqlx::SqliteConnection,
+    run_id: i64,
+    pages: impl Iterator<Item = (&'a str, &'a PageFetchRecord)>,
+) -> Result<(), StoreError> {
+    let rows: Vec<serde_json::Value> = pages
         .map(|(column_id, p)| {
             serde_json::json!([
                 column_id,
@@ -420,8 +499,8 @@ fn pages_json(crawls: &[ColumnCrawl]) -> String {
                 p.method,
                 p.kind.as_str(),
                 p.status,
-                p.bytes.map(|b| i64::try_from(b).unwrap_or(i64::MAX)),
-                i64::try_from(p.duration_ms).unwrap_or(i64::MAX),
+                p.bytes,
+                p.duration_ms,
                 p.attempts,
                 p.encoding,
                 p.error,
@@ -429,7 +508,20 @@ fn pages_json(crawls: &[ColumnCrawl]) -> String {
             ])
         })
         .collect();
-    serde_json::Value::Array(rows).to_string()
+    if rows.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO page_fetches (run_id, column_id, url, method, kind, status, bytes, duration_ms, attempts, encoding, error, fetched_at)
+         SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
+                value ->> 6, value ->> 7, value ->> 8, value ->> 9, value ->> 10
+         FROM jsonb_each(?2) ORDER BY key",
+    )
+    .bind(run_id)
+    .bind(serde_json::Value::Array(rows).to_string())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// One item row of the upsert: url (normalised: [`identity_url_str`]), title, published,

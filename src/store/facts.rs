@@ -99,9 +99,23 @@ async fn column_facts_in(conn: &mut SqliteConnection, recent: usize) -> Result<F
         )
         .fetch_all(&mut *conn)
         .await?;
-    let crawl_rows: Vec<(String, String, Option<String>, String, i64, bool)> = sqlx::query_as(
-        "SELECT column_id, state, detail, finished_at, items_seen, rediscovered != 0 FROM (
-               SELECT column_id, state, detail, finished_at, items_seen, rediscovered,
+    type CrawlRow = (
+        String,
+        String,
+        Option<String>,
+        String,
+        i64,
+        bool,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+    );
+    let crawl_rows: Vec<CrawlRow> = sqlx::query_as(
+        "SELECT column_id, state, detail, finished_at, items_seen, rediscovered != 0, pages,
+                pages_expected, failed_page, failed_url FROM (
+               SELECT column_id, state, detail, finished_at, items_seen, rediscovered, pages,
+                      pages_expected, failed_page, failed_url,
                       ROW_NUMBER() OVER (PARTITION BY column_id ORDER BY run_id DESC) AS n
                FROM column_crawls) WHERE n <= ? ORDER BY column_id, n",
     )
@@ -109,7 +123,10 @@ async fn column_facts_in(conn: &mut SqliteConnection, recent: usize) -> Result<F
     .fetch_all(&mut *conn)
     .await?;
     let mut crawls: HashMap<String, Vec<CrawlFact>> = HashMap::new();
-    for (column, state, detail, at, seen, rediscovered) in crawl_rows {
+    let count = |n: i64| u64::try_from(n).unwrap_or(0);
+    for (column, state, detail, at, seen, rediscovered, pages, expected, failed, failed_url) in
+        crawl_rows
+    {
         let Some(state) = ColumnState::parse(&state) else {
             return Err(StoreError::Corrupt(format!(
                 "unknown column state {state:?}"
@@ -119,8 +136,12 @@ async fn column_facts_in(conn: &mut SqliteConnection, recent: usize) -> Result<F
             state,
             detail,
             at,
-            items_seen: u64::try_from(seen).unwrap_or(0),
+            items_seen: count(seen),
             rediscovered,
+            pages: count(pages),
+            pages_expected: expected.map(count),
+            failed_page: failed.map(count),
+            failed_url,
         });
     }
     let columns = rows

@@ -171,6 +171,9 @@ impl<'de> de::DeserializeSeed<'de> for EvidenceOf {
             FindingKind::SelectorBroken => {
                 Evidence::SelectorBroken(serde::Deserialize::deserialize(d)?)
             }
+            FindingKind::PartialColumn => {
+                Evidence::PartialColumn(serde::Deserialize::deserialize(d)?)
+            }
             FindingKind::MissingCategory => {
                 Evidence::MissingCategory(serde::Deserialize::deserialize(d)?)
             }

@@ -53,6 +53,11 @@ pub struct ColumnOverview {
     pub last_state: Option<String>,
     pub last_detail: Option<String>,
     pub last_crawled_at: Option<String>,
+    /// List pages the latest crawl fetched, and those the list said it has.
+    pub last_pages: Option<i64>,
+    pub last_pages_expected: Option<i64>,
+    /// The list page (1-based) a read in part broke off at.
+    pub last_failed_page: Option<i64>,
 }
 
 impl Store {
@@ -86,7 +91,9 @@ impl Store {
                     (SELECT COUNT(*) FROM items i WHERE i.column_id = c.id) AS items,
                     (SELECT MAX(published) FROM items i WHERE i.column_id = c.id
                        AND i.date_precision = 'day') AS newest,
-                    cc.state AS last_state, cc.detail AS last_detail, cc.finished_at AS last_crawled_at
+                    cc.state AS last_state, cc.detail AS last_detail, cc.finished_at AS last_crawled_at,
+                    cc.pages AS last_pages, cc.pages_expected AS last_pages_expected,
+                    cc.failed_page AS last_failed_page
              FROM columns c
              LEFT JOIN column_crawls cc ON cc.column_id = c.id
                AND cc.run_id = (SELECT MAX(run_id) FROM column_crawls WHERE column_id = c.id)

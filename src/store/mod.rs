@@ -4,7 +4,8 @@
 //! evaluation's facts, findings, items, reports and the outbox, the daemon's schedule; the
 //! one-writer lock (`lock`).
 //!
-//! A column's crawl result is written in one transaction: a crash loses at most the column in
+//! A column's crawl result is written in one transaction (a long column's items in batches
+//! before it, the column marked incomplete until its end): a crash loses at most the column in
 //! flight, and the next run completes it.
 
 mod backup;

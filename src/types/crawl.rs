@@ -33,6 +33,10 @@ pub enum ColumnState {
     Blocked,
     /// Fetched, but the profile found no item and the page does not say it is empty.
     ExtractionFailed,
+    /// Read in part: the first page (and maybe more) was read, a later one failed or came
+    /// back without the items it should hold. What was read is kept; the column is not
+    /// "fine" (see [`PartialRead`]).
+    Partial,
 }
 
 impl ColumnState {
@@ -45,6 +49,7 @@ impl ColumnState {
             ColumnState::Unreachable,
             ColumnState::Blocked,
             ColumnState::ExtractionFailed,
+            ColumnState::Partial,
         ]
         .into_iter()
         .find(|c| c.as_str() == s)
@@ -58,6 +63,28 @@ impl ColumnState {
             ColumnState::Unreachable => "unreachable",
             ColumnState::Blocked => "blocked",
             ColumnState::ExtractionFailed => "extraction_failed",
+            ColumnState::Partial => "partial",
+        }
+    }
+
+    /// The states a run counts as failed (every state that is not a success).
+    pub const FAILED: [ColumnState; 4] = [
+        ColumnState::Unreachable,
+        ColumnState::Blocked,
+        ColumnState::ExtractionFailed,
+        ColumnState::Partial,
+    ];
+
+    /// Chinese label for staff tables.
+    pub fn label(self) -> &'static str {
+        match self {
+            ColumnState::Ok => "正常",
+            ColumnState::Unchanged => "未变化",
+            ColumnState::Empty => "栏目为空",
+            ColumnState::Unreachable => "无法访问",
+            ColumnState::Blocked => "被拦截",
+            ColumnState::ExtractionFailed => "采集失败",
+            ColumnState::Partial => "未读全",
         }
     }
 
@@ -133,7 +160,41 @@ pub struct ColumnCrawl {
     pub complete: bool,
     /// The column's discovered profile stopped matching and was found anew.
     pub rediscovered: bool,
+    /// Where a read in part broke off (state [`ColumnState::Partial`]).
+    pub partial: Option<PartialRead>,
+    /// The pages the list says it has (a `createPageHTML` count, a record total), capped at
+    /// the profile's page limit.
+    pub pages_expected: Option<u32>,
+    /// What the column's crawl already handed to the store in batches before this, its end
+    /// (a long column is streamed, so that its items are not all held at once).
+    pub streamed: Streamed,
     pub finished_at: DateTime<Utc>,
+}
+
+/// Where a column read in part broke off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartialRead {
+    /// List pages read with their items before the failing one.
+    pub pages_read: u32,
+    /// The failing list page, 1-based.
+    pub failed_page: u32,
+    pub failed_url: String,
+    /// Why, in English (for the log and the operator).
+    pub why: String,
+    /// The page has failed the same way for several runs in a row: taken as the list's real
+    /// end (an impossible page count), so that routine crawls stop re-reading every page.
+    pub capped: bool,
+}
+
+/// Items and pages of a column already saved in batches during its crawl.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Streamed {
+    pub items_seen: usize,
+    pub items_new: usize,
+    pub list_pages: usize,
+    pub detail_pages: usize,
+    /// The newest day-precise date among the batches' items.
+    pub newest: Option<NaiveDate>,
 }
 
 impl ColumnCrawl {
@@ -154,18 +215,21 @@ impl ColumnCrawl {
             first_page_validators: None,
             complete: state.is_success(),
             rediscovered: false,
+            partial: None,
+            pages_expected: None,
+            streamed: Streamed::default(),
             finished_at: Utc::now(),
         }
     }
 
-    /// List pages fetched.
+    /// List pages fetched (those saved in batches included).
     pub fn list_pages(&self) -> usize {
-        self.pages_of(PageKind::List)
+        self.streamed.list_pages + self.pages_of(PageKind::List)
     }
 
-    /// Detail pages fetched.
+    /// Detail pages fetched (those saved in batches included).
     pub fn detail_pages(&self) -> usize {
-        self.pages_of(PageKind::Detail)
+        self.streamed.detail_pages + self.pages_of(PageKind::Detail)
     }
 
     fn pages_of(&self, kind: PageKind) -> usize {
@@ -180,4 +244,18 @@ pub struct ColumnResume {
     pub incomplete: bool,
     /// Validators of the first list page, for a conditional GET.
     pub validators: Option<Validators>,
+    /// Consecutive runs, up to the last, that read the column in part.
+    pub partial_runs: u32,
+    /// The list page (1-based) the last of them broke off at.
+    pub partial_page: Option<u32>,
+}
+
+/// A batch of a long column's items, saved while its crawl goes on.
+#[derive(Debug, Clone)]
+pub struct ItemBatch {
+    pub column_id: String,
+    pub items: Vec<ItemRecord>,
+    /// The pages fetched since the last batch.
+    pub pages: Vec<PageFetchRecord>,
+    pub finished_at: DateTime<Utc>,
 }

@@ -54,6 +54,13 @@ pub struct CrawlFact {
     pub items_seen: u64,
     /// The column's discovered profile had stopped matching and was found anew.
     pub rediscovered: bool,
+    /// List pages fetched.
+    pub pages: u64,
+    /// The pages the list said it has.
+    pub pages_expected: Option<u64>,
+    /// The list page (1-based) a read in part broke off at, and its URL.
+    pub failed_page: Option<u64>,
+    pub failed_url: Option<String>,
 }
 
 #[derive(Debug, Clone)]

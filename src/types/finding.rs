@@ -12,17 +12,19 @@ pub enum FindingKind {
     BlankColumn,
     UnreachableColumn,
     SelectorBroken,
+    PartialColumn,
     MissingCategory,
     InterpretationMissing,
     LatePublication,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 7] = [
+    pub const ALL: [FindingKind; 8] = [
         FindingKind::StaleColumn,
         FindingKind::BlankColumn,
         FindingKind::UnreachableColumn,
         FindingKind::SelectorBroken,
+        FindingKind::PartialColumn,
         FindingKind::MissingCategory,
         FindingKind::InterpretationMissing,
         FindingKind::LatePublication,
@@ -34,6 +36,7 @@ impl FindingKind {
             FindingKind::BlankColumn => "blank_column",
             FindingKind::UnreachableColumn => "unreachable_column",
             FindingKind::SelectorBroken => "selector_broken",
+            FindingKind::PartialColumn => "partial_column",
             FindingKind::MissingCategory => "missing_category",
             FindingKind::InterpretationMissing => "interpretation_missing",
             FindingKind::LatePublication => "late_publication",
@@ -62,6 +65,7 @@ impl FindingKind {
             FindingKind::BlankColumn => "空白栏目",
             FindingKind::UnreachableColumn => "栏目无法访问",
             FindingKind::SelectorBroken => "采集规则失效",
+            FindingKind::PartialColumn => "栏目未能读全",
             FindingKind::MissingCategory => "应公开信息缺失",
             FindingKind::InterpretationMissing => "政策解读缺失",
             FindingKind::LatePublication => "公开不及时",
@@ -71,7 +75,9 @@ impl FindingKind {
     /// Whose problem it is: the department's, or whoever runs gkwatch.
     pub fn audience(self) -> Audience {
         match self {
-            FindingKind::UnreachableColumn | FindingKind::SelectorBroken => Audience::Operator,
+            FindingKind::UnreachableColumn
+            | FindingKind::SelectorBroken
+            | FindingKind::PartialColumn => Audience::Operator,
             _ => Audience::Department,
         }
     }
@@ -158,6 +164,7 @@ pub enum Evidence {
     BlankColumn(BlankColumn),
     UnreachableColumn(UnreachableColumn),
     SelectorBroken(SelectorBroken),
+    PartialColumn(PartialColumn),
     MissingCategory(MissingCategory),
     InterpretationMissing(InterpretationMissing),
     LatePublication(LatePublication),
@@ -170,6 +177,7 @@ impl Evidence {
             Evidence::BlankColumn(_) => FindingKind::BlankColumn,
             Evidence::UnreachableColumn(_) => FindingKind::UnreachableColumn,
             Evidence::SelectorBroken(_) => FindingKind::SelectorBroken,
+            Evidence::PartialColumn(_) => FindingKind::PartialColumn,
             Evidence::MissingCategory(_) => FindingKind::MissingCategory,
             Evidence::InterpretationMissing(_) => FindingKind::InterpretationMissing,
             Evidence::LatePublication(_) => FindingKind::LatePublication,
@@ -185,6 +193,7 @@ impl Evidence {
                 Evidence::UnreachableColumn(serde_json::from_str(json)?)
             }
             FindingKind::SelectorBroken => Evidence::SelectorBroken(serde_json::from_str(json)?),
+            FindingKind::PartialColumn => Evidence::PartialColumn(serde_json::from_str(json)?),
             FindingKind::MissingCategory => Evidence::MissingCategory(serde_json::from_str(json)?),
             FindingKind::InterpretationMissing => {
                 Evidence::InterpretationMissing(serde_json::from_str(json)?)
@@ -200,6 +209,7 @@ impl Evidence {
             Evidence::BlankColumn(e) => vec![e.url.as_deref()],
             Evidence::UnreachableColumn(e) => vec![e.url.as_deref()],
             Evidence::SelectorBroken(e) => vec![e.url.as_deref()],
+            Evidence::PartialColumn(e) => vec![e.url.as_deref(), Some(&e.failed_url)],
             Evidence::MissingCategory(_) => vec![],
             Evidence::InterpretationMissing(e) => vec![
                 e.interpretation.as_ref().map(|i| i.url.as_str()),
@@ -262,6 +272,23 @@ pub struct SelectorBroken {
     /// The profile was found anew and the crawl went on.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rediscovered: bool,
+    pub detail: String,
+}
+
+/// A column whose latest crawls each read it only in part: a later list page failed or held
+/// none of the items it should.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartialColumn {
+    pub url: Option<String>,
+    pub consecutive_partial: usize,
+    /// List pages read with their items, by the latest crawl.
+    pub pages_read: u64,
+    /// The pages the list says it has, when it says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages_expected: Option<u64>,
+    /// The list page (1-based) the latest crawl broke off at.
+    pub failed_page: Option<u64>,
+    pub failed_url: String,
     pub detail: String,
 }
 

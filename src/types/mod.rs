@@ -20,7 +20,8 @@ pub mod page;
 pub mod profile;
 
 pub use crawl::{
-    ColumnCrawl, ColumnResume, ColumnState, ItemRecord, Match, PageFetchRecord, PageKind,
+    ColumnCrawl, ColumnResume, ColumnState, ItemBatch, ItemRecord, Match, PageFetchRecord,
+    PageKind, PartialRead, Streamed,
 };
 pub use date::{DateSource, ItemDate, ParsedDate, Precision, YEAR_RANGE};
 pub use facts::{ColumnFacts, CrawlFact, DepartmentFacts, Facts, ItemFacts};

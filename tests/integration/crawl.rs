@@ -238,3 +238,83 @@ async fn a_dropped_crawl_stops_its_columns() {
         "columns went on fetching after their crawl was dropped"
     );
 }
+
+/// A long column is handed to the store in batches while it is read: what was read is
+/// committed before the column ends (and the column marked incomplete meanwhile, so that a
+/// stop there has the next run read it to its end), and the column's totals count every batch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_column_is_saved_in_batches_while_it_is_read() {
+    use std::time::Duration;
+
+    use gkwatch::sim::{ServeOptions, SimSite};
+
+    use crate::support::bed::{Bed, column_report, count};
+    use crate::support::{settings, today};
+
+    // One TRS column of 45 pages × 25 items: 1,125 items, more than a batch.
+    let site = SimSite::generated(today(), 1, 1, 45, 25, 3);
+    let col = site.columns()[0].clone();
+    assert_eq!(col.items.len(), 1125);
+    let site = std::sync::Arc::new(site);
+    let server = gkwatch::sim::SimServer::start(
+        site.clone(),
+        ServeOptions {
+            latency: Duration::from_millis(30),
+            ..ServeOptions::default()
+        },
+    )
+    .await
+    .expect("sim server");
+    let bed = Bed::new(&site.targets_toml(&server.origin), &settings::crawl()).await;
+    let crawl = bed.crawl(true);
+    tokio::pin!(crawl);
+    // While the crawl goes on, the first batch is committed and the column is incomplete.
+    let mut seen_mid_crawl = None;
+    let summary = loop {
+        tokio::select! {
+            s = &mut crawl => break s,
+            () = tokio::time::sleep(Duration::from_millis(50)) => {
+                let items = count(&bed.store, "SELECT COUNT(*) FROM items").await;
+                let incomplete =
+                    count(&bed.store, "SELECT COUNT(*) FROM columns WHERE incomplete = 1").await;
+                if items > 0 && seen_mid_crawl.is_none() {
+                    seen_mid_crawl = Some((items, incomplete));
+                }
+            }
+        }
+    };
+    let (items, incomplete) = seen_mid_crawl.expect("items committed before the column ended");
+    assert!((1000..1125).contains(&items), "{items} committed mid-way");
+    assert_eq!(
+        incomplete, 1,
+        "the column is incomplete until read to its end"
+    );
+    let r = column_report(&summary, &col.id);
+    assert_eq!(r.state, ColumnState::Ok, "{:?}", r.detail);
+    assert_eq!((r.saved.items_seen, r.saved.items_new), (1125, 1125));
+    assert_eq!(r.list_pages, 45);
+    assert_eq!(r.newest, col.newest());
+    assert_eq!(bed.items(&col.id).await.len(), 1125);
+    let row = count(
+        &bed.store,
+        "SELECT COUNT(*) FROM column_crawls WHERE items_seen = 1125 AND items_new = 1125 AND pages = 45",
+    )
+    .await;
+    assert_eq!(row, 1, "the column's crawl counts every batch");
+    assert_eq!(
+        count(
+            &bed.store,
+            "SELECT COUNT(*) FROM page_fetches WHERE kind = 'list'"
+        )
+        .await,
+        45
+    );
+    assert_eq!(
+        count(
+            &bed.store,
+            "SELECT COUNT(*) FROM columns WHERE incomplete = 1"
+        )
+        .await,
+        0
+    );
+}

@@ -28,17 +28,9 @@ fn item(url: &str, title: &str, category: Option<&str>) -> ItemRecord {
 }
 
 fn crawl(column: &str, items: Vec<ItemRecord>) -> ColumnCrawl {
-    ColumnCrawl {
-        column_id: column.into(),
-        state: ColumnState::Ok,
-        detail: None,
-        pages: Vec::new(),
-        items,
-        first_page_validators: None,
-        complete: true,
-        rediscovered: false,
-        finished_at: Utc::now(),
-    }
+    let mut crawl = ColumnCrawl::ended(column, ColumnState::Ok, None, Vec::new());
+    crawl.items = items;
+    crawl
 }
 
 async fn stored(store: &Store) -> Vec<(String, String, String)> {

@@ -1,0 +1,7 @@
+-- A column read in part: how many pages the list says it has, the page its crawl broke off
+-- at, and (on the column) how many runs in a row read it in part.
+ALTER TABLE column_crawls ADD COLUMN pages_expected INTEGER;
+ALTER TABLE column_crawls ADD COLUMN failed_page INTEGER;
+ALTER TABLE column_crawls ADD COLUMN failed_url TEXT;
+ALTER TABLE columns ADD COLUMN partial_runs INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE columns ADD COLUMN partial_page INTEGER;

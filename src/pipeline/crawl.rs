@@ -10,6 +10,7 @@ use futures::StreamExt;
 use tokio::time::Instant;
 
 use super::column::{Run, SaverMsg, crawl_column};
+use super::hosts::HostQueues;
 use super::{CrawlOptions, PipelineError};
 use crate::catalog::Catalog;
 use crate::classify::Classifier;
@@ -67,6 +68,10 @@ impl CrawlSummary {
 /// Finished columns saved in one transaction at most.
 const SAVE_BATCH: usize = 16;
 
+/// Columns in flight per request the fetcher may have in flight (`concurrency`): columns
+/// waiting on their host's pacing hold a little state, not a socket.
+const COLUMNS_PER_REQUEST_SLOT: usize = 4;
+
 /// Crawls the selected columns into the store. `on_column` is called as each column is saved.
 pub async fn crawl(
     targets: &Targets,
@@ -86,16 +91,13 @@ pub async fn crawl(
         full = opts.full,
         "crawl started"
     );
-    // Where each column's last crawl left it, read once for all of them.
-    let resumes = if opts.full {
-        HashMap::new()
-    } else {
-        let wanted: Vec<(&str, &str)> = columns
-            .iter()
-            .filter_map(|c| Some((c.id.as_str(), c.crawl_url()?.as_str())))
-            .collect();
-        store.column_resumes(&wanted).await?
-    };
+    // Where each column's last crawl left it (and how long it is), read once for all of them;
+    // a full crawl reads every page whatever it says.
+    let wanted: Vec<(&str, &str)> = columns
+        .iter()
+        .filter_map(|c| Some((c.id.as_str(), c.crawl_url()?.as_str())))
+        .collect();
+    let resumes = store.column_resumes(&wanted).await?;
     // Columns are read concurrently, each as a task of its own (so that their work spreads
     // over the runtime's threads), while finished ones (and long columns' batches of items)
     // are saved in this task: a saver waiting for the database never stops the readers (which
@@ -112,30 +114,51 @@ pub async fn crawl(
         batches: Some(done_tx.clone()),
     });
     let selected = columns.clone();
+    // Columns queued by host: every host with work kept at its limit, the biggest first.
+    let queues = HostQueues::new(
+        columns.iter().enumerate().map(|(index, col)| {
+            let host = col.crawl_url().and_then(|u| u.host_str()).unwrap_or("");
+            let weight = run.resumes.get(&col.id).map_or(1, |r| u64::from(r.pages));
+            (index, host, weight)
+        }),
+        opts.per_host,
+        parallel.saturating_mul(COLUMNS_PER_REQUEST_SLOT),
+    );
     let readers = async move {
-        futures::stream::iter(columns.into_iter().enumerate())
-            .for_each_concurrent(parallel, |(index, col)| {
-                let done_tx = done_tx.clone();
+        let mut queues = queues;
+        let mut running = futures::stream::FuturesUnordered::new();
+        loop {
+            // The saver stopped on a store error: the run is over, start no more.
+            while !done_tx.is_closed()
+                && let Some(index) = queues.next()
+            {
+                let task_col = columns[index].clone();
                 let run = Arc::clone(&run);
-                async move {
-                    // The saver stopped on a store error: the run is over, read no more.
-                    if done_tx.is_closed() {
-                        return;
-                    }
-                    let task_col = col.clone();
+                running.push(async move {
                     let mut task =
                         AbortOnDrop(tokio::spawn(
                             async move { crawl_column(&task_col, &run).await },
                         ));
-                    // Cancelled only with the runtime shutting down.
-                    let Some(crawl) = crate::util::joined(&mut task.0).await else {
-                        return;
-                    };
-                    // The saver only goes away after a store error, reported below.
-                    let _ = done_tx.send(SaverMsg::Done(index, Box::new(crawl))).await;
-                }
-            })
-            .await;
+                    (index, crate::util::joined(&mut task.0).await)
+                });
+            }
+            let Some((index, crawl)) = running.next().await else {
+                break;
+            };
+            queues.done(index);
+            // Cancelled only with the runtime shutting down.
+            let Some(crawl) = crawl else {
+                continue;
+            };
+            // The saver only goes away after a store error, reported below.
+            if done_tx
+                .send(SaverMsg::Done(index, Box::new(crawl)))
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
     };
     // The saver owns the receiver: if it stops on a store error, the receiver goes with it and
     // readers waiting to hand over a column return at once instead of waiting forever.

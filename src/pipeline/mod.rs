@@ -8,6 +8,7 @@
 mod column;
 mod crawl;
 mod findings;
+mod hosts;
 mod page;
 mod report;
 
@@ -31,8 +32,11 @@ pub struct CrawlOptions {
     pub column: Option<String>,
     /// For dates written without a year and for flagging future dates.
     pub today: NaiveDate,
-    /// Columns crawled at the same time.
+    /// Requests in flight at once (the fetcher's cap); columns in flight are up to
+    /// [`CrawlOptions::per_host`] per host, and a few times this in all.
     pub parallel_columns: usize,
+    /// Columns of one host read at once: the host's limit of requests in flight.
+    pub per_host: usize,
     /// Detail pages read per column and run.
     pub detail_pages_per_column: usize,
     /// Obey robots.txt where a department or column does not say otherwise.
@@ -50,6 +54,7 @@ impl CrawlOptions {
             column: None,
             today,
             parallel_columns: settings.concurrency,
+            per_host: settings.per_host,
             detail_pages_per_column: settings.detail_pages_per_column,
             respect_robots: settings.respect_robots,
             page_log_days: settings.page_log_days,

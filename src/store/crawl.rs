@@ -156,20 +156,28 @@ impl Store {
         // One row holding them all: a row each is a hand-over between the driver's threads.
         let json: String = sqlx::query_scalar(
             "SELECT json_group_array(json_array(c.id, c.incomplete != 0, h.etag, h.last_modified,
-                                                c.partial_runs, c.partial_page))
+                                                c.partial_runs, c.partial_page, c.longest_read))
              FROM jsonb_each(?1) AS j JOIN columns c ON c.id = j.value ->> 0
              LEFT JOIN http_cache h ON h.url = j.value ->> 1",
         )
         .bind(wanted)
         .fetch_one(&self.pool)
         .await?;
-        type Row = (String, u8, Option<String>, Option<String>, u32, Option<u32>);
+        type Row = (
+            String,
+            u8,
+            Option<String>,
+            Option<String>,
+            u32,
+            Option<u32>,
+            u32,
+        );
         let rows: Vec<Row> = serde_json::from_str(&json)
             .map_err(|e| StoreError::Corrupt(format!("column validators: {e}")))?;
         Ok(rows
             .into_iter()
             .map(
-                |(id, incomplete, etag, last_modified, partial_runs, partial_page)| {
+                |(id, incomplete, etag, last_modified, partial_runs, partial_page, pages)| {
                     let validators =
                         (etag.is_some() || last_modified.is_some()).then_some(Validators {
                             etag,
@@ -182,6 +190,7 @@ impl Store {
                             validators,
                             partial_runs,
                             partial_page,
+                            pages,
                         },
                     )
                 },
@@ -452,7 +461,8 @@ async fn save_states(
     sqlx::query(
         "UPDATE columns SET incomplete = s.value ->> 9,
            partial_runs = CASE WHEN s.value ->> 1 = 'partial' THEN columns.partial_runs + 1 ELSE 0 END,
-           partial_page = s.value ->> 11
+           partial_page = s.value ->> 11,
+           longest_read = MAX(columns.longest_read, s.value ->> 3)
          FROM jsonb_each(?1) AS s WHERE columns.id = s.value ->> 0",
     )
     .bind(&states)

@@ -248,6 +248,9 @@ pub struct ColumnResume {
     pub partial_runs: u32,
     /// The list page (1-based) the last of them broke off at.
     pub partial_page: Option<u32>,
+    /// The most list pages a recent crawl of the column read (0 if never crawled): how long
+    /// the column is, for the order columns are read in.
+    pub pages: u32,
 }
 
 /// A batch of a long column's items, saved while its crawl goes on.

@@ -318,3 +318,88 @@ async fn a_long_column_is_saved_in_batches_while_it_is_read() {
         0
     );
 }
+
+/// Columns are started by host, not in the targets file's order: while one department's
+/// columns wait on their host's pacing, another host's columns are read. In file order, two
+/// columns in flight would both be the first host's, and the third host would wait for them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_host_is_read_while_another_waits_on_its_pacing() {
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+    use axum::Router;
+    use gkwatch::config::CrawlSettings;
+
+    use crate::support::bed::Bed;
+    use crate::support::pages::trs_page;
+    use crate::support::server::{Server, html};
+    use crate::support::settings;
+
+    let mut hosts = Vec::new();
+    for last in 1..=3u8 {
+        let router = Router::new().fallback(|| async {
+            html(trs_page(
+                &[(
+                    "./202611/t20261120_1.html",
+                    "关于开展冬季安全生产大检查的通知",
+                    "2026-11-20",
+                )],
+                1,
+                0,
+            ))
+        });
+        let bind = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 0, last)), 0);
+        match Server::router_on(bind, router).await {
+            Ok(server) => hosts.push(server),
+            Err(e) => {
+                crate::report!("skipped: cannot bind 127.0.0.{last} ({e})");
+                return;
+            }
+        }
+    }
+    let targets: String = hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            department(
+                &format!("部门{i}"),
+                &h.origin,
+                "trs_list",
+                &[
+                    (&format!("h{i}-a"), "zfxxgk/a/index.html"),
+                    (&format!("h{i}-b"), "zfxxgk/b/index.html"),
+                ],
+            )
+        })
+        .collect();
+    // One request at a time per host, a second between them; two requests in flight in all.
+    let crawl = CrawlSettings {
+        min_delay_ms: 1000,
+        per_host: 1,
+        concurrency: 2,
+        respect_robots: false,
+        ..settings::crawl()
+    };
+    let bed = Bed::new(&targets, &crawl).await;
+    let opts = gkwatch::pipeline::CrawlOptions {
+        respect_robots: false,
+        ..gkwatch::pipeline::CrawlOptions::new(&crawl, crate::support::today())
+    };
+    let summary = bed
+        .crawl_with(&bed.config.targets, &opts)
+        .await
+        .expect("crawl");
+    assert_eq!(summary.errors(), 0, "{summary:?}");
+    // The third host's first column was read before the first host's second one, which had
+    // to wait a second after the first.
+    let first_of = |h: &Server| h.log.times("/zfxxgk/a/index.html").first().copied();
+    let second_of_first_host = hosts[0].log.times("/zfxxgk/b/index.html");
+    let third =
+        first_of(&hosts[2]).or_else(|| hosts[2].log.times("/zfxxgk/b/index.html").first().copied());
+    let (Some(third), Some(&second)) = (third, second_of_first_host.first()) else {
+        panic!("every column read once: {summary:?}");
+    };
+    assert!(
+        third < second,
+        "the third host waited for the first host's pacing"
+    );
+}

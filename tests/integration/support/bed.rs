@@ -157,6 +157,8 @@ pub fn crawl_options(full: bool) -> CrawlOptions {
     CrawlOptions {
         full,
         parallel_columns: 8,
+        // The test sites are one host (127.0.0.1): its columns read 8 at a time.
+        per_host: 8,
         ..CrawlOptions::new(&gkwatch::config::CrawlSettings::default(), today())
     }
 }

@@ -54,7 +54,7 @@ pub(super) async fn crawl_column(col: &Column, run: &Run) -> Result<ColumnCrawl,
         ));
     };
     match &col.kind {
-        ColumnKind::List(profile) => crawl_list(col, profile, first_url, run).await,
+        ColumnKind::List(profile) => crawl_list(col, profile, first_url, run, None).await,
         ColumnKind::Auto => crawl_auto(col, first_url, run).await,
         ColumnKind::Page => Ok(crawl_page(col, first_url, run).await),
     }
@@ -92,7 +92,7 @@ async fn crawl_auto(col: &Column, first_url: &Url, run: &Run) -> Result<ColumnCr
         .and_then(|spec| compile_spec(&spec).ok().map(|p| (spec, Arc::new(p))));
     let failed_attempt = match stored {
         Some((spec, profile)) => {
-            let crawl = crawl_list(col, &profile, first_url, run).await?;
+            let crawl = crawl_list(col, &profile, first_url, run, None).await?;
             if crawl.state != ColumnState::ExtractionFailed {
                 return Ok(crawl);
             }
@@ -117,7 +117,8 @@ async fn crawl_auto(col: &Column, first_url: &Url, run: &Run) -> Result<ColumnCr
                 .save_discovered_profile(&col.id, &f.spec, &f.reason, Utc::now())
                 .await?;
             tracing::info!(column = %col.id, reason = %f.reason, "profile discovered");
-            let mut crawl = crawl_list(col, &profile, first_url, run).await?;
+            // The page discovery read is the list's first page: not fetched again.
+            let mut crawl = crawl_list(col, &profile, first_url, run, fetched.ok()).await?;
             let mut pages = vec![record];
             if let Some((_, old)) = failed {
                 crawl.rediscovered = true;
@@ -209,6 +210,8 @@ struct ListRead {
     first_page_items: usize,
     last_page_items: usize,
     empty_marker: bool,
+    /// The first page, fetched before the list was read (by discovery).
+    prefetched: Option<Fetched>,
 }
 
 /// The hash a read item's URL is remembered by.
@@ -248,17 +251,24 @@ impl ListColumn<'_> {
     ) -> Result<Option<PageRequest>, StoreError> {
         let run = self.run;
         read.visited.insert(request.clone());
-        let conditional = self.validators.as_ref().filter(|_| page_index == 0);
-        let (fetched, record) = fetch_page(
-            &run.fetcher,
-            self.col,
-            &run.opts,
-            request,
-            PageKind::List,
-            conditional,
-        )
-        .await;
-        read.log.push(record);
+        let prefetched = read.prefetched.take().filter(|_| page_index == 0);
+        let fetched = match prefetched {
+            Some(f) => Ok(f),
+            None => {
+                let conditional = self.validators.as_ref().filter(|_| page_index == 0);
+                let (fetched, record) = fetch_page(
+                    &run.fetcher,
+                    self.col,
+                    &run.opts,
+                    request,
+                    PageKind::List,
+                    conditional,
+                )
+                .await;
+                read.log.push(record);
+                fetched
+            }
+        };
         let fetched = match fetched {
             Ok(f) => f,
             Err(failure) => {
@@ -437,12 +447,14 @@ impl ListColumn<'_> {
     }
 }
 
-/// Reads a list column page by page.
+/// Reads a list column page by page; its first page from `first` when the caller has fetched
+/// it already (its fetch logged by the caller).
 async fn crawl_list(
     col: &Column,
     profile: &Arc<Profile>,
     first_url: &Url,
     run: &Run,
+    first: Option<Fetched>,
 ) -> Result<ColumnCrawl, StoreError> {
     // A column whose last crawl broke off is read to its end, whatever it already has.
     let resume = run.resumes.get(&col.id).cloned().unwrap_or_default();
@@ -459,7 +471,10 @@ async fn crawl_list(
             resume.validators.clone()
         },
     };
-    let mut read = ListRead::default();
+    let mut read = ListRead {
+        prefetched: first,
+        ..ListRead::default()
+    };
     let mut request = PageRequest::get(first_url.clone());
     let mut page_index = 0;
     while let Some(next) = list.read_page(&mut read, page_index, &request).await? {

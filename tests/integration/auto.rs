@@ -24,8 +24,21 @@ async fn auto_columns_discover_once_and_reuse_their_profile() {
         .map(|c| c.id.as_str())
         .collect();
     assert!(auto.len() >= 2, "the demo has auto columns: {auto:?}");
-    demo.crawl(false).await;
+    let first = demo.crawl(false).await;
     for id in &auto {
+        // The first crawl reads each list page once: discovery's page is the list's first.
+        let col = demo.site.column(id).expect("column");
+        let report = column_report(&first, id);
+        let requested: u64 = col
+            .page_paths()
+            .iter()
+            .map(|p| demo.server.stats().by_path.get(p).copied().unwrap_or(0))
+            .sum();
+        assert_eq!(
+            (requested, report.list_pages),
+            (col.page_count() as u64, col.page_count()),
+            "{id}: a list page fetched twice"
+        );
         let spec = demo
             .store
             .discovered_profile(id)

@@ -76,6 +76,12 @@ fn replaces_date() -> String {
 impl Store {
     /// Starts a crawl run. Runs left `running` by a killed process are marked `interrupted`.
     pub async fn begin_run(&self, full: bool, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        self.begin_run_in(full, now)
+            .await
+            .map_err(|e| self.context("starting a crawl run", e))
+    }
+
+    async fn begin_run_in(&self, full: bool, now: DateTime<Utc>) -> Result<i64, StoreError> {
         let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
             .execute(&mut *tx)
@@ -121,20 +127,18 @@ impl Store {
 
     /// Closes a run with its totals (computed from what was committed).
     pub async fn finish_run(&self, run_id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE crawl_runs SET status = 'finished', finished_at = ?2,
-               columns   = (SELECT COUNT(*) FROM column_crawls WHERE run_id = ?1),
-               pages     = (SELECT COUNT(*) FROM page_fetches WHERE run_id = ?1),
-               new_items = (SELECT COALESCE(SUM(items_new), 0) FROM column_crawls WHERE run_id = ?1),
-               errors    = (SELECT COUNT(*) FROM column_crawls WHERE run_id = ?1
-                            AND state IN ('unreachable', 'blocked', 'extraction_failed'))
-             WHERE id = ?1",
-        )
-        .bind(run_id)
-        .bind(ts(now))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let mut conn = self.pool.acquire().await?;
+        let done = async {
+            run_counts(&mut conn, run_id).await?;
+            sqlx::query("UPDATE crawl_runs SET status = 'finished', finished_at = ? WHERE id = ?")
+                .bind(ts(now))
+                .bind(run_id)
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        };
+        done.await
+            .map_err(|e| self.context(format!("closing crawl run #{run_id}"), e))
     }
 
     /// What a routine crawl resumes each column from, in one query for all of them: whether
@@ -209,15 +213,46 @@ impl Store {
         run_id: i64,
         crawls: &[ColumnCrawl],
     ) -> Result<Vec<SavedColumn>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let mut saved = Vec::with_capacity(crawls.len());
-        for crawl in crawls {
-            saved.push(save_items(&mut tx, run_id, crawl).await?);
-        }
-        save_states(&mut tx, run_id, crawls, &saved).await?;
-        tx.commit().await?;
-        Ok(saved)
+        let saving = async {
+            let mut tx = self.begin_write().await?;
+            let mut saved = Vec::with_capacity(crawls.len());
+            for crawl in crawls {
+                saved.push(save_items(&mut tx, run_id, crawl).await?);
+            }
+            save_states(&mut tx, run_id, crawls, &saved).await?;
+            // The run's counts with each batch: an interrupted run shows what it committed.
+            run_counts(&mut tx, run_id).await?;
+            tx.commit().await?;
+            Ok(saved)
+        };
+        saving.await.map_err(|e| {
+            let ids: Vec<&str> = crawls.iter().map(|c| c.column_id.as_str()).collect();
+            self.context(
+                format!(
+                    "saving the crawl of column(s) {} (run #{run_id})",
+                    ids.join(", ")
+                ),
+                e,
+            )
+        })
     }
+}
+
+/// The run's totals as committed so far: columns, pages, new items and failed columns.
+async fn run_counts(conn: &mut sqlx::SqliteConnection, run_id: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE crawl_runs SET
+           columns   = (SELECT COUNT(*) FROM column_crawls WHERE run_id = ?1),
+           pages     = (SELECT COUNT(*) FROM page_fetches WHERE run_id = ?1),
+           new_items = (SELECT COALESCE(SUM(items_new), 0) FROM column_crawls WHERE run_id = ?1),
+           errors    = (SELECT COUNT(*) FROM column_crawls WHERE run_id = ?1
+                        AND state IN ('unreachable', 'blocked', 'extraction_failed'))
+         WHERE id = ?1",
+    )
+    .bind(run_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// One column's items and their categories, inside the caller's transaction.

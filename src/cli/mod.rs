@@ -160,10 +160,14 @@ impl Ctx {
     }
 
     /// Opens the database read-only, as reading commands do: it must exist already (they
-    /// create nothing, migrate nothing), and they work on a read-only medium.
+    /// create nothing, migrate nothing), they work on a read-only medium, and a damaged file
+    /// (`PRAGMA quick_check`) is an error.
     pub async fn open_existing_store(&self) -> anyhow::Result<crate::store::Store> {
         self.require_db()?;
-        Ok(crate::store::Store::open_read_only(&self.db).await?)
+        let store = crate::store::Store::open_read_only(&self.db).await?;
+        // A damaged file fails the command (naming the file), never reads as a part.
+        store.quick_check().await?;
+        Ok(store)
     }
 
     /// Opens the existing database for writing (a command that stores something).

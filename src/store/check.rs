@@ -263,6 +263,31 @@ impl Store {
         Ok(())
     }
 
+    /// `PRAGMA quick_check`, as every reading command runs it before reading: a damaged
+    /// database is [`StoreError::Damaged`] (with its first problems), never read in part.
+    pub async fn quick_check(&self) -> Result<(), StoreError> {
+        let check = self.check_db().await?;
+        if check.is_sound() {
+            return Ok(());
+        }
+        // One problem a line; SQLite's heading line says nothing.
+        let lines: Vec<&str> = check
+            .problems
+            .iter()
+            .flat_map(|p| p.lines())
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("***"))
+            .collect();
+        let mut detail: Vec<&str> = lines.iter().copied().take(3).collect();
+        if lines.len() > 3 {
+            detail.push("…");
+        }
+        Err(StoreError::Damaged {
+            path: self.path.clone(),
+            detail: format!("PRAGMA quick_check: {}", detail.join("; ")),
+        })
+    }
+
     /// `PRAGMA quick_check` and the schema version: `gkwatch check-db`. The file's header was
     /// checked when it was opened (an empty, foreign or WAL-less file is refused there).
     pub async fn check_db(&self) -> Result<DbCheck, StoreError> {

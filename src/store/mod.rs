@@ -106,6 +106,19 @@ pub enum StoreError {
     },
 }
 
+/// A read-only pool, its first connection tried (SQLite opens the file lazily: a WAL
+/// database that cannot get its -shm fails at the first statement, not at connect).
+async fn read_pool(opts: SqliteConnectOptions) -> Result<SqlitePool, sqlx::Error> {
+    let pool = SqlitePoolOptions::new()
+        .max_connections(4)
+        .connect_with(opts)
+        .await?;
+    sqlx::query("SELECT count(*) FROM sqlite_master")
+        .execute(&pool)
+        .await?;
+    Ok(pool)
+}
+
 impl StoreError {
     /// A bare SQL error given the database's path, what was being done and what to do about
     /// it (a damaged file becomes [`StoreError::Damaged`]); other errors are returned as they
@@ -222,17 +235,11 @@ impl Store {
     pub async fn open_to_check(path: &Path) -> Result<Store, StoreError> {
         check::header(path)?;
         let opts = base_options(path)?.read_only(true);
-        let pool = match SqlitePoolOptions::new()
-            .max_connections(4)
-            .connect_with(opts.clone())
-            .await
-        {
+        let pool = match read_pool(opts.clone()).await {
             Ok(pool) => pool,
             // A WAL database needs its -shm: where the directory cannot take one and the
             // last writer left no -wal (it closed cleanly), the file is read as immutable.
-            Err(e) if check::can_read_immutable(path) => SqlitePoolOptions::new()
-                .max_connections(4)
-                .connect_with(opts.immutable(true))
+            Err(e) if check::can_read_immutable(path) => read_pool(opts.immutable(true))
                 .await
                 .map_err(|_| check::open_error(path, e))?,
             Err(e) => return Err(check::open_error(path, e)),

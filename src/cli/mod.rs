@@ -91,7 +91,7 @@ pub fn main() -> ExitCode {
 
 /// The error and its causes, each said once: an error whose message already holds its
 /// cause's (`cannot open the database X: disk I/O error`) does not repeat it.
-fn error_chain(e: &anyhow::Error) -> String {
+pub(super) fn error_chain(e: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in e.chain() {
         let text = cause.to_string();

@@ -43,6 +43,7 @@ fn judge(
         calendar: Calendar::china(),
         database_bytes: 3 << 20,
         free_bytes: Some(40 << 30),
+        daemon_failure: None,
     };
     change(&mut i);
     assess(&i)

@@ -40,6 +40,10 @@ pub use metrics::MetricsSnapshot;
 pub use reports::{DueMessage, NewMessage, OutboxRow, ReportRow};
 pub use schedule::ScheduleRow;
 
+/// The `meta` key (and, beside the database, the file `DB.daemon-failure`) where a daemon
+/// that stopped on an unusable database says why, for `gkwatch health`: `TIME\tREASON`.
+pub const DAEMON_FAILURE: &str = "daemon_failure";
+
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -99,15 +99,17 @@ impl Failures {
         }
     }
 
+    /// A job's store result: a failure counted (and `None`), or the value.
     fn store_result<T>(
         &mut self,
+        path: &std::path::Path,
         what: &str,
         r: Result<T, StoreError>,
     ) -> Result<Option<T>, DaemonError> {
         match r {
             Ok(v) => Ok(Some(v)),
             Err(e) => {
-                self.failed(what, &e.to_string())?;
+                self.failed(what, &e.describe_at(path, what))?;
                 Ok(None)
             }
         }
@@ -322,7 +324,8 @@ async fn run_jobs(
         let (crawl_due, report_due, delivery_due) = match due.await {
             Ok(due) => due,
             Err(DaemonError::Store(e)) => {
-                failures.failed("reading the schedule", &e.to_string())?;
+                let e = e.describe_at(d.store.path(), "reading the schedule");
+                failures.failed("reading the schedule", &e)?;
                 // Try again a minute later (at once under a test clock).
                 let retry = now + chrono::Duration::minutes(1);
                 tokio::select! {
@@ -385,7 +388,7 @@ async fn run_jobs(
             let result = match d.store.has_report(week.monday).await {
                 Ok(true) => format!("week of {} already reported", week.monday),
                 Err(e) => {
-                    storage_error = Some(e.to_string());
+                    storage_error = Some(e.describe_at(d.store.path(), "reading the reports"));
                     format!("failed: {e}")
                 }
                 Ok(false) => match prepare_report(
@@ -405,9 +408,7 @@ async fn run_jobs(
                     ),
                     Err(e) => {
                         tracing::error!(error = %e, "weekly report failed");
-                        if report_storage(&e) {
-                            storage_error = Some(e.to_string());
-                        }
+                        storage_error = report_storage(d, &e);
                         format!("failed: {e}")
                     }
                 },
@@ -430,7 +431,7 @@ async fn run_jobs(
             let job = deliver_due(&d.store, mailer, clock.now());
             tokio::select! {
                 r = job => {
-                    if failures.store_result("delivery", r)?.is_none() {
+                    if failures.store_result(d.store.path(), "delivering the reports", r)?.is_none() {
                         // Do not spin on a failing delivery: wait a minute.
                         let retry = clock.now() + chrono::Duration::minutes(1);
                         tokio::select! {
@@ -448,12 +449,16 @@ async fn run_jobs(
     Ok(())
 }
 
-/// Whether a weekly report failed on the database.
-fn report_storage(e: &crate::pipeline::ReportError) -> bool {
+/// The storage failure that failed a weekly report, if one did.
+fn report_storage(d: &Daemon, e: &crate::pipeline::ReportError) -> Option<String> {
     use crate::pipeline::{PipelineError, ReportError};
     match e {
-        ReportError::Store(e) | ReportError::Pipeline(PipelineError::Store(e)) => e.is_storage(),
-        _ => false,
+        ReportError::Store(e) | ReportError::Pipeline(PipelineError::Store(e))
+            if e.is_storage() =>
+        {
+            Some(e.describe_at(d.store.path(), "preparing the weekly report"))
+        }
+        _ => None,
     }
 }
 
@@ -497,9 +502,11 @@ struct CrawlOutcome {
 }
 
 /// Whether a pipeline failure is the database's.
-fn pipeline_storage(e: &crate::pipeline::PipelineError) -> Option<String> {
+fn pipeline_storage(d: &Daemon, e: &crate::pipeline::PipelineError) -> Option<String> {
     match e {
-        crate::pipeline::PipelineError::Store(s) if s.is_storage() => Some(s.to_string()),
+        crate::pipeline::PipelineError::Store(s) if s.is_storage() => {
+            Some(s.describe_at(d.store.path(), "crawling"))
+        }
         _ => None,
     }
 }
@@ -533,7 +540,7 @@ async fn crawl_and_evaluate(d: &Daemon, today: NaiveDate, full: bool) -> CrawlOu
             tracing::error!(error = %e, "crawl failed");
             return CrawlOutcome {
                 summary: format!("crawl failed: {e}"),
-                storage_error: pipeline_storage(&e),
+                storage_error: pipeline_storage(d, &e),
             };
         }
     };
@@ -553,7 +560,7 @@ async fn crawl_and_evaluate(d: &Daemon, today: NaiveDate, full: bool) -> CrawlOu
             tracing::error!(error = %e, "evaluation failed");
             CrawlOutcome {
                 summary: format!("{summary}; evaluation failed: {e}"),
-                storage_error: pipeline_storage(&e),
+                storage_error: pipeline_storage(d, &e),
             }
         }
     }

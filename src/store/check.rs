@@ -23,6 +23,9 @@ const SQLITE_FULL: i64 = 13;
 const SQLITE_CANTOPEN: i64 = 14;
 const SQLITE_NOTADB: i64 = 26;
 
+/// Free space below which a failing write is put down to a full disk.
+const LOW_SPACE: u64 = 256 << 10;
+
 /// `DB-wal`, `DB-shm`.
 pub(super) fn sidecar(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
@@ -125,6 +128,22 @@ pub(super) fn database_error(path: &Path, doing: String, source: sqlx::Error) ->
     }
 }
 
+/// The text of [`database_error`], for an error that is only borrowed.
+pub(super) fn describe(path: &Path, doing: &str, source: &sqlx::Error) -> String {
+    if matches!(primary_code(source), Some(SQLITE_CORRUPT | SQLITE_NOTADB)) {
+        return StoreError::Damaged {
+            path: path.to_path_buf(),
+            detail: format!("{doing}: {source}"),
+        }
+        .to_string();
+    }
+    format!(
+        "database {}: {doing} failed: {source}{}",
+        path.display(),
+        storage_hint(path, source)
+    )
+}
+
 /// What to do about a storage error on the database at `path`, as `" — …"` (empty when there
 /// is nothing to add).
 pub fn storage_hint(path: &Path, e: &sqlx::Error) -> String {
@@ -134,12 +153,16 @@ pub fn storage_hint(path: &Path, e: &sqlx::Error) -> String {
         _ => None,
     };
     let code = primary_code(e);
-    // EFBIG (27: a file-size limit) and ENOSPC (28) reach SQLite as I/O errors.
-    let full = code == Some(SQLITE_FULL) || matches!(io, Some(Some(27 | 28)));
+    // EFBIG (27: a file-size limit) and ENOSPC (28) reach SQLite as I/O errors; a file
+    // system with (next to) no space left explains an I/O error or a failed open as well.
+    let no_space = || fs4::available_space(dir).is_ok_and(|free| free < LOW_SPACE);
+    let full = code == Some(SQLITE_FULL)
+        || matches!(io, Some(Some(27 | 28)))
+        || (matches!(code, Some(SQLITE_IOERR | SQLITE_CANTOPEN)) && no_space());
     if full {
         return format!(
-            " — the disk is full: free space on the file system holding {} (gkwatch retries at \
-             the next scheduled time; nothing committed is lost)",
+            " — the disk is full: free space on the file system holding {} (nothing committed \
+             is lost)",
             dir.display()
         );
     }

@@ -28,9 +28,31 @@ impl DbLock {
             .read(true)
             .write(true)
             .open(&lock)
-            .map_err(|source| StoreError::LockFile {
-                path: lock.clone(),
-                source,
+            .map_err(|source| {
+                let dir = lock
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                let hint = match source.raw_os_error() {
+                    // EACCES, EPERM
+                    Some(13 | 1) => format!(
+                        " — check that the service user can write the directory {} (gkwatch keeps \
+                         the lock there, SQLite the database's -wal and -shm files)",
+                        dir.display()
+                    ),
+                    // EROFS
+                    Some(30) => format!(
+                        " — the file system holding {} is mounted read-only: reading commands \
+                         work, a crawl or the daemon needs it writable",
+                        dir.display()
+                    ),
+                    _ => String::new(),
+                };
+                StoreError::LockFile {
+                    path: lock.clone(),
+                    source,
+                    hint,
+                }
             })?;
         match file.try_lock() {
             Ok(()) => {

@@ -102,11 +102,13 @@ pub enum StoreError {
         lock: PathBuf,
         holder: String,
     },
-    #[error("cannot create the lock file {path}: {source}")]
+    #[error("cannot create the lock file {}: {source}{hint}", path.display())]
     LockFile {
         path: PathBuf,
         #[source]
         source: std::io::Error,
+        /// What to do (possibly empty).
+        hint: String,
     },
 }
 
@@ -131,6 +133,14 @@ impl StoreError {
         match self {
             StoreError::Sql(source) => check::database_error(path, doing.into(), source),
             e => e,
+        }
+    }
+
+    /// The text of [`StoreError::at`] without consuming the error.
+    pub fn describe_at(&self, path: &Path, doing: &str) -> String {
+        match self {
+            StoreError::Sql(source) => check::describe(path, doing, source),
+            e => e.to_string(),
         }
     }
 

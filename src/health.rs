@@ -290,23 +290,49 @@ pub fn unusable(error: &str) -> Health {
     }
 }
 
+/// [`unusable`] for the database at `db`, with the daemon's own record of stopping on it
+/// (`DB.daemon-failure`) when there is one.
+pub fn unusable_at(db: &Path, error: &str) -> Health {
+    let mut h = unusable(error);
+    let mut file = db.as_os_str().to_owned();
+    file.push(".daemon-failure");
+    if let Some((at, why)) = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|l| parse_failure(&l))
+    {
+        h.checks.push(check(
+            "daemon",
+            Level::Critical,
+            format!(
+                "the daemon stopped at {} (UTC): {why}",
+                at.format("%Y-%m-%d %H:%M")
+            ),
+        ));
+    }
+    h
+}
+
+/// A daemon failure record, `TIME\tREASON`.
+fn parse_failure(line: &str) -> Option<(DateTime<Utc>, String)> {
+    let (at, why) = line.trim_end().split_once('\t')?;
+    let at = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
+    Some((at, why.to_string()))
+}
+
 /// The daemon's record of stopping on an unusable database: from the `meta` table, else from
 /// the file beside the database (written when the database refused it), the later of both.
 async fn daemon_failure(store: &Store, db: &Path) -> Option<(DateTime<Utc>, String)> {
-    let parse = |line: &str| {
-        let (at, why) = line.trim_end().split_once('\t')?;
-        let at = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
-        Some((at, why.to_string()))
-    };
     let stored = store
         .meta(crate::store::DAEMON_FAILURE)
         .await
         .ok()
         .flatten()
-        .and_then(|l| parse(&l));
+        .and_then(|l| parse_failure(&l));
     let mut file = db.as_os_str().to_owned();
     file.push(".daemon-failure");
-    let beside = std::fs::read_to_string(&file).ok().and_then(|l| parse(&l));
+    let beside = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|l| parse_failure(&l));
     [stored, beside]
         .into_iter()
         .flatten()

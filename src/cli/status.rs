@@ -124,9 +124,11 @@ pub(super) async fn health(c: &Ctx, a: &HealthArgs) -> anyhow::Result<Exit> {
         Ok(store) => {
             let h = crate::health::gather(&store, &c.db, &c.settings, &c.calendar, now).await;
             store.close().await;
-            h.unwrap_or_else(|e| crate::health::unusable(&e.at(&c.db, "reading it").to_string()))
+            h.unwrap_or_else(|e| {
+                crate::health::unusable_at(&c.db, &e.at(&c.db, "reading it").to_string())
+            })
         }
-        Err(e) => crate::health::unusable(&super::error_chain(&e)),
+        Err(e) => crate::health::unusable_at(&c.db, &super::error_chain(&e)),
     };
     match a.format {
         TableOrJson::Json => print_json(&h)?,

@@ -407,8 +407,10 @@ async fn run_jobs(
                         p.week.monday, p.messages
                     ),
                     Err(e) => {
-                        tracing::error!(error = %e, "weekly report failed");
                         storage_error = report_storage(d, &e);
+                        if storage_error.is_none() {
+                            tracing::error!(error = %e, "weekly report failed");
+                        }
                         format!("failed: {e}")
                     }
                 },
@@ -537,10 +539,14 @@ async fn crawl_and_evaluate(d: &Daemon, today: NaiveDate, full: bool) -> CrawlOu
             )
         }
         Err(e) => {
-            tracing::error!(error = %e, "crawl failed");
+            let storage_error = pipeline_storage(d, &e);
+            // A storage failure is logged once, where it is counted.
+            if storage_error.is_none() {
+                tracing::error!(error = %e, "crawl failed");
+            }
             return CrawlOutcome {
                 summary: format!("crawl failed: {e}"),
-                storage_error: pipeline_storage(d, &e),
+                storage_error,
             };
         }
     };
@@ -557,10 +563,13 @@ async fn crawl_and_evaluate(d: &Daemon, today: NaiveDate, full: bool) -> CrawlOu
             storage_error: None,
         },
         Err(e) => {
-            tracing::error!(error = %e, "evaluation failed");
+            let storage_error = pipeline_storage(d, &e);
+            if storage_error.is_none() {
+                tracing::error!(error = %e, "evaluation failed");
+            }
             CrawlOutcome {
                 summary: format!("{summary}; evaluation failed: {e}"),
-                storage_error: pipeline_storage(d, &e),
+                storage_error,
             }
         }
     }

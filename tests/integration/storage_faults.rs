@@ -839,3 +839,61 @@ async fn the_writer_lock_holds_through_a_symlinked_path() {
     drop(held);
     DbLock::acquire(&link).expect("free again once released");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crawl_killed_mid_run_shows_what_it_committed() {
+    let served = ServedSite::generated(6, 9, Duration::from_millis(40)).await;
+    let cfg = settings::fast(served.dir.path());
+    let db = served.dir.path().join("k.db");
+    let log = served.dir.path().join("crawl.log");
+    let mut cmd = process(&db, &served.targets, &cfg);
+    cmd.env("RUST_LOG", "gkwatch=info")
+        .args(["crawl", "--full"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log"));
+    let mut child = cmd.spawn().expect("crawl");
+    let done = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .matches("column done")
+            .count()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while done() < 2 {
+        assert!(std::time::Instant::now() < deadline, "no column committed");
+        assert!(
+            child.try_wait().expect("poll").is_none(),
+            "the crawl ended before it was killed"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reaped");
+    let logged = done() as i64;
+
+    let out = cli(&db, &["status", "--format", "json"], None).await;
+    assert!(out.status.success(), "{}", text(&out));
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let run = &status["last_crawl"];
+    let store = Store::open_read_only(&db).await.expect("read-only");
+    let columns = count(&store, "SELECT COUNT(*) FROM column_crawls").await;
+    let pages = count(&store, "SELECT COUNT(*) FROM page_fetches").await;
+    store.close().await;
+    assert_eq!(run["status"], "running", "{run}");
+    assert!(columns >= logged && logged >= 2, "{columns} ≥ {logged}");
+    let total = config::load(&served.targets, None, &LoadOptions::default())
+        .expect("targets")
+        .targets
+        .columns
+        .len() as i64;
+    assert!(
+        columns < total,
+        "killed mid-run: {columns} of {total} columns"
+    );
+    assert_eq!(
+        (run["columns"].as_i64(), run["pages"].as_i64()),
+        (Some(columns), Some(pages)),
+        "the killed run shows what it committed: {run}"
+    );
+    assert!(pages > 0, "{run}");
+}

@@ -534,6 +534,7 @@ async fn empty_foreign_damaged_and_wal_less_databases_are_refused_with_the_path(
         &["columns"],
         &["findings"],
         &["departments"],
+        &["tasks"],
         &["report", "--preview", "preview.html"],
     ] {
         let out = cli(&damaged, cmd, Some(dir)).await;

@@ -127,15 +127,15 @@ impl Store {
 
     /// Closes a run with its totals (computed from what was committed).
     pub async fn finish_run(&self, run_id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await?;
         let done = async {
-            run_counts(&mut conn, run_id).await?;
+            let mut tx = self.begin_write().await?;
+            run_counts(&mut tx, run_id).await?;
             sqlx::query("UPDATE crawl_runs SET status = 'finished', finished_at = ? WHERE id = ?")
                 .bind(ts(now))
                 .bind(run_id)
-                .execute(&mut *conn)
+                .execute(&mut *tx)
                 .await?;
-            Ok(())
+            tx.commit().await
         };
         done.await
             .map_err(|e| self.context(format!("closing crawl run #{run_id}"), e))
@@ -238,7 +238,8 @@ impl Store {
     }
 }
 
-/// The run's totals as committed so far: columns, pages, new items and failed columns.
+/// The run's totals as committed so far: columns, pages, new items and failed columns (the
+/// one list of failed states for a run's count).
 async fn run_counts(conn: &mut sqlx::SqliteConnection, run_id: i64) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE crawl_runs SET

@@ -118,7 +118,7 @@ impl Failures {
 
 /// Records why the daemon stopped, where it can: the `meta` table, and a file beside the
 /// database (a full disk may refuse both; the log has it anyway).
-async fn record_failure(store: &Store, now: DateTime<Utc>, reason: &str) {
+pub async fn record_failure(store: &Store, now: DateTime<Utc>, reason: &str) {
     let line = format!("{}\t{reason}", now.to_rfc3339());
     if let Err(e) = store.set_meta(FAILURE_KEY, &line).await {
         tracing::warn!(error = %e, "cannot record the failure in the database");

@@ -806,6 +806,25 @@ async fn a_daemon_on_a_database_that_stays_unusable_stops_with_an_error_health_r
         "{}",
         text(&out)
     );
+
+    // The real binary's daemon refuses to start on it: exit 1 (not 3), naming the file.
+    std::fs::remove_file(served.dir.path().join("broken.db.daemon-failure")).expect("rm");
+    let settings = served.dir.path().join("gkwatch.toml");
+    let mut cmd = process(&broken, &served.targets, &settings);
+    cmd.arg("daemon");
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("daemon"))
+        .await
+        .expect("join");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        stderr(&out).contains(&format!("database {} is damaged", broken.display())),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        served.dir.path().join("broken.db.daemon-failure").exists(),
+        "recorded for health"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

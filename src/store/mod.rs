@@ -2,10 +2,13 @@
 //! migrated on open with the migrations embedded from `migrations/`. One file per table
 //! family: the configured columns (`targets`), crawls (`crawl`), classification upkeep,
 //! evaluation's facts, findings, items, reports and the outbox, the daemon's schedule; the
-//! one-writer lock (`lock`).
+//! one-writer lock (`lock`); the file itself (`check`: what is refused before SQLite opens it,
+//! the integrity check, storage errors given the path and what to do).
 //!
 //! A column's crawl result is written in one transaction: a crash loses at most the column in
-//! flight, and the next run completes it.
+//! flight, and the next run completes it. Write transactions are [`WriteTx`]s: a failed one
+//! closes its connection rather than handing it back to the pool mid-transaction. Reading
+//! commands open the file read-only ([`Store::open_read_only`]).
 
 mod backup;
 mod check;
@@ -205,6 +208,17 @@ impl Store {
         } else {
             check::header(path)?;
         }
+        let opened = Store::connect_and_migrate(path).await;
+        if opened.is_err() && created {
+            // Not left behind empty (which the next open would refuse): it is ours.
+            if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        opened
+    }
+
+    async fn connect_and_migrate(path: &Path) -> Result<Store, StoreError> {
         let opts = base_options(path)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -236,8 +250,9 @@ impl Store {
 
     /// Opens an existing database read-only, as reading commands do: nothing is created or
     /// migrated, so it works on a read-only medium and in a directory the user cannot write.
-    /// A database older than this binary is refused ([`StoreError::Outdated`]); so are an
-    /// empty or foreign file and a damaged one.
+    /// A database older than this binary is refused ([`StoreError::Outdated`]), and so is an
+    /// empty or foreign file; a damaged one is found by [`Store::quick_check`], which reading
+    /// commands run.
     pub async fn open_read_only(path: &Path) -> Result<Store, StoreError> {
         let store = Store::open_to_check(path).await?;
         store.check_schema().await?;

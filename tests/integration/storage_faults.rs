@@ -307,6 +307,21 @@ async fn the_crawl_command_on_a_full_disk_names_the_database_once_and_what_to_do
         err.contains("database or disk is full") || err.contains("disk I/O error"),
         "SQLite's own words: {err}"
     );
+
+    // A new database that could not be created on the full disk is not left behind empty
+    // (which the next open would refuse): once space is freed, it is created.
+    let fresh = disk.path().join("new.db");
+    Store::open(&fresh).await.map(|_| ()).expect_err("no space");
+    assert!(
+        std::fs::metadata(&fresh).map_or(true, |m| m.len() > 0),
+        "no empty leftover"
+    );
+    disk.free();
+    Store::open(&fresh)
+        .await
+        .expect("created once space is freed")
+        .close()
+        .await;
 }
 
 /// A clock for a daemon that a test holds at a gate: the daemon's sleeps return only once

@@ -5,7 +5,14 @@
 //! crawl runs once, a missed report is sent once), and stop cleanly on SIGTERM or SIGINT —
 //! whatever is in flight is dropped, and since every column and every outbox message is its
 //! own transaction, the database stays consistent.
+//!
+//! A storage failure (a full disk, a read-only or damaged file) fails that job, not the
+//! daemon: the next scheduled time is kept in memory when it cannot be written, and the job
+//! runs again then, on fresh connections. A database that stays unusable for
+//! [`STORE_FAILURES`] jobs in a row stops the daemon with an error (exit 1, so systemd
+//! restarts it), recorded for `gkwatch health` where it can be.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,6 +27,12 @@ use crate::pipeline::{self, CrawlOptions, deliver_due, prepare_report};
 use crate::report::mail::Mailer;
 use crate::report::model::Week;
 use crate::store::{Store, StoreError};
+
+/// Storage failures in a row (jobs, or the daemon's own bookkeeping) after which the daemon
+/// stops: the database stays unusable, and a restart (systemd's) is the next thing to try.
+pub const STORE_FAILURES: u32 = 3;
+
+pub use crate::store::DAEMON_FAILURE as FAILURE_KEY;
 
 /// Job names in the `schedule` table.
 pub const CRAWL: &str = "crawl";
@@ -47,6 +60,74 @@ pub enum DaemonError {
     /// configuration error.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The database failed [`STORE_FAILURES`] times in a row.
+    #[error("the database stays unusable ({failures} storage failures in a row), stopping: {last}")]
+    Unusable { failures: u32, last: String },
+}
+
+/// Counts storage failures in a row and keeps the next due times that could not be written.
+#[derive(Debug, Default)]
+struct Failures {
+    in_a_row: u32,
+    /// Next due times of jobs whose write failed: they win over the stored ones.
+    next_due: HashMap<&'static str, DateTime<Utc>>,
+}
+
+impl Failures {
+    /// A storage failure: the daemon goes on, or stops when the database stays unusable.
+    fn failed(&mut self, what: &str, e: &str) -> Result<(), DaemonError> {
+        self.in_a_row += 1;
+        tracing::error!(failures = self.in_a_row, error = %e, "{what} failed on the database");
+        if self.in_a_row >= STORE_FAILURES {
+            return Err(DaemonError::Unusable {
+                failures: self.in_a_row,
+                last: e.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// A job ended: a storage failure of the job or of its record counts once; a job that
+    /// worked resets the count.
+    fn job_done(&mut self, what: &str, storage_error: Option<String>) -> Result<(), DaemonError> {
+        match storage_error {
+            Some(e) => self.failed(what, &e),
+            None => {
+                self.in_a_row = 0;
+                Ok(())
+            }
+        }
+    }
+
+    /// A job's store result: a failure counted (and `None`), or the value.
+    fn store_result<T>(
+        &mut self,
+        path: &std::path::Path,
+        what: &str,
+        r: Result<T, StoreError>,
+    ) -> Result<Option<T>, DaemonError> {
+        match r {
+            Ok(v) => Ok(Some(v)),
+            Err(e) => {
+                self.failed(what, &e.describe_at(path, what))?;
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// Records why the daemon stopped, where it can: the `meta` table, and a file beside the
+/// database (a full disk may refuse both; the log has it anyway).
+pub async fn record_failure(store: &Store, now: DateTime<Utc>, reason: &str) {
+    let line = format!("{}\t{reason}", now.to_rfc3339());
+    if let Err(e) = store.set_meta(FAILURE_KEY, &line).await {
+        tracing::warn!(error = %e, "cannot record the failure in the database");
+    }
+    let mut file = store.path().as_os_str().to_owned();
+    file.push(".daemon-failure");
+    if let Err(e) = std::fs::write(&file, format!("{line}\n")) {
+        tracing::warn!(error = %e, file = ?file, "cannot record the failure beside the database");
+    }
 }
 
 /// A schedule (the settings' `key`) with no time after now: a configuration error naming the
@@ -153,7 +234,11 @@ async fn next_due(
     job: &str,
     settings: &Settings,
     now: DateTime<Utc>,
+    kept: &HashMap<&'static str, DateTime<Utc>>,
 ) -> Result<DateTime<Utc>, DaemonError> {
+    if let Some(t) = kept.get(job) {
+        return Ok(*t);
+    }
     if let Some(row) = store.schedule(job).await?
         && let Ok(t) = DateTime::parse_from_rfc3339(&row.next_due)
     {
@@ -193,8 +278,21 @@ pub fn is_full_slot(full: Option<&CronSchedule>, slot: DateTime<Utc>, tz: Tz) ->
     full.is_some_and(|f| f.fires_at(slot, tz))
 }
 
-/// Runs until `shutdown` completes.
+/// Runs until `shutdown` completes, or until the database stays unusable
+/// ([`DaemonError::Unusable`], recorded for `gkwatch health`).
 pub async fn run(
+    d: &Daemon,
+    clock: &dyn Clock,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), DaemonError> {
+    let result = run_jobs(d, clock, shutdown).await;
+    if let Err(e @ DaemonError::Unusable { .. }) = &result {
+        record_failure(&d.store, clock.now(), &e.to_string()).await;
+    }
+    result
+}
+
+async fn run_jobs(
     d: &Daemon,
     clock: &dyn Clock,
     shutdown: impl std::future::Future<Output = ()>,
@@ -210,17 +308,37 @@ pub async fn run(
             "messages whose sending was interrupted are held (see `gkwatch outbox`)"
         );
     }
+    let mut failures = Failures::default();
     tokio::pin!(shutdown);
     loop {
         let now = clock.now();
-        let crawl_due = next_due(&d.store, CRAWL, &settings, now).await?;
-        let report_due = next_due(&d.store, REPORT, &settings, now).await?;
-        let delivery_due = match (&d.mailer, d.store.next_delivery().await?) {
-            (Some(_), Some(t)) => DateTime::parse_from_rfc3339(&t)
-                .ok()
-                .map(|t| t.with_timezone(&Utc)),
-            _ => None,
+        let due = async {
+            let crawl = next_due(&d.store, CRAWL, &settings, now, &failures.next_due).await?;
+            let report = next_due(&d.store, REPORT, &settings, now, &failures.next_due).await?;
+            let delivery = match &d.mailer {
+                Some(_) => d.store.next_delivery().await?,
+                None => None,
+            };
+            Ok::<_, DaemonError>((crawl, report, delivery))
         };
+        let (crawl_due, report_due, delivery_due) = match due.await {
+            Ok(due) => due,
+            Err(DaemonError::Store(e)) => {
+                let e = e.describe_at(d.store.path(), "reading the schedule");
+                failures.failed("reading the schedule", &e)?;
+                // Try again a minute later (at once under a test clock).
+                let retry = now + chrono::Duration::minutes(1);
+                tokio::select! {
+                    biased;
+                    () = &mut shutdown => break,
+                    () = clock.sleep_until(retry) => continue,
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        let delivery_due = delivery_due
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&Utc));
         let next = [Some(crawl_due), Some(report_due), delivery_due]
             .into_iter()
             .flatten()
@@ -240,7 +358,7 @@ pub async fn run(
             tracing::info!(slot = %crawl_due, full, "crawl due");
             let started = clock.now();
             let job = crawl_and_evaluate(d, local_date(started, tz), full);
-            let result = tokio::select! {
+            let outcome = tokio::select! {
                 r = job => r,
                 () = &mut shutdown => {
                     tracing::info!("stopping: the crawl in flight is abandoned; committed columns stay");
@@ -250,19 +368,30 @@ pub async fn run(
             let finished = clock.now();
             // Missed slots collapse into this one run: the next is after now.
             let next = next_time(&settings, CRAWL, finished)?;
-            d.store.set_next_due(CRAWL, next).await?;
-            d.store
-                .record_job(CRAWL, started, finished, &result)
-                .await?;
+            let kept = bookkeeping(
+                d,
+                &mut failures,
+                CRAWL,
+                next,
+                started,
+                finished,
+                &outcome.summary,
+            )
+            .await;
+            failures.job_done("the crawl", outcome.storage_error.or(kept))?;
             continue;
         }
         if report_due <= now {
             let started = clock.now();
             let week = Week::before(local_date(report_due, tz));
-            let result = if d.store.has_report(week.monday).await? {
-                format!("week of {} already reported", week.monday)
-            } else {
-                match prepare_report(
+            let mut storage_error = None;
+            let result = match d.store.has_report(week.monday).await {
+                Ok(true) => format!("week of {} already reported", week.monday),
+                Err(e) => {
+                    storage_error = Some(e.describe_at(d.store.path(), "reading the reports"));
+                    format!("failed: {e}")
+                }
+                Ok(false) => match prepare_report(
                     &d.store,
                     &d.catalog,
                     &d.calendar,
@@ -278,22 +407,42 @@ pub async fn run(
                         p.week.monday, p.messages
                     ),
                     Err(e) => {
-                        tracing::error!(error = %e, "weekly report failed");
+                        storage_error = report_storage(d, &e);
+                        if storage_error.is_none() {
+                            tracing::error!(error = %e, "weekly report failed");
+                        }
                         format!("failed: {e}")
                     }
-                }
+                },
             };
             let next = next_time(&settings, REPORT, clock.now())?;
-            d.store.set_next_due(REPORT, next).await?;
-            d.store
-                .record_job(REPORT, started, clock.now(), &result)
-                .await?;
+            let kept = bookkeeping(
+                d,
+                &mut failures,
+                REPORT,
+                next,
+                started,
+                clock.now(),
+                &result,
+            )
+            .await;
+            failures.job_done("the weekly report", storage_error.or(kept))?;
             continue;
         }
         if let Some(mailer) = &d.mailer {
             let job = deliver_due(&d.store, mailer, clock.now());
             tokio::select! {
-                r = job => { r?; }
+                r = job => {
+                    if failures.store_result(d.store.path(), "delivering the reports", r)?.is_none() {
+                        // Do not spin on a failing delivery: wait a minute.
+                        let retry = clock.now() + chrono::Duration::minutes(1);
+                        tokio::select! {
+                            biased;
+                            () = &mut shutdown => break,
+                            () = clock.sleep_until(retry) => {}
+                        }
+                    }
+                }
                 () = &mut shutdown => break,
             }
         }
@@ -302,8 +451,70 @@ pub async fn run(
     Ok(())
 }
 
+/// The storage failure that failed a weekly report, if one did.
+fn report_storage(d: &Daemon, e: &crate::pipeline::ReportError) -> Option<String> {
+    use crate::pipeline::{PipelineError, ReportError};
+    match e {
+        ReportError::Store(e) | ReportError::Pipeline(PipelineError::Store(e))
+            if e.is_storage() =>
+        {
+            Some(e.describe_at(d.store.path(), "preparing the weekly report"))
+        }
+        _ => None,
+    }
+}
+
+/// Records a job's next due time and result. When the database refuses, the next time is
+/// kept in memory (the job is not rerun at once); the error is returned, to be counted once
+/// with the job's own.
+async fn bookkeeping(
+    d: &Daemon,
+    failures: &mut Failures,
+    job: &'static str,
+    next: DateTime<Utc>,
+    started: DateTime<Utc>,
+    finished: DateTime<Utc>,
+    result: &str,
+) -> Option<String> {
+    let written = async {
+        d.store.set_next_due(job, next).await?;
+        d.store.record_job(job, started, finished, result).await
+    };
+    match written.await {
+        Ok(()) => {
+            failures.next_due.remove(job);
+            None
+        }
+        Err(e) => {
+            failures.next_due.insert(job, next);
+            Some(
+                d.store
+                    .context(format!("recording the {job} job"), e)
+                    .to_string(),
+            )
+        }
+    }
+}
+
+/// What a crawl job did: its summary line for the schedule, and the storage failure that
+/// failed it, if one did.
+struct CrawlOutcome {
+    summary: String,
+    storage_error: Option<String>,
+}
+
+/// Whether a pipeline failure is the database's.
+fn pipeline_storage(d: &Daemon, e: &crate::pipeline::PipelineError) -> Option<String> {
+    match e {
+        crate::pipeline::PipelineError::Store(s) if s.is_storage() => {
+            Some(s.describe_at(d.store.path(), "crawling"))
+        }
+        _ => None,
+    }
+}
+
 /// One crawl of every enabled column, then an evaluation; a summary line for the schedule.
-async fn crawl_and_evaluate(d: &Daemon, today: NaiveDate, full: bool) -> String {
+async fn crawl_and_evaluate(d: &Daemon, today: NaiveDate, full: bool) -> CrawlOutcome {
     let opts = CrawlOptions {
         full,
         ..CrawlOptions::new(&d.settings.crawl, today)
@@ -328,8 +539,15 @@ async fn crawl_and_evaluate(d: &Daemon, today: NaiveDate, full: bool) -> String 
             )
         }
         Err(e) => {
-            tracing::error!(error = %e, "crawl failed");
-            return format!("crawl failed: {e}");
+            let storage_error = pipeline_storage(d, &e);
+            // A storage failure is logged once, where it is counted.
+            if storage_error.is_none() {
+                tracing::error!(error = %e, "crawl failed");
+            }
+            return CrawlOutcome {
+                summary: format!("crawl failed: {e}"),
+                storage_error,
+            };
         }
     };
     match pipeline::refresh_findings(
@@ -340,10 +558,19 @@ async fn crawl_and_evaluate(d: &Daemon, today: NaiveDate, full: bool) -> String 
     )
     .await
     {
-        Ok(e) => format!("{summary}; {} open findings", e.findings.len()),
+        Ok(e) => CrawlOutcome {
+            summary: format!("{summary}; {} open findings", e.findings.len()),
+            storage_error: None,
+        },
         Err(e) => {
-            tracing::error!(error = %e, "evaluation failed");
-            format!("{summary}; evaluation failed: {e}")
+            let storage_error = pipeline_storage(d, &e);
+            if storage_error.is_none() {
+                tracing::error!(error = %e, "evaluation failed");
+            }
+            CrawlOutcome {
+                summary: format!("{summary}; evaluation failed: {e}"),
+                storage_error,
+            }
         }
     }
 }

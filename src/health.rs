@@ -44,7 +44,7 @@ impl Level {
 /// One check's verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
-    /// `last_crawl`, `crawl_failures`, `mail`, `calendar`, `disk`.
+    /// `last_crawl`, `crawl_failures`, `mail`, `calendar`, `disk`, `database`.
     pub name: &'static str,
     pub level: Level,
     pub message: String,
@@ -72,6 +72,9 @@ pub struct Inputs<'a> {
     pub database_bytes: u64,
     /// Free space on the database's file system, when it could be read.
     pub free_bytes: Option<u64>,
+    /// The daemon's record of stopping on an unusable database (`daemon::FAILURE_KEY`): when
+    /// and why.
+    pub daemon_failure: Option<(DateTime<Utc>, String)>,
 }
 
 /// The share of a crawl's columns that failed from which it is a warning, and critical.
@@ -91,6 +94,7 @@ pub fn assess(i: &Inputs<'_>) -> Health {
         mail(i),
         calendar(i),
         disk(i),
+        database(i),
     ];
     let level = checks.iter().map(|c| c.level).max().unwrap_or(Level::Ok);
     Health { level, checks }
@@ -256,6 +260,85 @@ fn disk(i: &Inputs<'_>) -> Check {
     )
 }
 
+/// Critical when the daemon stopped on an unusable database after the last crawl finished
+/// (a later finished crawl shows it recovered).
+fn database(i: &Inputs<'_>) -> Check {
+    let finished = i
+        .last_crawl
+        .and_then(|r| r.finished_at.as_deref())
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    match &i.daemon_failure {
+        Some((at, why)) if finished.is_none_or(|f| f < *at) => check(
+            "database",
+            Level::Critical,
+            format!(
+                "the daemon stopped at {} because the database was unusable: {why}",
+                at.with_timezone(&i.timezone).format("%Y-%m-%d %H:%M")
+            ),
+        ),
+        _ => check("database", Level::Ok, "readable and sound".into()),
+    }
+}
+
+/// The verdict when the database cannot be opened or read at all (missing, damaged, not a
+/// database): one critical check naming the error.
+pub fn unusable(error: &str) -> Health {
+    Health {
+        level: Level::Critical,
+        checks: vec![check("database", Level::Critical, error.to_string())],
+    }
+}
+
+/// [`unusable`] for the database at `db`, with the daemon's own record of stopping on it
+/// (`DB.daemon-failure`) when there is one.
+pub fn unusable_at(db: &Path, error: &str) -> Health {
+    let mut h = unusable(error);
+    let mut file = db.as_os_str().to_owned();
+    file.push(".daemon-failure");
+    if let Some((at, why)) = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|l| parse_failure(&l))
+    {
+        h.checks.push(check(
+            "daemon",
+            Level::Critical,
+            format!(
+                "the daemon stopped at {} (UTC): {why}",
+                at.format("%Y-%m-%d %H:%M")
+            ),
+        ));
+    }
+    h
+}
+
+/// A daemon failure record, `TIME\tREASON`.
+fn parse_failure(line: &str) -> Option<(DateTime<Utc>, String)> {
+    let (at, why) = line.trim_end().split_once('\t')?;
+    let at = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
+    Some((at, why.to_string()))
+}
+
+/// The daemon's record of stopping on an unusable database: from the `meta` table, else from
+/// the file beside the database (written when the database refused it), the later of both.
+async fn daemon_failure(store: &Store, db: &Path) -> Option<(DateTime<Utc>, String)> {
+    let stored = store
+        .meta(crate::store::DAEMON_FAILURE)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|l| parse_failure(&l));
+    let mut file = db.as_os_str().to_owned();
+    file.push(".daemon-failure");
+    let beside = std::fs::read_to_string(&file)
+        .ok()
+        .and_then(|l| parse_failure(&l));
+    [stored, beside]
+        .into_iter()
+        .flatten()
+        .max_by_key(|(at, _)| *at)
+}
+
 fn mib(bytes: u64) -> String {
     format!("{:.1} MiB", bytes as f64 / f64::from(1u32 << 20))
 }
@@ -295,6 +378,7 @@ pub async fn gather(
         calendar,
         database_bytes,
         free_bytes: fs4::available_space(dir).ok(),
+        daemon_failure: daemon_failure(store, db).await,
     };
     Ok(assess(&inputs))
 }

@@ -92,6 +92,9 @@ pub enum Command {
     Health(HealthArgs),
     /// Write a consistent copy of the database to FILE, even while the daemon runs
     Backup(BackupArgs),
+    /// Check the database: its file (not empty, SQLite, its -wal not lost), its schema version
+    /// and its pages (`PRAGMA quick_check`); exit 1 when it is damaged
+    CheckDb(FormatArgs),
     /// Print the annotated example settings file (gkwatch.toml)
     ExampleConfig,
     /// The selector profiles in force (built in, or from --selectors) and where each came from

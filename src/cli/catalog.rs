@@ -69,16 +69,17 @@ pub(super) async fn departments(g: &Ctx, a: &TasksArgs) -> anyhow::Result<Exit> 
 pub(super) async fn tasks(g: &Ctx, a: &TasksArgs) -> anyhow::Result<Exit> {
     let catalog = g.load_catalog()?;
     let today = a.today.unwrap_or_else(|| g.today());
-    // Publication status needs a database; without one the catalog alone is printed.
+    // Publication status needs a database; without one the catalog alone is printed (a
+    // database that is there but unusable is an error, never silently left out).
     // Departments, and the (department, category) pairs published this year.
-    let published: Option<(Vec<String>, Published)> = match g.open_existing_store().await {
-        Ok(store) => {
-            let depts = store.department_names().await?;
-            let seen = Published::this_year(&store, today).await?;
-            store.close().await;
-            Some((depts, seen))
-        }
-        Err(_) => None,
+    let published: Option<(Vec<String>, Published)> = if g.db.exists() {
+        let store = g.open_existing_store().await?;
+        let depts = store.department_names().await?;
+        let seen = Published::this_year(&store, today).await?;
+        store.close().await;
+        Some((depts, seen))
+    } else {
+        None
     };
     let status = |category: &Option<String>| -> Option<BTreeMap<String, bool>> {
         let (depts, seen) = published.as_ref()?;

@@ -48,6 +48,11 @@ pub(super) async fn run(c: &Ctx) -> anyhow::Result<Exit> {
     }
     let _lock = DbLock::acquire(&c.db)?;
     let store = Store::open(&c.db).await?;
+    // A damaged database stops the daemon at once (exit 1), saying so for `gkwatch health`.
+    if let Err(e) = store.quick_check().await {
+        daemon::record_failure(&store, chrono::Utc::now(), &e.to_string()).await;
+        return Err(e.into());
+    }
     let d = Daemon {
         fetcher: Fetcher::new(&settings.crawl)?,
         settings,

@@ -1,6 +1,8 @@
-//! The database itself: `backup` (a consistent copy while gkwatch runs).
+//! The database itself: `backup` (a consistent copy while gkwatch runs) and `check-db` (is
+//! the file sound?).
 
-use super::{BackupArgs, Ctx, Exit};
+use super::output::print_json;
+use super::{BackupArgs, Ctx, Exit, FormatArgs, TableOrJson};
 
 pub(super) async fn backup(c: &Ctx, a: &BackupArgs) -> anyhow::Result<Exit> {
     let store = c.open_existing_store().await?;
@@ -14,4 +16,43 @@ pub(super) async fn backup(c: &Ctx, a: &BackupArgs) -> anyhow::Result<Exit> {
         bytes as f64 / f64::from(1u32 << 20)
     );
     Ok(Exit::Ok)
+}
+
+/// `gkwatch check-db`: the file's header (refused at open: empty, foreign, a lost -wal), the
+/// schema version and `PRAGMA quick_check`, read-only. Exit 0 when sound, 1 otherwise.
+pub(super) async fn check_db(c: &Ctx, a: &FormatArgs) -> anyhow::Result<Exit> {
+    if !c.db.exists() {
+        anyhow::bail!("no database at {} (pass --db)", c.db.display());
+    }
+    let store = crate::store::Store::open_to_check(&c.db).await?;
+    let check = store.check_db().await?;
+    store.close().await;
+    match a.format {
+        TableOrJson::Json => print_json(&check)?,
+        TableOrJson::Table => {
+            let state = if check.is_sound() { "ok" } else { "DAMAGED" };
+            println!(
+                "database {}: {state} ({:.1} MiB, schema version {}, this binary's {})",
+                check.path.display(),
+                check.bytes as f64 / f64::from(1u32 << 20),
+                check.schema_version,
+                check.binary_schema_version
+            );
+            for p in &check.problems {
+                println!("  {p}");
+            }
+            if !check.is_sound() {
+                println!(
+                    "restore the latest copy made by `gkwatch backup`: stop the daemon, put the \
+                     copy in place of {}, remove its -wal and -shm files",
+                    check.path.display()
+                );
+            }
+        }
+    }
+    Ok(if check.is_sound() {
+        Exit::Ok
+    } else {
+        Exit::Failure
+    })
 }

@@ -179,7 +179,7 @@ async fn fresh_demo_store(path: &Path) -> anyhow::Result<Store> {
     if path.exists() {
         let existing = Store::open(path).await.with_context(|| {
             format!(
-                "{} exists and cannot be opened as a demo database",
+                "{} exists and is not a demo database (it cannot be opened as one)",
                 path.display()
             )
         })?;

@@ -17,10 +17,14 @@ use crate::types::{FindingKind, StoredFinding};
 
 pub(super) async fn evaluate(g: &Ctx, a: &EvaluateArgs) -> anyhow::Result<Exit> {
     let catalog = g.load_catalog()?;
-    let store = g.open_existing_store().await?;
     let today = a.today.unwrap_or_else(|| g.today());
     // Another day than today rewrites the findings' history if stored: a dry run by default.
     let dry_run = a.today.is_some_and(|d| d != g.today()) && !a.store;
+    let store = if dry_run {
+        g.open_existing_store().await?
+    } else {
+        g.open_store_for_writing().await?
+    };
     let opts = EvaluateOptions::new(today);
     let result = if dry_run {
         pipeline::preview_findings(&catalog, &store, &g.calendar, &opts).await?
@@ -409,7 +413,7 @@ pub(super) async fn waive(g: &Ctx, a: &WaiveArgs) -> anyhow::Result<Exit> {
     if a.note.trim().is_empty() {
         bail!("--note must say why the finding is waived");
     }
-    let store = g.open_existing_store().await?;
+    let store = g.open_store_for_writing().await?;
     // The person, not the service account a clerk reaches the database as (`sudo -u gkwatch`).
     let by =
         a.by.clone()

@@ -91,7 +91,7 @@ pub fn main() -> ExitCode {
 
 /// The error and its causes, each said once: an error whose message already holds its
 /// cause's (`cannot open the database X: disk I/O error`) does not repeat it.
-fn error_chain(e: &anyhow::Error) -> String {
+pub(super) fn error_chain(e: &anyhow::Error) -> String {
     let mut out = String::new();
     for cause in e.chain() {
         let text = cause.to_string();
@@ -159,15 +159,31 @@ impl Ctx {
         today_in(self.settings.timezone)
     }
 
-    /// Opens the database, which must exist already (read commands do not create one).
+    /// Opens the database read-only, as reading commands do: it must exist already (they
+    /// create nothing, migrate nothing), they work on a read-only medium, and a damaged file
+    /// (`PRAGMA quick_check`) is an error.
     pub async fn open_existing_store(&self) -> anyhow::Result<crate::store::Store> {
+        self.require_db()?;
+        let store = crate::store::Store::open_read_only(&self.db).await?;
+        // A damaged file fails the command (naming the file), never reads as a part.
+        store.quick_check().await?;
+        Ok(store)
+    }
+
+    /// Opens the existing database for writing (a command that stores something).
+    pub async fn open_store_for_writing(&self) -> anyhow::Result<crate::store::Store> {
+        self.require_db()?;
+        Ok(crate::store::Store::open(&self.db).await?)
+    }
+
+    fn require_db(&self) -> anyhow::Result<()> {
         if !self.db.exists() {
             anyhow::bail!(
                 "no database at {} (run `gkwatch crawl` first, or pass --db)",
                 self.db.display()
             );
         }
-        Ok(crate::store::Store::open(&self.db).await?)
+        Ok(())
     }
 
     pub fn load_catalog(&self) -> Result<crate::catalog::Catalog, ConfigError> {
@@ -218,7 +234,25 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
     }
     let ctx = Ctx::new(cli.global)?;
     let g = &ctx;
-    match &cli.command {
+    let result = dispatch(g, &cli.command).await;
+    result.map_err(|e| with_database(e, &g.db))
+}
+
+/// A bare SQL error that reached the edge, given the database's path and what to do (so
+/// every command's storage failure names the file once).
+fn with_database(e: anyhow::Error, db: &std::path::Path) -> anyhow::Error {
+    use crate::store::StoreError;
+    if !matches!(e.downcast_ref::<StoreError>(), Some(StoreError::Sql(_))) {
+        return e;
+    }
+    match e.downcast::<StoreError>() {
+        Ok(store) => store.at(db, "reading or writing it").into(),
+        Err(e) => e,
+    }
+}
+
+async fn dispatch(g: &Ctx, command: &Command) -> anyhow::Result<Exit> {
+    match command {
         Command::Demo(a) => demo::run(g, a).await,
         Command::Crawl(a) => crawl::crawl(g, a).await,
         Command::Check(a) => check::check(g, a).await,
@@ -240,6 +274,7 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Outbox(a) => report::outbox(g, a).await,
         Command::Health(a) => status::health(g, a).await,
         Command::Backup(a) => database::backup(g, a).await,
+        Command::CheckDb(a) => database::check_db(g, a).await,
         Command::Profiles(a) => paths::profiles(g, a),
         Command::Paths(a) => paths::paths(g, a),
         Command::ExampleConfig => {

@@ -41,7 +41,12 @@ pub(super) async fn report(c: &Ctx, a: &ReportArgs) -> anyhow::Result<Exit> {
         Some(d) => Week::containing(d),
         None => Week::before(today),
     };
-    let store = c.open_existing_store().await?;
+    // Only sending writes (the report into the outbox, the sends): a preview reads.
+    let store = if a.send_now {
+        c.open_store_for_writing().await?
+    } else {
+        c.open_existing_store().await?
+    };
     if let Some(path) = &a.preview {
         let catalog = c.load_catalog()?;
         let data = build(
@@ -102,7 +107,11 @@ pub(super) async fn report(c: &Ctx, a: &ReportArgs) -> anyhow::Result<Exit> {
 }
 
 pub(super) async fn outbox(c: &Ctx, a: &OutboxArgs) -> anyhow::Result<Exit> {
-    let store = c.open_existing_store().await?;
+    let store = if a.release.is_some() {
+        c.open_store_for_writing().await?
+    } else {
+        c.open_existing_store().await?
+    };
     if let Some(id) = a.release {
         if !store.release_message(id, Utc::now()).await? {
             bail!("no unsent message {id} in the outbox");

@@ -117,10 +117,19 @@ pub(super) async fn status(c: &Ctx, a: &StatusArgs) -> anyhow::Result<Exit> {
 }
 
 pub(super) async fn health(c: &Ctx, a: &HealthArgs) -> anyhow::Result<Exit> {
-    let store = c.open_existing_store().await?;
     let now = a.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
-    let h = crate::health::gather(&store, &c.db, &c.settings, &c.calendar, now).await?;
-    store.close().await;
+    // A database that cannot be opened or read is the health check's finding (critical),
+    // not a failure of the command.
+    let h = match c.open_existing_store().await {
+        Ok(store) => {
+            let h = crate::health::gather(&store, &c.db, &c.settings, &c.calendar, now).await;
+            store.close().await;
+            h.unwrap_or_else(|e| {
+                crate::health::unusable_at(&c.db, &e.at(&c.db, "reading it").to_string())
+            })
+        }
+        Err(e) => crate::health::unusable_at(&c.db, &super::error_chain(&e)),
+    };
     match a.format {
         TableOrJson::Json => print_json(&h)?,
         TableOrJson::Table => {

@@ -43,6 +43,7 @@ fn judge(
         calendar: Calendar::china(),
         database_bytes: 3 << 20,
         free_bytes: Some(40 << 30),
+        daemon_failure: None,
     };
     change(&mut i);
     assess(&i)
@@ -151,4 +152,38 @@ fn metrics_are_prometheus_text() {
         assert!(value.parse::<f64>().is_ok(), "{l}");
     }
     assert_eq!(escape_label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+}
+
+#[test]
+fn a_daemon_stopped_on_an_unusable_database_is_critical_until_a_crawl_finishes() {
+    let last = run("2026-06-01T18:41:00Z", 10, 0);
+    let now = shanghai(2026, 6, 2, 15);
+    let stopped = |at: DateTime<Utc>| {
+        move |i: &mut Inputs<'_>| {
+            i.daemon_failure = Some((at, "database /var/lib/gkwatch/gkwatch.db is damaged".into()))
+        }
+    };
+    // Stopped after the last finished crawl: critical, saying why.
+    let h = judge(now, Some(&last), stopped(shanghai(2026, 6, 2, 10)));
+    assert_eq!(level_of(&h, "database"), Level::Critical, "{h:?}");
+    assert_eq!(h.level.exit_code(), 2);
+    let message = &h
+        .checks
+        .iter()
+        .find(|c| c.name == "database")
+        .expect("check")
+        .message;
+    assert!(
+        message.contains("2026-06-02 10:00") && message.contains("is damaged"),
+        "{message}"
+    );
+    // A crawl finished since: it recovered.
+    let h = judge(now, Some(&last), stopped(shanghai(2026, 6, 1, 10)));
+    assert_eq!(level_of(&h, "database"), Level::Ok, "{h:?}");
+    // No record: ok.
+    assert_eq!(
+        level_of(&judge(now, Some(&last), |_| {}), "database"),
+        Level::Ok
+    );
+    assert_eq!(unusable("no database").level, Level::Critical);
 }

@@ -83,6 +83,12 @@ fn failed_states() -> String {
 impl Store {
     /// Starts a crawl run. Runs left `running` by a killed process are marked `interrupted`.
     pub async fn begin_run(&self, full: bool, now: DateTime<Utc>) -> Result<i64, StoreError> {
+        self.begin_run_in(full, now)
+            .await
+            .map_err(|e| self.context("starting a crawl run", e))
+    }
+
+    async fn begin_run_in(&self, full: bool, now: DateTime<Utc>) -> Result<i64, StoreError> {
         let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
             .execute(&mut *tx)
@@ -128,21 +134,18 @@ impl Store {
 
     /// Closes a run with its totals (computed from what was committed).
     pub async fn finish_run(&self, run_id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE crawl_runs SET status = 'finished', finished_at = ?2,
-               columns   = (SELECT COUNT(*) FROM column_crawls WHERE run_id = ?1),
-               pages     = (SELECT COUNT(*) FROM page_fetches WHERE run_id = ?1),
-               new_items = (SELECT COALESCE(SUM(items_new), 0) FROM column_crawls WHERE run_id = ?1),
-               errors    = (SELECT COUNT(*) FROM column_crawls WHERE run_id = ?1
-                            AND state IN (SELECT value FROM json_each(?3)))
-             WHERE id = ?1",
-        )
-        .bind(run_id)
-        .bind(ts(now))
-        .bind(failed_states())
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+        let done = async {
+            let mut tx = self.begin_write().await?;
+            run_counts(&mut tx, run_id).await?;
+            sqlx::query("UPDATE crawl_runs SET status = 'finished', finished_at = ? WHERE id = ?")
+                .bind(ts(now))
+                .bind(run_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await
+        };
+        done.await
+            .map_err(|e| self.context(format!("closing crawl run #{run_id}"), e))
     }
 
     /// What a routine crawl resumes each column from, in one query for all of them: whether
@@ -251,27 +254,40 @@ impl Store {
         run_id: i64,
         batch: &ItemBatch,
     ) -> Result<SavedColumn, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let saved = save_items(
-            &mut tx,
-            run_id,
-            &batch.column_id,
-            &batch.items,
-            batch.finished_at,
-        )
-        .await?;
-        insert_pages(
-            &mut tx,
-            run_id,
-            batch.pages.iter().map(|p| (batch.column_id.as_str(), p)),
-        )
-        .await?;
-        sqlx::query("UPDATE columns SET incomplete = 1 WHERE id = ?")
-            .bind(&batch.column_id)
-            .execute(&mut *tx)
+        let saving = async {
+            let mut tx = self.begin_write().await?;
+            let saved = save_items(
+                &mut tx,
+                run_id,
+                &batch.column_id,
+                &batch.items,
+                batch.finished_at,
+            )
             .await?;
-        tx.commit().await?;
-        Ok(saved)
+            let pages: Vec<(&str, &PageFetchRecord)> = batch
+                .pages
+                .iter()
+                .map(|p| (batch.column_id.as_str(), p))
+                .collect();
+            insert_pages(&mut tx, run_id, &pages).await?;
+            sqlx::query("UPDATE columns SET incomplete = 1 WHERE id = ?")
+                .bind(&batch.column_id)
+                .execute(&mut *tx)
+                .await?;
+            run_counts(&mut tx, run_id).await?;
+            tx.commit().await?;
+            Ok(saved)
+        };
+        saving.await.map_err(|e| {
+            self.context(
+                format!(
+                    "saving a batch of {} items of column {} (run #{run_id})",
+                    batch.items.len(),
+                    batch.column_id
+                ),
+                e,
+            )
+        })
     }
 
     /// Saves finished columns' crawls in a single transaction (a group commit: the crawl's
@@ -282,26 +298,59 @@ impl Store {
         run_id: i64,
         crawls: &[ColumnCrawl],
     ) -> Result<Vec<SavedColumn>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let mut saved = Vec::with_capacity(crawls.len());
-        for crawl in crawls {
-            let mut column = save_items(
-                &mut tx,
-                run_id,
-                &crawl.column_id,
-                &crawl.items,
-                crawl.finished_at,
+        let saving = async {
+            let mut tx = self.begin_write().await?;
+            let mut saved = Vec::with_capacity(crawls.len());
+            for crawl in crawls {
+                let mut column = save_items(
+                    &mut tx,
+                    run_id,
+                    &crawl.column_id,
+                    &crawl.items,
+                    crawl.finished_at,
+                )
+                .await?;
+                // What the column's batches saved counts as this crawl's too.
+                column.items_seen += crawl.streamed.items_seen;
+                column.items_new += crawl.streamed.items_new;
+                saved.push(column);
+            }
+            save_states(&mut tx, run_id, crawls, &saved).await?;
+            // The run's counts with each batch: an interrupted run shows what it committed.
+            run_counts(&mut tx, run_id).await?;
+            tx.commit().await?;
+            Ok(saved)
+        };
+        saving.await.map_err(|e| {
+            let ids: Vec<&str> = crawls.iter().map(|c| c.column_id.as_str()).collect();
+            self.context(
+                format!(
+                    "saving the crawl of column(s) {} (run #{run_id})",
+                    ids.join(", ")
+                ),
+                e,
             )
-            .await?;
-            // What the column's batches saved counts as this crawl's too.
-            column.items_seen += crawl.streamed.items_seen;
-            column.items_new += crawl.streamed.items_new;
-            saved.push(column);
-        }
-        save_states(&mut tx, run_id, crawls, &saved).await?;
-        tx.commit().await?;
-        Ok(saved)
+        })
     }
+}
+
+/// The run's totals as committed so far: columns, pages, new items and failed columns (the
+/// one list of failed states for a run's count).
+async fn run_counts(conn: &mut sqlx::SqliteConnection, run_id: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE crawl_runs SET
+           columns   = (SELECT COUNT(*) FROM column_crawls WHERE run_id = ?1),
+           pages     = (SELECT COUNT(*) FROM page_fetches WHERE run_id = ?1),
+           new_items = (SELECT COALESCE(SUM(items_new), 0) FROM column_crawls WHERE run_id = ?1),
+           errors    = (SELECT COUNT(*) FROM column_crawls WHERE run_id = ?1
+                        AND state IN (SELECT value FROM json_each(?2)))
+         WHERE id = ?1",
+    )
+    .bind(run_id)
+    .bind(failed_states())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// One column's items and their categories, inside the caller's transaction.
@@ -404,14 +453,11 @@ async fn save_states(
     crawls: &[ColumnCrawl],
     saved: &[SavedColumn],
 ) -> Result<(), StoreError> {
-    insert_pages(
-        tx,
-        run_id,
-        crawls
-            .iter()
-            .flat_map(|c| c.pages.iter().map(move |p| (c.column_id.as_str(), p))),
-    )
-    .await?;
+    let pages: Vec<(&str, &PageFetchRecord)> = crawls
+        .iter()
+        .flat_map(|c| c.pages.iter().map(move |p| (c.column_id.as_str(), p)))
+        .collect();
+    insert_pages(tx, run_id, &pages).await?;
     let states: Vec<serde_json::Value> = crawls
         .iter()
         .zip(saved)
@@ -496,12 +542,13 @@ async fn save_states(
 }
 
 /// Adds pages to the page log: (column, page) pairs, in one statement.
-async fn insert_pages<'a>(
+async fn insert_pages(
     tx: &mut sqlx::SqliteConnection,
     run_id: i64,
-    pages: impl Iterator<Item = (&'a str, &'a PageFetchRecord)>,
+    pages: &[(&str, &PageFetchRecord)],
 ) -> Result<(), StoreError> {
     let rows: Vec<serde_json::Value> = pages
+        .iter()
         .map(|(column_id, p)| {
             serde_json::json!([
                 column_id,

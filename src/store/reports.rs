@@ -89,7 +89,7 @@ impl Store {
         messages: &[NewMessage],
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO reports (week, as_of, counts, created_at) VALUES (?, ?, ?, ?)
              ON CONFLICT(week) DO NOTHING",

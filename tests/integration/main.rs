@@ -37,6 +37,7 @@ mod report;
 mod settings;
 mod smtp;
 mod ssrf;
+mod storage_faults;
 mod store;
 mod support;
 mod tls;

@@ -54,6 +54,18 @@ pub struct Args {
     /// Requests in flight to the one host serving everything (`crawl.per_host`).
     #[arg(long, default_value_t = 32)]
     pub per_host: usize,
+    /// Loopback hosts serving the site (127.0.0.1, 127.0.0.2, …): the departments take them
+    /// in turn, as a district whose departments keep sites of their own.
+    #[arg(long, default_value_t = 1)]
+    pub hosts: usize,
+    /// Milliseconds between request starts on a host (`crawl.min_delay_ms`).
+    #[arg(long, default_value_t = 0)]
+    pub min_delay_ms: u64,
+    /// A polite crawl at the default settings, scaled: `concurrency` 16, `per_host` 2,
+    /// `min_delay_ms` 50 (overriding those flags); prints the makespan against the lower
+    /// bound the politeness rules allow.
+    #[arg(long)]
+    pub polite: bool,
     /// Worker threads of the crawler's runtime (default: one per core, like `gkwatch`).
     #[arg(long)]
     pub crawler_threads: Option<usize>,
@@ -102,6 +114,16 @@ pub struct Args {
 }
 
 impl Args {
+    /// Requests in flight overall and per host, and the delay between a host's requests, as
+    /// the crawl runs with them.
+    pub fn politeness(&self) -> (usize, usize, u64) {
+        if self.polite {
+            (16, 2, 50)
+        } else {
+            (self.concurrency, self.per_host, self.min_delay_ms)
+        }
+    }
+
     /// This benchmark's own executable in `role`, with the generated site's shape and the work
     /// directory `dir`; the caller adds the role's own flags.
     pub fn child(&self, role: Role, dir: &Path) -> anyhow::Result<Command> {
@@ -113,6 +135,7 @@ impl Args {
             .args(["--pages", &self.pages.to_string()])
             .args(["--per-page", &self.per_page.to_string()])
             .args(["--seed", &self.seed.to_string()])
+            .args(["--hosts", &self.hosts.to_string()])
             .arg("--dir")
             .arg(dir);
         Ok(cmd)

@@ -42,6 +42,12 @@ pub struct RunResult {
     pub recrawl_cpu_s: f64,
     pub recrawl_peak_rss_mib: f64,
     pub recrawl_new_items: usize,
+    /// Requests of the full crawl per host (robots.txt included).
+    #[serde(default)]
+    pub host_requests: Vec<u64>,
+    /// Milliseconds between request starts on a host.
+    #[serde(default)]
+    pub min_delay_ms: u64,
 }
 
 /// The prefix of the line that carries the [`RunResult`].
@@ -131,10 +137,14 @@ async fn crawl_and_check(args: &Args, dir: &Path, control: &str) -> anyhow::Resu
         targets,
         catalog: load_catalog()?,
         store: Store::open(&fresh_db(dir, &args.run_name)).await?,
-        settings: CrawlSettings {
-            concurrency: args.concurrency,
-            per_host: args.per_host,
-            ..CrawlSettings::unthrottled()
+        settings: {
+            let (concurrency, per_host, min_delay_ms) = args.politeness();
+            CrawlSettings {
+                concurrency,
+                per_host,
+                min_delay_ms,
+                ..CrawlSettings::unthrottled()
+            }
         },
     };
     // Only for the control port: no pool of ours stays in the measured process's way.
@@ -195,6 +205,8 @@ async fn crawl_and_check(args: &Args, dir: &Path, control: &str) -> anyhow::Resu
         recrawl_cpu_s: again.cpu_s,
         recrawl_peak_rss_mib,
         recrawl_new_items: new_items,
+        host_requests: server_after.host_requests.clone(),
+        min_delay_ms: crawler.settings.min_delay_ms,
     })
 }
 

@@ -29,6 +29,19 @@ struct Summary {
     exact: bool,
     recrawl_pages_per_column: f64,
     recrawl_seconds: f64,
+    hosts: usize,
+    /// The shortest crawl the politeness rules allow (0 without a delay).
+    bound_seconds: f64,
+    /// Makespan over the bound.
+    bound_ratio: f64,
+}
+
+/// The shortest full crawl the politeness rules allow: the busiest host's requests, one
+/// `min_delay` apart from the first (`per_host` does not shorten it: the delay is between
+/// request starts).
+fn politeness_bound(r: &RunResult) -> f64 {
+    let busiest = r.host_requests.iter().copied().max().unwrap_or(0);
+    busiest.saturating_sub(1) as f64 * r.min_delay_ms as f64 / 1000.0
 }
 
 /// The crawl benchmark.
@@ -86,6 +99,18 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
                 r.recrawl_cpu_s,
                 r.recrawl_peak_rss_mib,
             ));
+            if r.min_delay_ms > 0 {
+                let bound = politeness_bound(&r);
+                say(format!(
+                    "  polite: {} hosts, requests per host {:?}; makespan {:.2} s, bound {:.2} s (busiest host's requests × {} ms), ratio {:.3}",
+                    r.host_requests.len(),
+                    r.host_requests,
+                    r.seconds,
+                    bound,
+                    r.min_delay_ms,
+                    r.seconds / bound.max(f64::MIN_POSITIVE),
+                ));
+            }
             results.push(r);
         }
         Ok(results)
@@ -105,6 +130,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let recrawl_s = s(|r| r.recrawl_seconds);
     let recrawl_rss = s(|r| r.recrawl_peak_rss_mib);
     let exact = results.iter().all(|r| r.exact);
+    let ratio = s(|r| r.seconds / politeness_bound(r).max(f64::MIN_POSITIVE));
+    let bound = s(politeness_bound);
     let first = results.first().cloned().unwrap_or_default();
     say(format!(
         "\n{} run(s), median (range):\n  seconds        {seconds}\n  pages/s        {pps}\n  items/s        {ips}\n  crawler CPU s  {cpu} ({ms_page} ms/page)\n  server CPU s   {server_cpu}\n  peak RSS MiB   {rss}\n  exact          {exact}\n  re-crawl       {recrawl_ppc} pages/column in {recrawl_s} s, peak RSS {recrawl_rss} MiB ({:.0}× faster)",
@@ -123,6 +150,13 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
         exact,
         recrawl_pages_per_column: round(recrawl_ppc.median, 3),
         recrawl_seconds: round(recrawl_s.median, 3),
+        hosts: args.hosts,
+        bound_seconds: round(bound.median, 3),
+        bound_ratio: if bound.median > 0.0 {
+            round(ratio.median, 3)
+        } else {
+            0.0
+        },
     };
     println!("{}", serde_json::to_string(&summary)?);
     Ok(())
@@ -140,6 +174,8 @@ fn run_crawler(
     cmd.args(["--run-name", run_name, "--control", control])
         .args(["--concurrency", &args.concurrency.to_string()])
         .args(["--per-host", &args.per_host.to_string()])
+        .args(["--min-delay-ms", &args.min_delay_ms.to_string()])
+        .args(args.polite.then_some("--polite"))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
     if let Some(n) = args.crawler_threads {

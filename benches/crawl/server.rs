@@ -25,6 +25,9 @@ pub struct ServerStats {
     pub robots: u64,
     pub cpu_s: f64,
     pub rss_mib: f64,
+    /// Requests per host, in the order of the hosts.
+    #[serde(default)]
+    pub host_requests: Vec<u64>,
 }
 
 /// What the server tells the orchestrator about the site it serves.
@@ -109,17 +112,24 @@ pub fn serve(args: &Args) -> anyhow::Result<()> {
             cache: !args.server_renders,
             ..ServeOptions::default()
         };
-        let server = SimServer::start(Arc::clone(&site), opts).await?;
-        write_site_files(&site, &server.origin, &dir)?;
+        let mut servers = Vec::new();
+        for h in 0..args.hosts.max(1) {
+            let last = u8::try_from(h + 1).context("at most 254 hosts")?;
+            let ip = std::net::Ipv4Addr::new(127, 0, 0, last);
+            servers.push(SimServer::start_on(ip, Arc::clone(&site), opts.clone()).await?);
+        }
+        let origins: Vec<url::Url> = servers.iter().map(|s| s.origin.clone()).collect();
+        write_site_files(&site, &origins, &dir)?;
         drop(site);
 
-        let server = Arc::new(server);
-        let control = control_router(Arc::clone(&server));
+        let servers = Arc::new(servers);
+        let control = control_router(Arc::clone(&servers));
         let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
         let control_addr = listener.local_addr()?;
         let control_task = tokio::spawn(async move {
             let _ = axum::serve(listener, control).await;
         });
+        let server = &servers[0];
         println!("ready {} http://{control_addr}", server.origin);
         std::io::stdout().flush()?;
         // Serve until the orchestrator closes our standard input.
@@ -131,18 +141,20 @@ pub fn serve(args: &Args) -> anyhow::Result<()> {
         })
         .await?;
         control_task.abort();
-        if let Ok(server) = Arc::try_unwrap(server) {
-            server.shutdown().await;
+        if let Ok(servers) = Arc::try_unwrap(servers) {
+            for server in servers {
+                server.shutdown().await;
+            }
         }
         Ok(())
     })
 }
 
 /// Writes the targets file, the expected items and the site's shape into `dir`.
-fn write_site_files(site: &SimSite, origin: &url::Url, dir: &Path) -> anyhow::Result<()> {
-    std::fs::write(dir.join(TARGETS_FILE), site.targets_toml(origin))?;
+fn write_site_files(site: &SimSite, origins: &[url::Url], dir: &Path) -> anyhow::Result<()> {
+    std::fs::write(dir.join(TARGETS_FILE), site.targets_toml_on(origins))?;
     let mut expected = String::new();
-    for e in site.expected_items(origin) {
+    for e in site.expected_items_on(origins) {
         let row: ExpectedRow = (
             e.column_id,
             e.url.to_string(),
@@ -163,22 +175,26 @@ fn write_site_files(site: &SimSite, origin: &url::Url, dir: &Path) -> anyhow::Re
 
 /// The control port: `/stats` (counters since the last reset, the server's CPU time and RSS)
 /// and `/reset`.
-fn control_router(server: Arc<SimServer>) -> axum::Router {
+fn control_router(servers: Arc<Vec<SimServer>>) -> axum::Router {
     use axum::routing::get;
-    let stats_server = Arc::clone(&server);
+    let stats_servers = Arc::clone(&servers);
     axum::Router::new()
         .route(
             "/stats",
             get(move || {
-                let server = Arc::clone(&stats_server);
+                let servers = Arc::clone(&stats_servers);
                 async move {
-                    let s = server.stats();
+                    let all: Vec<_> = servers.iter().map(|s| s.stats()).collect();
                     serde_json::to_string(&ServerStats {
-                        requests: s.requests,
-                        not_modified: s.not_modified,
-                        robots: s.by_path.get("/robots.txt").copied().unwrap_or(0),
+                        requests: all.iter().map(|s| s.requests).sum(),
+                        not_modified: all.iter().map(|s| s.not_modified).sum(),
+                        robots: all
+                            .iter()
+                            .map(|s| s.by_path.get("/robots.txt").copied().unwrap_or(0))
+                            .sum(),
                         cpu_s: cpu_seconds(),
                         rss_mib: status_mib("VmRSS"),
+                        host_requests: all.iter().map(|s| s.requests).collect(),
                     })
                     .unwrap_or_default()
                 }
@@ -187,9 +203,11 @@ fn control_router(server: Arc<SimServer>) -> axum::Router {
         .route(
             "/reset",
             get(move || {
-                let server = Arc::clone(&server);
+                let servers = Arc::clone(&servers);
                 async move {
-                    server.reset_stats();
+                    for server in servers.iter() {
+                        server.reset_stats();
+                    }
                     "ok"
                 }
             }),

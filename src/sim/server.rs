@@ -134,7 +134,17 @@ impl std::fmt::Debug for SimServer {
 impl SimServer {
     /// Binds 127.0.0.1 on an ephemeral port and serves `site` until shut down.
     pub async fn start(site: Arc<SimSite>, opts: ServeOptions) -> std::io::Result<SimServer> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        SimServer::start_on(Ipv4Addr::LOCALHOST, site, opts).await
+    }
+
+    /// Binds `ip` (a loopback address: 127.0.0.2 is another host to a crawler) on an
+    /// ephemeral port and serves `site` until shut down.
+    pub async fn start_on(
+        ip: Ipv4Addr,
+        site: Arc<SimSite>,
+        opts: ServeOptions,
+    ) -> std::io::Result<SimServer> {
+        let listener = TcpListener::bind((ip, 0)).await?;
         let addr = listener.local_addr()?;
         let origin = Url::parse(&format!("http://{addr}/")).map_err(std::io::Error::other)?;
         let shared = Arc::new(Shared {

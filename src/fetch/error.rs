@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use super::complexity::TooComplex;
 use super::ssrf::{DnsError, RedirectRefusal, Refusal, TooManyRedirects};
 use super::tls;
 
@@ -33,6 +34,9 @@ pub enum FetchError {
     Status { url: Url, status: u16 },
     #[error("body of {url} exceeds {limit} bytes")]
     TooLarge { url: Url, limit: u64 },
+    /// The page is nested too deep or holds too many elements to be parsed in bounded time.
+    #[error("{url} is too complex to read: {reason}")]
+    TooComplex { url: Url, reason: TooComplex },
     #[error("too many redirects from {url}")]
     TooManyRedirects { url: Url },
     #[error("reading the body of {url} failed: {message}")]
@@ -69,6 +73,7 @@ impl FetchError {
             FetchError::Refused { .. } => "refused",
             FetchError::Status { .. } => "http_status",
             FetchError::TooLarge { .. } => "too_large",
+            FetchError::TooComplex { .. } => "too_complex",
             FetchError::TooManyRedirects { .. } => "redirects",
             FetchError::Body { .. } => "body",
             FetchError::Request { .. } => "request",
@@ -98,6 +103,7 @@ impl FetchError {
                 ..
             } => format!("robots: {reason}"),
             FetchError::TooLarge { limit, .. } => format!("too large (over {limit} bytes)"),
+            FetchError::TooComplex { reason, .. } => format!("too complex ({reason})"),
             FetchError::TooManyRedirects { .. } => "too many redirects".into(),
             other => other.kind().to_string(),
         }

@@ -13,6 +13,7 @@
 mod body;
 pub mod charset;
 mod client;
+pub mod complexity;
 mod error;
 mod host;
 mod retry;
@@ -33,6 +34,7 @@ use url::Url;
 
 pub use charset::{CharsetSource, Decoded};
 pub use client::user_agent;
+pub use complexity::{PageLimits, TooComplex};
 pub use error::{FetchError, FetchFailure};
 
 use crate::config::CrawlSettings;
@@ -42,6 +44,9 @@ use host::HostLimits;
 use retry::{AttemptError, Retry};
 use robots::RobotsCache;
 use ssrf::Guard;
+
+/// Bodies at least this large are measured on the blocking pool.
+const OFF_TASK_BYTES: usize = 64 * 1024;
 
 /// One page to fetch.
 #[derive(Debug, Clone, Copy)]
@@ -166,8 +171,36 @@ impl FetcherState {
             .await
             .map_err(fail)?;
         fetched.attempts = attempts;
+        if let Some(reason) = self.too_complex(&mut fetched).await {
+            let url = fetched.final_url.clone();
+            return Err(fail((FetchError::TooComplex { url, reason }, attempts)));
+        }
         fetched.elapsed = started.elapsed();
         Ok(fetched)
+    }
+
+    /// Whether the body is too complex to parse in bounded time (see [`complexity`]); large
+    /// bodies are measured on the blocking pool.
+    async fn too_complex(&self, fetched: &mut Fetched) -> Option<TooComplex> {
+        let limits = PageLimits::of(&self.settings);
+        let body = fetched.body.take()?;
+        if body.text.len() < OFF_TASK_BYTES {
+            let checked = complexity::check(&body.text, limits).err();
+            fetched.body = Some(body);
+            return checked;
+        }
+        let task = tokio::task::spawn_blocking(move || {
+            let checked = complexity::check(&body.text, limits).err();
+            (body, checked)
+        });
+        match crate::util::joined(task).await {
+            Some((body, checked)) => {
+                fetched.body = Some(body);
+                checked
+            }
+            // Only when the runtime shuts down: nothing is read any more.
+            None => None,
+        }
     }
 
     /// One attempt; on failure, the error and any `Retry-After` the server sent. The answer's

@@ -36,12 +36,16 @@ pub(super) async fn fetch_page(
 
 /// The state a column ends in when its page could not be fetched, and a short reason:
 /// `blocked` when we chose not to fetch (robots.txt, a private address), `extraction_failed`
-/// when the server sent something unusable (too large, cut off: never read as a short list),
+/// when the server sent something unusable (too large, too complex to parse, cut off: never
+/// read as a short list),
 /// `unreachable` otherwise (dns, connect, timeout, tls, http status, redirects).
 pub(super) fn failure_state(e: &FetchError) -> (ColumnState, String) {
     let state = if e.is_blocked() {
         ColumnState::Blocked
-    } else if matches!(e, FetchError::TooLarge { .. } | FetchError::Body { .. }) {
+    } else if matches!(
+        e,
+        FetchError::TooLarge { .. } | FetchError::TooComplex { .. } | FetchError::Body { .. }
+    ) {
         ColumnState::ExtractionFailed
     } else {
         ColumnState::Unreachable

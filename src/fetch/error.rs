@@ -109,6 +109,60 @@ impl FetchError {
         }
     }
 
+    /// The error as it is stored and shown: its URL and message without the credentials a
+    /// URL may carry (`http://user:pass@host/`).
+    pub(super) fn without_credentials(self) -> FetchError {
+        use crate::types::{strip_userinfo, without_credentials as clean};
+        let text = |text: String, url: &Url| strip_userinfo(&text, url);
+        match self {
+            FetchError::RobotsDisallowed { url, reason } => FetchError::RobotsDisallowed {
+                reason: reason.map(|r| text(r, &url)),
+                url: clean(url),
+            },
+            FetchError::Timeout { url } => FetchError::Timeout { url: clean(url) },
+            FetchError::Dns { url, message } => FetchError::Dns {
+                message: text(message, &url),
+                url: clean(url),
+            },
+            FetchError::Connect { url, message } => FetchError::Connect {
+                message: text(message, &url),
+                url: clean(url),
+            },
+            FetchError::Tls { url, reason } => FetchError::Tls {
+                url: clean(url),
+                reason,
+            },
+            FetchError::Refused { url, reason } => FetchError::Refused {
+                reason: text(reason, &url),
+                url: clean(url),
+            },
+            FetchError::Status { url, status } => FetchError::Status {
+                url: clean(url),
+                status,
+            },
+            FetchError::TooLarge { url, limit } => FetchError::TooLarge {
+                url: clean(url),
+                limit,
+            },
+            FetchError::TooComplex { url, reason } => FetchError::TooComplex {
+                url: clean(url),
+                reason,
+            },
+            FetchError::TooManyRedirects { url } => {
+                FetchError::TooManyRedirects { url: clean(url) }
+            }
+            FetchError::Body { url, message } => FetchError::Body {
+                message: text(message, &url),
+                url: clean(url),
+            },
+            FetchError::Request { url, message } => FetchError::Request {
+                message: text(message, &url),
+                url: clean(url),
+            },
+            FetchError::Client(message) => FetchError::Client(message),
+        }
+    }
+
     /// Whether the column is `blocked` (we chose not to fetch: robots.txt, SSRF refusal)
     /// rather than `unreachable`.
     pub fn is_blocked(&self) -> bool {

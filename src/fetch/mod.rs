@@ -32,7 +32,7 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use url::Url;
 
-pub use charset::{CharsetSource, Decoded};
+pub use charset::{CharsetSource, Decoded, PageText};
 pub use client::user_agent;
 pub use complexity::{PageLimits, TooComplex};
 pub use error::{FetchError, FetchFailure};
@@ -143,8 +143,9 @@ impl FetcherState {
     async fn fetch(&self, req: FetchRequest<'_>) -> Result<Fetched, FetchFailure> {
         let started = Instant::now();
         let url = &req.page.url;
-        let fail = |(error, attempts)| FetchFailure {
-            error,
+        // What the failure says is stored and shown: without credentials from the URL.
+        let fail = |(error, attempts): (FetchError, u32)| FetchFailure {
+            error: error.without_credentials(),
             attempts,
             elapsed: started.elapsed(),
         };
@@ -236,6 +237,14 @@ impl FetcherState {
             etag: header_string(response.headers(), header::ETAG),
             last_modified: header_string(response.headers(), header::LAST_MODIFIED),
         };
+        // A redirect reqwest hands back unfollowed is one it could not turn into a request
+        // (`file:`, `data:`: no host): refused by the rule the redirect policy applies to
+        // `ftp:` and `javascript:`, only http and https are followed.
+        if status.is_redirection()
+            && let Some(refusal) = unfollowed_redirect(&final_url, response.headers())
+        {
+            return Err((refusal, None));
+        }
         if !status.is_success() && status != StatusCode::NOT_MODIFIED {
             let retry_after = retry::retry_after(response.headers());
             return Err((
@@ -264,6 +273,27 @@ impl FetcherState {
             elapsed: Duration::ZERO,
         })
     }
+}
+
+/// The refusal of a redirect to a scheme other than http(s), from a redirect answer's
+/// `Location`.
+fn unfollowed_redirect(from: &Url, headers: &HeaderMap) -> Option<FetchError> {
+    let location = headers.get(header::LOCATION)?;
+    let location = String::from_utf8_lossy(location.as_bytes());
+    let target = from.join(location.trim()).ok()?;
+    if matches!(target.scheme(), "http" | "https") {
+        return None;
+    }
+    let scheme = target.scheme().to_string();
+    // A `data:` URL can be the whole page: the message names its start only.
+    let hop = if target.as_str().len() > 120 {
+        let cut = target.as_str().char_indices().nth(80).map_or(0, |(i, _)| i);
+        Url::parse(&format!("{}…", &target.as_str()[..cut])).unwrap_or(target)
+    } else {
+        target
+    };
+    let refusal = ssrf::Refusal::Scheme { scheme }.at_hop(&hop);
+    Some(error::refused(from, &refusal))
 }
 
 /// A header's value, if it is present and visible ASCII.

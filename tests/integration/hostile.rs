@@ -646,3 +646,101 @@ async fn sigterm_during_a_parse_stops_the_daemon_promptly() {
     assert!(status.success(), "{status:?}\n{log}");
     assert!(log.contains("daemon stopped"), "{log}");
 }
+
+/// The depth and element count of the tree the HTML parser builds of `html`.
+fn dom_shape(html: &str) -> (usize, usize) {
+    let doc = scraper::Html::parse_document(html);
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    let mut elements = 0usize;
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            ego_tree::iter::Edge::Open(n) if n.value().is_element() => {
+                elements += 1;
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            ego_tree::iter::Edge::Close(n) if n.value().is_element() => depth -= 1,
+            _ => {}
+        }
+    }
+    (deepest, elements)
+}
+
+/// Pages whose real tree is deeper or larger than the pre-scan measures: misnested
+/// formatting elements reconstructed in every paragraph, and the like. The scan must never
+/// let through a page whose tree is past the limits by more than a little.
+fn tricky_pages() -> Vec<(&'static str, String)> {
+    let bs: String = (0..400).map(|i| format!("<b id=b{i}>")).collect();
+    vec![
+        (
+            "reconstructed formatting",
+            format!("<div>{bs}</div>{}", "<p>x</p>".repeat(2_000)),
+        ),
+        ("nested lists", "<li><ul>".repeat(300)),
+        (
+            "unclosed cells",
+            format!("<table>{}</table>", "<tr><td>a<td>b".repeat(2_000)),
+        ),
+        ("unclosed paragraphs", "<p>x".repeat(5_000)),
+        ("nested tables", "<table><tr><td>".repeat(200)),
+        ("self-closed divs", "<div/>".repeat(300)),
+        ("svg", format!("<svg>{}</svg>", "<g>".repeat(300))),
+        (
+            "select",
+            format!("<select>{}</select>", "<option>a".repeat(1_000)),
+        ),
+    ]
+}
+
+/// The pre-scan errs deep: on real pages (`../shared/realworld`, when present), the tests'
+/// pages and tricky constructions, it never measures a tree shallower or smaller than the
+/// parser builds by more than a few elements, and real pages are far within the limits.
+#[test]
+fn the_pre_scan_follows_the_parser() {
+    use gkwatch::fetch::complexity::{PageLimits, check};
+
+    let mut pages: Vec<(String, String)> = tricky_pages()
+        .into_iter()
+        .map(|(n, p)| (n.to_string(), p))
+        .collect();
+    pages.push(("hostile titles".into(), hostile_page()));
+    let realworld = crate::support::repo().join("../shared/realworld");
+    if let Ok(dir) = std::fs::read_dir(&realworld) {
+        for entry in dir.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "html" || e == "xml") {
+                let bytes = std::fs::read(&path).expect("read");
+                let text = gkwatch::fetch::charset::decode(&bytes, None, Some(b"cn")).text;
+                pages.push((path.display().to_string(), text.into_string()));
+            }
+        }
+    } else {
+        crate::report!("skipped ../shared/realworld: not present");
+    }
+    let unbounded = PageLimits {
+        max_depth: usize::MAX,
+        max_elements: usize::MAX,
+    };
+    for (name, html) in &pages {
+        let scanned = check(html, unbounded).expect("no limit");
+        let (depth, elements) = dom_shape(html);
+        // html, head, body and the like are implied: a few elements of slack.
+        assert!(
+            scanned.depth + 4 >= depth,
+            "{name}: scanned {} deep, the tree is {depth}",
+            scanned.depth
+        );
+        assert!(
+            scanned.elements + 8 >= elements,
+            "{name}: scanned {} elements, the tree has {elements}",
+            scanned.elements
+        );
+        if name.contains("realworld") {
+            assert!(
+                check(html, PageLimits::default()).is_ok(),
+                "{name}: a real page within the limits ({depth} deep, {elements} elements)"
+            );
+        }
+    }
+}

@@ -744,3 +744,101 @@ fn the_pre_scan_follows_the_parser() {
         }
     }
 }
+
+/// The page a `deep_documents` fuzz seed describes (as `fuzz/fuzz_targets/deep_documents.rs`
+/// builds it): 2 bytes `n / 4`, then prefix, opener, middle and closer split at NULs.
+fn deep_document(data: &[u8]) -> String {
+    let (count, recipe) = data.split_at(2);
+    let n = usize::from(u16::from_le_bytes([count[0], count[1]])) * 4;
+    let text = String::from_utf8_lossy(recipe);
+    let mut parts = text.splitn(4, '\0');
+    let mut next = || parts.next().unwrap_or_default().to_string();
+    let (prefix, opener, middle, closer) = (next(), next(), next(), next());
+    format!("{prefix}{}{middle}{}", opener.repeat(n), closer.repeat(n))
+}
+
+/// No page of the fuzz corpus's seeds (list pages and deep documents), of the real-world
+/// corpus or of these tests takes more than a second to extract with any shipped list
+/// profile, even in this debug build.
+#[test]
+fn no_known_page_takes_a_second_to_extract() {
+    use std::time::{Duration, Instant};
+
+    use gkwatch::extract::{PageContext, extract_list};
+    use gkwatch::types::PageRequest;
+
+    let profiles = gkwatch::config::load_profiles(Some(&crate::support::repo().join("selectors")))
+        .expect("shipped profiles");
+    let mut pages: Vec<(String, String)> = Vec::new();
+    let seeds = crate::support::repo().join("fuzz/seeds");
+    for (target, amplified) in [("extract_list", false), ("deep_documents", true)] {
+        let dir = std::fs::read_dir(seeds.join(target)).expect("seeds");
+        for entry in dir.flatten() {
+            let bytes = std::fs::read(entry.path()).expect("seed");
+            let page = if amplified {
+                deep_document(&bytes)
+            } else {
+                String::from_utf8_lossy(&bytes).into_owned()
+            };
+            pages.push((entry.path().display().to_string(), page));
+        }
+    }
+    for (name, page) in tricky_pages() {
+        pages.push((name.to_string(), page));
+    }
+    pages.push(("hostile titles".into(), hostile_page()));
+    let realworld = crate::support::repo().join("../shared/realworld");
+    for entry in std::fs::read_dir(&realworld)
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let bytes = std::fs::read(entry.path()).expect("read");
+        let text = gkwatch::fetch::charset::decode(&bytes, None, Some(b"cn")).text;
+        pages.push((entry.path().display().to_string(), text.into_string()));
+    }
+    assert!(pages.len() > 25, "{} pages", pages.len());
+    let url = url::Url::parse("http://a.gov.cn/zwgk/index.html").expect("url");
+    let request = PageRequest::get(url.clone());
+    let ctx = PageContext {
+        request: &request,
+        first_url: &url,
+        page_index: 0,
+        today: crate::support::today(),
+    };
+    // The fetcher refuses bodies past max_body_bytes (8 MiB by default): the 10 MB title
+    // page is read only by a test that lifts the cap.
+    let cap =
+        usize::try_from(gkwatch::config::CrawlSettings::default().max_body_bytes).expect("cap");
+    let mut slowest = (Duration::ZERO, String::new());
+    let mut times = Vec::new();
+    for (name, page) in pages.iter().filter(|(_, p)| p.len() <= cap) {
+        for profile in [
+            "trs_list",
+            "hanweb_col",
+            "ucap_json",
+            "gkmlpt_api",
+            "table_list",
+        ] {
+            let p = profiles.get(profile).expect("shipped profile");
+            let started = Instant::now();
+            let _ = extract_list(page, p, ctx);
+            let took = started.elapsed();
+            times.push((took, format!("{name} with {profile}")));
+            if took > slowest.0 {
+                slowest = (took, format!("{name} with {profile}"));
+            }
+        }
+    }
+    times.sort();
+    for (took, what) in times.iter().rev().take(5) {
+        crate::report!("{took:?}: {what}");
+    }
+    crate::report!(
+        "{} pages × 5 profiles; slowest {:?}: {}",
+        pages.len(),
+        slowest.0,
+        slowest.1
+    );
+    assert!(slowest.0 < Duration::from_secs(1), "{slowest:?}");
+}

@@ -32,6 +32,7 @@ fn hostile_page() -> String {
         "-1 区财政局公告".into(),
         "@SUM(A1) 区财政局公告".into(),
         "区财政局\u{1b}[31m通知\u{0}公告\u{7f}".into(),
+        "区教育局\u{202e}知通\u{202c}关于\u{2066}招生\u{2069}\u{200f}".into(),
         huge,
         "<script>alert(\"x\")</script>关于清理收费的通知".into(),
     ];
@@ -86,7 +87,7 @@ async fn hostile_titles_are_stored_as_text_and_shown_escaped() {
     let bed = Bed::new(&targets, &settings).await;
     let s = bed.crawl(true).await;
     assert_eq!(
-        s.columns[0].saved.items_seen, 7,
+        s.columns[0].saved.items_seen, 8,
         "the javascript: link is not an item"
     );
 
@@ -107,6 +108,15 @@ async fn hostile_titles_are_stored_as_text_and_shown_escaped() {
     assert!(
         titles.iter().any(|t| t == "区财政局[31m通知公告"),
         "control characters dropped: {titles:?}"
+    );
+    assert!(
+        titles.iter().any(|t| t == "区教育局知通关于招生"),
+        "bidi controls dropped: {titles:?}"
+    );
+    assert!(
+        titles
+            .iter()
+            .all(|t| !t.chars().any(gkwatch::extract::text::is_bidi_control))
     );
     let huge = titles
         .iter()

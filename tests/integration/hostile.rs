@@ -852,3 +852,125 @@ fn no_known_page_takes_a_second_to_extract() {
     );
     assert!(slowest.0 < Duration::from_secs(1), "{slowest:?}");
 }
+
+/// JSON lists (`gkmlpt_api`) through a crawl: a lone surrogate in a title is U+FFFD and the
+/// rest is read; times 0 and −1 are no date (never 1970-01-01); a document nested 200 levels
+/// deep is too complex, not a broken selector.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_json_lists() {
+    use axum::Router;
+    use axum::routing::get;
+    use gkwatch::types::ColumnState;
+
+    use crate::support::bed::{Bed, assert_state, column_report, department, detail};
+    use crate::support::server::{Server, with_type};
+    use crate::support::settings;
+
+    let odd = r#"{"total":3,"articles":[
+        {"title":"关于\ud800印发的通知","url":"/gkmlpt/content/1/1.html","display_publish_time":1763000000},
+        {"title":"零时","url":"/gkmlpt/content/1/2.html","display_publish_time":0},
+        {"title":"负时","url":"/gkmlpt/content/1/3.html","display_publish_time":-1}]}"#;
+    let deep = format!(
+        r#"{{"total":1,"articles":[{{"title":"甲","url":"/gkmlpt/content/1/4.html","x":{}0{}}}]}}"#,
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    let router = Router::new()
+        .route(
+            "/gkmlpt/api/all/odd",
+            get(move || async move { with_type("application/json", odd.as_bytes().to_vec()) }),
+        )
+        .route(
+            "/gkmlpt/api/all/deep",
+            get(move || async move { with_type("application/json", deep.into_bytes()) }),
+        );
+    let server = Server::router(router).await;
+    let targets = department(
+        "区财政局",
+        &server.url("gkmlpt/"),
+        "gkmlpt_api",
+        &[("odd", "api/all/odd"), ("deep", "api/all/deep")],
+    );
+    let bed = Bed::new(&targets, &settings::crawl()).await;
+    let s = bed.crawl(true).await;
+    assert_state(column_report(&s, "odd"), ColumnState::Ok);
+    let items = bed.items("odd").await;
+    assert_eq!(items.len(), 3, "{items:?}");
+    assert!(items.iter().any(|i| i.title == "关于\u{fffd}印发的通知"));
+    let dates: Vec<(&str, Option<&str>)> = items
+        .iter()
+        .map(|i| (i.title.as_str(), i.published.as_deref()))
+        .collect();
+    for (title, date) in &dates {
+        assert!(
+            date.is_none_or(|d| !d.starts_with("1970") && !d.starts_with("1969")),
+            "{title}: {date:?}"
+        );
+    }
+    assert!(
+        dates.iter().filter(|(_, d)| d.is_none()).count() == 2,
+        "times 0 and -1 are undated: {dates:?}"
+    );
+    let r = column_report(&s, "deep");
+    assert_state(r, ColumnState::ExtractionFailed);
+    assert!(
+        detail(r).contains("too complex (JSON nested deeper than 128 levels)"),
+        "{}",
+        detail(r)
+    );
+}
+
+/// An item selector that matches the list's container reads one item per page: the crawl
+/// says so in its log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_selector_matching_the_list_is_warned_in_the_log() {
+    use axum::Router;
+    use axum::routing::get;
+
+    use crate::support::bed::department;
+    use crate::support::cli::process;
+    use crate::support::server::{Server, html};
+    use crate::support::settings;
+
+    let items = items_of(1, 6);
+    let page = trs_page(&borrowed(&items), "", None);
+    let server = Server::router(Router::new().route(
+        "/czj/tzgg/index.html",
+        get(move || async move { html(page) }),
+    ))
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let selectors = dir.path().join("selectors");
+    std::fs::create_dir(&selectors).expect("dir");
+    std::fs::write(
+        selectors.join("mine.toml"),
+        "[[profile]]\nname = \"whole_list\"\ndescription = \"matches the list, not its rows\"\nitem = \"ul.xxgk_list\"\nlink = \"a[href]\"\ndate = \"span\"\npagination = \"none\"\n",
+    )
+    .expect("selectors");
+    let targets = dir.path().join("targets.toml");
+    std::fs::write(
+        &targets,
+        department(
+            "区财政局",
+            &server.url("czj/"),
+            "whole_list",
+            &[("tzgg", "tzgg/index.html")],
+        ),
+    )
+    .expect("targets");
+    let settings = settings::fast(dir.path());
+    let db = dir.path().join("d.db");
+    let mut cmd = process(&db, &targets, &settings);
+    cmd.arg("--selectors")
+        .arg(&selectors)
+        .args(["crawl", "--full"]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("run"))
+        .await
+        .expect("join");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("1 item per page: the selector may match the list, not its rows (the item holds 6 links)"),
+        "{log}"
+    );
+    assert!(log.contains("tzgg/index.html"), "the page is named: {log}");
+}

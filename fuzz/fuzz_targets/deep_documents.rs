@@ -29,7 +29,7 @@ const PROFILES: [&str; 4] = ["trs_list", "hanweb_col", "ucap_json", "table_list"
 
 static SHIPPED: LazyLock<Profiles> = LazyLock::new(|| {
     let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../selectors"));
-    match load_profiles(dir) {
+    match load_profiles(Some(dir)) {
         Ok(p) => p,
         Err(e) => panic!("shipped selectors do not load: {e}"),
     }
@@ -50,7 +50,11 @@ fn page(data: &[u8]) -> Option<String> {
     if (opener.len() + closer.len()).saturating_mul(n) > 32 * 1024 * 1024 {
         return None;
     }
-    Some(format!("{prefix}{}{middle}{}", opener.repeat(n), closer.repeat(n)))
+    Some(format!(
+        "{prefix}{}{middle}{}",
+        opener.repeat(n),
+        closer.repeat(n)
+    ))
 }
 
 /// The depth and element count of the tree the parser builds.

@@ -28,7 +28,7 @@ const PROFILES: [&str; 5] = [
 
 static SHIPPED: LazyLock<Profiles> = LazyLock::new(|| {
     let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../selectors"));
-    match load_profiles(dir) {
+    match load_profiles(Some(dir)) {
         Ok(p) => p,
         Err(e) => panic!("shipped selectors do not load: {e}"),
     }

@@ -145,6 +145,9 @@ pub struct ListPage {
     /// The page was not read, being too complex: `too complex (…)`, the reason. Its items are
     /// then empty, and the column's state is `extraction_failed` (not a broken selector).
     pub too_complex: Option<String>,
+    /// No item, no empty marker, and the page is a firewall's challenge
+    /// ([`is_waf_challenge`], judged on the tree already built).
+    pub waf_challenge: bool,
 }
 
 /// Where a list page sits in its column's crawl.
@@ -196,7 +199,11 @@ const WAF_MARKERS: &[&str] = &[
 /// Whether a page that gave no items is a firewall's challenge rather than the column: the
 /// crawl is then blocked, not the selector broken.
 pub fn is_waf_challenge(html: &str) -> bool {
-    let doc = scraper::Html::parse_document(html);
+    waf_challenge_in(&scraper::Html::parse_document(html))
+}
+
+/// [`is_waf_challenge`] of a page parsed already.
+fn waf_challenge_in(doc: &scraper::Html) -> bool {
     let text = doc
         .root_element()
         .select(&list::BODY)
@@ -319,12 +326,14 @@ pub fn extract_list_within(
             .map(|doc| json::items(&doc, fields, &ctx.request.url, ctx.today, &mut warnings))
             .unwrap_or_default();
         let pagination = pagination::find(None, html, profile, ctx, items.len(), None);
+        let empty_marker = items.is_empty()
+            && profile
+                .empty_markers
+                .iter()
+                .any(|m| html.contains(m.as_str()));
         return ListPage {
-            empty_marker: items.is_empty()
-                && profile
-                    .empty_markers
-                    .iter()
-                    .any(|m| html.contains(m.as_str())),
+            waf_challenge: items.is_empty() && !empty_marker && is_waf_challenge(html),
+            empty_marker,
             items,
             pagination,
             warnings,
@@ -359,6 +368,12 @@ pub fn extract_list_within(
         && doc
             .as_ref()
             .is_some_and(|d| list::has_empty_marker(d, profile));
+    let waf_challenge = items.is_empty()
+        && !empty_marker
+        && match &doc {
+            Some(doc) => waf_challenge_in(doc),
+            None => is_waf_challenge(html),
+        };
     if deadline.passed() {
         return too_complex(deadline.reason());
     }
@@ -368,5 +383,6 @@ pub fn extract_list_within(
         empty_marker,
         warnings,
         too_complex: None,
+        waf_challenge,
     }
 }

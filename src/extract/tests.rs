@@ -699,3 +699,21 @@ fn visible_text_skips_scripts_in_one_pass() {
     let body = doc.root_element().select(&list::BODY).next().expect("body");
     assert_eq!(list::visible_text(body), "甲丙戊");
 }
+
+#[test]
+fn a_challenge_page_is_told_from_the_tree_already_built() {
+    let challenge =
+        "<html><head><title>安全验证</title></head><body><p>请完成验证</p></body></html>";
+    let p = profile("ul.xxgk_list > li", Some("span"), PaginationRule::None);
+    assert!(run(challenge, &p, "http://a.gov.cn/x/", 0).waf_challenge);
+    assert!(!run(TRS_PAGE, &p, "http://a.gov.cn/x/", 0).waf_challenge);
+    let mut json = p.clone();
+    json.source = ListSource::Json(crate::types::JsonFields {
+        var: None,
+        items: "list".into(),
+        title: "title".into(),
+        url: "url".into(),
+        date: None,
+    });
+    assert!(run(challenge, &json, "http://a.gov.cn/api/", 0).waf_challenge);
+}

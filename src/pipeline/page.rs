@@ -170,10 +170,7 @@ pub(super) async fn parse_list_page(
         for w in page.warnings.iter().filter(|w| w.is_for_operator()) {
             tracing::warn!(%url, profile = %profile.name, "{w}");
         }
-        let waf = page.items.is_empty()
-            && !page.empty_marker
-            && page.too_complex.is_none()
-            && extract::is_waf_challenge(&html);
+        let waf = page.waf_challenge;
         ParsedPage { page, waf }
     };
     // The semaphore is never closed; were it, parsing inline is still correct.

@@ -173,7 +173,8 @@ impl FetcherState {
             .map_err(fail)?;
         fetched.attempts = attempts;
         if let Some(reason) = self.too_complex(&mut fetched).await {
-            let url = fetched.final_url.clone();
+            let url = crate::types::without_credentials(fetched.final_url.clone());
+            tracing::warn!(%url, "page not parsed: too complex ({reason})");
             return Err(fail((FetchError::TooComplex { url, reason }, attempts)));
         }
         fetched.elapsed = started.elapsed();

@@ -57,7 +57,7 @@ fn column(site: &SimSite, template: Template, gbk: bool) -> &SimColumn {
 fn page_text(site: &SimSite, col: &SimColumn, page: usize) -> (Vec<u8>, &'static str, String) {
     let served = site.page(&col.page_path(page)).expect("page");
     let decoded = charset::decode(&served.body, Some(served.content_type), Some(b"cn"));
-    (served.body, served.content_type, decoded.text)
+    (served.body, served.content_type, decoded.text.into_string())
 }
 
 fn extraction(c: &mut Criterion) {

@@ -55,7 +55,7 @@ fuzz_target!(|data: &[u8]| {
         OVERRIDE.clone()
     };
     // As a targets file, against the shipped selectors.
-    if let Some(config) = render(load(&path, &SELECTORS, &opts)) {
+    if let Some(config) = render(load(&path, Some(SELECTORS.as_path()), &opts)) {
         for column in &config.targets.columns {
             let _ = column.crawl_url();
             let _ = column.profile();

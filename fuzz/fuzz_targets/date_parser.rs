@@ -8,7 +8,8 @@
 
 use chrono::{Datelike, NaiveDate};
 use gkwatch::extract::date::find_labelled_date;
-use gkwatch::extract::{ParsedDate, Precision, YearHint, parse_date, parse_url_date};
+use gkwatch::extract::{YearHint, parse_date, parse_url_date};
+use gkwatch::types::{ParsedDate, Precision};
 use libfuzzer_sys::fuzz_target;
 
 fn hint_from(h: [u8; 4]) -> YearHint {

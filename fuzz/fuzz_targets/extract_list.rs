@@ -10,10 +10,9 @@ use std::sync::LazyLock;
 
 use chrono::NaiveDate;
 use gkwatch::config::{Profiles, compile_spec, load_profiles};
-use gkwatch::extract::discover::discover;
-use gkwatch::extract::{
-    ListPage, PageContext, PageRequest, Profile, extract_detail, extract_list, is_blank_page,
-};
+use gkwatch::discover::discover;
+use gkwatch::extract::{ListPage, PageContext, extract_detail, extract_list, is_blank_page};
+use gkwatch::types::{PageRequest, Profile};
 use libfuzzer_sys::fuzz_target;
 use url::Url;
 
@@ -29,7 +28,7 @@ const PROFILES: [&str; 5] = [
 
 static SHIPPED: LazyLock<Profiles> = LazyLock::new(|| {
     let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../selectors"));
-    match load_profiles(dir) {
+    match load_profiles(Some(dir)) {
         Ok(p) => p,
         Err(e) => panic!("shipped selectors do not load: {e}"),
     }

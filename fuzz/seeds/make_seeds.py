@@ -152,3 +152,18 @@ office = ["gkb@example.gov.cn"]
 tasks = (ROOT.parent.parent / "targets" / "tasks.toml").read_text(encoding="utf-8").splitlines(keepends=True)
 write("config", "catalog", "".join(tasks[30:45] + tasks[295:321]))
 
+
+# --- deep_documents: 2 bytes n/4 (little-endian), then prefix \0 opener \0 middle \0 closer ----
+def deep(name, quarter, prefix, opener, middle, closer):
+    write("deep_documents", name, quarter.to_bytes(2, "little") + "\0".join([prefix, opener, middle, closer]).encode("utf-8"))
+
+
+LIST = '<div class="list_base"><ul class="xxgk_list"><li><a href="./202611/t20261101_1.html" title="甲">甲</a><span class="date">2026-11-01</span></li></ul></div>'
+deep("divs_100k", 25000, LIST, "<div>", "深", "</div>")
+deep("divs_512", 128, LIST, "<div>", "深", "</div>")
+deep("nested_lists", 5000, LIST, "<li><ul>", '<a href="x.html">x</a>', "</ul></li>")
+deep("nested_tables", 2000, LIST, "<table><tr><td>", "x", "</td></tr></table>")
+deep("unclosed_items", 50000, "<ul>", '<li><a href="a.html">a</a><span class="date">2026-11-01</span>', "", "")
+deep("reconstructed_formatting", 500, "<div>" + "".join(f"<b id=b{i}>" for i in range(400)) + "</div>", "<p>x</p>", "", "")
+deep("json_brackets", 50, '{"articles":[{"title":"甲","url":"/1.html","x":', "[", "0", "]")
+deep("flat_rows", 16000, '<table class="gk-table">', '<tr><td><a href="a.html">甲</a></td><td>2026-11-01</td></tr>', "", "")

@@ -75,6 +75,9 @@ pub fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(run(cli));
+    // Everything the command waits for is done; what is left on the blocking pool (a page
+    // still being parsed when a SIGTERM stopped the daemon) is not waited for.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     match result {
         Ok(exit) => ExitCode::from(exit.code()),
         Err(e) => {

@@ -402,6 +402,12 @@ pub struct CrawlSettings {
     /// Longest wait honoured from a `Retry-After` header.
     pub max_retry_after_secs: u64,
     pub max_body_bytes: u64,
+    /// Deepest element nesting a page may have: a deeper one is not parsed
+    /// (`extraction_failed`, too complex), as building its tree costs time in proportion to
+    /// elements × depth.
+    pub max_page_depth: usize,
+    /// Most elements a page may have (same rule).
+    pub max_page_elements: usize,
     pub max_redirects: usize,
     /// Obey robots.txt unless a department or column says otherwise.
     pub respect_robots: bool,
@@ -429,6 +435,8 @@ impl Default for CrawlSettings {
             backoff_ms: 1000,
             max_retry_after_secs: 120,
             max_body_bytes: 8 * 1024 * 1024,
+            max_page_depth: 512,
+            max_page_elements: 200_000,
             max_redirects: 5,
             respect_robots: true,
             detail_pages_per_column: 100,
@@ -485,6 +493,8 @@ impl CrawlSettings {
             ("crawl.timeout_secs", self.timeout_secs),
             ("crawl.read_timeout_secs", self.read_timeout_secs),
             ("crawl.max_body_bytes", self.max_body_bytes),
+            ("crawl.max_page_depth", self.max_page_depth as u64),
+            ("crawl.max_page_elements", self.max_page_elements as u64),
         ];
         for (key, value) in positive {
             if value == 0 {

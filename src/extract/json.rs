@@ -3,7 +3,7 @@
 //! is and which fields hold the title, the URL and the date, as dot paths; a field whose value
 //! is itself a JSON string (`"urls": "{\"pc\": \"/a.html\"}"`) is read through.
 
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate};
 use serde_json::Value;
 use url::Url;
 
@@ -11,17 +11,75 @@ use super::date::{YearHint, parse_date, parse_url_date};
 use super::list::item_link;
 use super::text::{MAX_TITLE_CHARS, normalize_space, truncate_chars};
 use super::{DateSource, ExtractWarning, ItemDate, ListItem};
-use crate::types::{JsonFields, ParsedDate, Precision};
+use crate::fetch::complexity::{JSON_MAX_DEPTH, TooComplex, json_depth};
+use crate::types::{JsonFields, ParsedDate};
 
-/// The JSON document of a page: the body itself, or the object assigned to `var`.
-pub(super) fn document(body: &str, var: Option<&str>) -> Option<Value> {
+/// The JSON document of a page: the body itself, or the object assigned to `var`. Lone
+/// surrogate escapes (`"\ud800"`, invalid in JSON) read as U+FFFD; a document nested deeper
+/// than the JSON reader allows is too complex, not a page without items.
+pub(super) fn document(body: &str, var: Option<&str>) -> Result<Option<Value>, TooComplex> {
     let text = match var {
         None => body.trim_start_matches('\u{feff}').trim(),
-        Some(name) => assigned_object(body, name)?,
+        Some(name) => match assigned_object(body, name) {
+            Some(text) => text,
+            None => return Ok(None),
+        },
     };
-    serde_json::from_str(text)
+    json_depth(text, JSON_MAX_DEPTH)?;
+    let text = replace_lone_surrogates(text);
+    Ok(serde_json::from_str(&text)
         .ok()
-        .or_else(|| serde_json::from_str(&relax(text)).ok())
+        .or_else(|| serde_json::from_str(&relax(&text)).ok()))
+}
+
+/// `\uD800`–`\uDFFF` escapes that are not a high surrogate followed by a low one, replaced by
+/// `\uFFFD` (inside strings; an escaped backslash is not the start of an escape).
+fn replace_lone_surrogates(text: &str) -> std::borrow::Cow<'_, str> {
+    fn escape_at(b: &[u8], i: usize) -> Option<u16> {
+        let hex = b.get(i..i + 6)?;
+        if hex[0] != b'\\' || hex[1] != b'u' {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(&hex[2..]).ok()?, 16).ok()
+    }
+    let b = text.as_bytes();
+    if !text.contains("\\u") {
+        return text.into();
+    }
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let Some(unit) = escape_at(b, i) else {
+            // Any other escape: skip the escaped character (`\\` included).
+            i += 2;
+            continue;
+        };
+        let pair = (0xD800..0xDC00).contains(&unit)
+            && escape_at(b, i + 6).is_some_and(|low| (0xDC00..0xE000).contains(&low));
+        if pair {
+            i += 12;
+        } else if (0xD800..0xE000).contains(&unit) {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            o.push_str(&text[copied..i]);
+            o.push_str("\\ufffd");
+            i += 6;
+            copied = i;
+        } else {
+            i += 6;
+        }
+    }
+    match out {
+        Some(mut o) => {
+            o.push_str(&text[copied..]);
+            o.into()
+        }
+        None => text.into(),
+    }
 }
 
 /// The `{…}` or `[…]` assigned by `var NAME =` (or `NAME =`), brackets balanced outside strings.
@@ -177,17 +235,21 @@ fn as_text(v: &Value) -> Option<String> {
 }
 
 /// A date field: text in any form [`parse_date`] reads, or a Unix time in seconds or
-/// milliseconds (read in China time).
+/// milliseconds (read in China time). A time of 0 or before, or outside the plausible years,
+/// is no date (an unset field, not 1970-01-01).
 fn json_date(v: &Value, hint: YearHint) -> Option<ParsedDate> {
     if let Some(n) = v.as_i64() {
+        if n <= 0 {
+            return None;
+        }
         let secs = if n > 100_000_000_000 { n / 1000 } else { n };
         let t = DateTime::from_timestamp(secs, 0)?.with_timezone(&chrono_tz::Asia::Shanghai);
         let date: NaiveDate = t.date_naive();
-        return Some(ParsedDate {
-            date,
-            precision: Precision::Day,
-            year_inferred: false,
-        });
+        return ParsedDate::day(date.year(), date.month(), date.day());
+    }
+    if v.is_number() {
+        // A negative or fractional number: not a time we read.
+        return None;
     }
     parse_date(v.as_str()?, hint)
 }
@@ -270,7 +332,10 @@ mod tests {
             articleList: [{'title': '甲', "urls": "{\"pc\":\"/a/1.html\"}", pubDate: '2025-07-29 16:59',},],
             total: 1,
         };</script>"#;
-        let doc = document(page, Some("listData")).expect("object");
+        let doc = document(page, Some("listData"))
+            .ok()
+            .flatten()
+            .expect("object");
         assert_eq!(
             at(&doc, "articleList.0.title").as_deref(),
             Some(&Value::String("甲".into()))
@@ -281,13 +346,16 @@ mod tests {
         );
         assert_eq!(at(&doc, "total").as_deref(), Some(&Value::from(1)));
         // A longer name that ends with the one asked for is not it.
-        assert!(document("var mylistData = {a: 1};", Some("listData")).is_none());
+        assert_eq!(
+            document("var mylistData = {a: 1};", Some("listData")),
+            Ok(None)
+        );
     }
 
     #[test]
     fn api_answers_with_unix_times() {
         let body = r#"{"data":{"list":[{"title":"<p>关于印发《甲办法》的通知</p>","url":"http://a.gov.cn/x/1.html","first_publish_time":1700000000},{"title":"乙","url":"/x/2.html","first_publish_time":1700000000000}]}}"#;
-        let doc = document(body, None).expect("json");
+        let doc = document(body, None).ok().flatten().expect("json");
         let fields = JsonFields {
             var: None,
             items: "data.list".into(),
@@ -310,6 +378,79 @@ mod tests {
         assert_eq!(
             items[1].date.map(|d| d.display()).as_deref(),
             Some("2023-11-15")
+        );
+    }
+
+    fn fields() -> JsonFields {
+        JsonFields {
+            var: None,
+            items: "list".into(),
+            title: "title".into(),
+            url: "url".into(),
+            date: Some("time".into()),
+        }
+    }
+
+    fn read(body: &str) -> Vec<ListItem> {
+        let doc = document(body, None).ok().flatten().expect("json");
+        let base = Url::parse("http://a.gov.cn/api/").expect("url");
+        let today = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        items(&doc, &fields(), &base, today, &mut Vec::new())
+    }
+
+    #[test]
+    fn lone_surrogates_read_as_replacement_characters() {
+        let body = r#"{"list":[{"title":"甲\ud800乙","url":"/1.html"},{"title":"\udc00丙 \ud83d\ude00 \\ud800","url":"/2.html"}]}"#;
+        let got = read(body);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].title, "甲\u{fffd}乙");
+        // A lone low surrogate is replaced; a pair and an escaped backslash are kept.
+        assert_eq!(got[1].title, "\u{fffd}丙 😀 \\ud800");
+        assert_eq!(
+            replace_lone_surrogates(r#""\ud83d\ude00""#),
+            r#""\ud83d\ude00""#
+        );
+        assert_eq!(
+            replace_lone_surrogates(r#""\ud800\u0041""#),
+            r#""\ufffd\u0041""#
+        );
+    }
+
+    #[test]
+    fn deep_documents_are_too_complex() {
+        let deep = format!(
+            r#"{{"list":[{{"title":"甲","url":"/1.html","x":{}0{}}}]}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        assert_eq!(
+            document(&deep, None),
+            Err(TooComplex::JsonDepth { limit: 128 })
+        );
+        let page = format!(
+            "<script>var listData = {{a: {}1{}}};</script>",
+            "[".repeat(130),
+            "]".repeat(130)
+        );
+        assert!(document(&page, Some("listData")).is_err());
+        // Within the limit the document is read.
+        let ok = format!(
+            r#"{{"list":[{{"title":"甲","url":"/1.html","x":{}0{}}}]}}"#,
+            "[".repeat(120),
+            "]".repeat(120)
+        );
+        assert_eq!(read(&ok).len(), 1);
+    }
+
+    #[test]
+    fn zero_and_negative_times_are_no_dates() {
+        let body = r#"{"list":[{"title":"甲","url":"/1.html","time":0},{"title":"乙","url":"/2.html","time":-1},{"title":"丙","url":"/3.html","time":-1700000000000},{"title":"丁","url":"/4.html","time":86400},{"title":"戊","url":"/5.html","time":1700000000}]}"#;
+        let got = read(body);
+        let dates: Vec<Option<String>> = got.iter().map(|i| i.date.map(|d| d.display())).collect();
+        assert_eq!(
+            dates,
+            vec![None, None, None, None, Some("2023-11-15".to_string())],
+            "1970 is never a publication date"
         );
     }
 }

@@ -9,8 +9,10 @@ use url::Url;
 
 use super::date::{YearHint, parse_date, parse_url_date};
 use super::text::{choose_title, normalize_space, truncate_chars};
-use super::{DateSource, ExtractWarning, ItemDate, ListItem, PageContext};
-use crate::types::{DateFallback, ListSource, Precision, Profile, identity_url};
+use super::{DateSource, Deadline, ExtractWarning, ItemDate, ListItem, PageContext};
+use crate::types::{
+    DateFallback, ListSource, Precision, Profile, identity_url, without_credentials,
+};
 
 static RECORD_CDATA: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?s)<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>").expect("static regex")
@@ -59,31 +61,82 @@ pub(crate) fn datastore_records(doc: Option<&Html>, raw: &str) -> Vec<String> {
     records
 }
 
+/// The items of a page; `None` when the page's time ran out while reading them.
 pub(super) fn extract_items(
     doc: Option<&Html>,
     records: Option<&[String]>,
     profile: &Profile,
     ctx: PageContext<'_>,
+    deadline: Deadline,
     warnings: &mut Vec<ExtractWarning>,
-) -> Vec<ListItem> {
+) -> Option<Vec<ListItem>> {
     let base = doc
-        .and_then(base_href)
-        .and_then(|href| ctx.request.url.join(&href).ok())
+        .and_then(|d| page_base(d, &ctx.request.url, warnings))
         .unwrap_or_else(|| ctx.request.url.clone());
     match &profile.source {
-        ListSource::Json(_) => Vec::new(),
+        ListSource::Json(_) => Some(Vec::new()),
         ListSource::Html => match doc {
-            Some(doc) => read_items(doc.root_element(), profile, &base, ctx, warnings),
-            None => Vec::new(),
+            Some(doc) => read_items(doc.root_element(), profile, &base, ctx, deadline, warnings),
+            None => Some(Vec::new()),
         },
         ListSource::HanwebDatastore => {
             let records = records.unwrap_or_default();
             if records.is_empty() {
-                return Vec::new();
+                return Some(Vec::new());
             }
             let fragment = Html::parse_fragment(&records.join("\n"));
-            read_items(fragment.root_element(), profile, &base, ctx, warnings)
+            read_items(
+                fragment.root_element(),
+                profile,
+                &base,
+                ctx,
+                deadline,
+                warnings,
+            )
         }
+    }
+}
+
+/// The page's `<base href>`, resolved, when it stays on the page's site; one that leads
+/// elsewhere is warned about and ignored (links then resolve against the page itself).
+fn page_base(doc: &Html, page: &Url, warnings: &mut Vec<ExtractWarning>) -> Option<Url> {
+    let href = base_href(doc)?;
+    let base = page.join(&href).ok()?;
+    if matches!(base.scheme(), "http" | "https") && same_site(&base, page) {
+        return Some(base);
+    }
+    warnings.push(ExtractWarning::ForeignBase {
+        href: truncate_chars(&href, 120).into_owned(),
+    });
+    None
+}
+
+/// Second-level domains under which a registrable domain has three labels (`a.gov.cn`).
+const SECOND_LEVEL: &[&str] = &["gov", "com", "net", "org", "edu", "ac", "mil", "co", "int"];
+
+/// The registrable part of a host: its last two labels, or three under a country code's
+/// second level (`gov.cn`, `com.cn`, `org.hk`); an IP address is its own.
+fn registrable(host: &url::Host<&str>) -> String {
+    let url::Host::Domain(name) = host else {
+        return host.to_string();
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    let labels: Vec<&str> = name.rsplit('.').collect();
+    let keep = match labels.as_slice() {
+        [tld, sld, ..] if tld.len() == 2 && SECOND_LEVEL.contains(sld) => 3,
+        _ => 2,
+    };
+    let mut kept: Vec<&str> = labels.into_iter().take(keep).collect();
+    kept.reverse();
+    kept.join(".")
+}
+
+/// Whether two URLs are on one site: the same host, or the same registrable domain
+/// (`www.a.gov.cn` and `xxgk.a.gov.cn`).
+pub(crate) fn same_site(a: &Url, b: &Url) -> bool {
+    match (a.host(), b.host()) {
+        (Some(x), Some(y)) => x == y || registrable(&x) == registrable(&y),
+        _ => false,
     }
 }
 
@@ -94,16 +147,26 @@ fn base_href(doc: &Html) -> Option<String> {
         .map(|h| h.trim().to_string())
 }
 
+/// How many distinct links an item may hold before a lone item is taken for the list's
+/// container.
+const CONTAINER_LINKS: usize = 3;
+
 fn read_items(
     root: ElementRef<'_>,
     profile: &Profile,
     base: &Url,
     ctx: PageContext<'_>,
+    deadline: Deadline,
     warnings: &mut Vec<ExtractWarning>,
-) -> Vec<ListItem> {
+) -> Option<Vec<ListItem>> {
     let mut items = Vec::new();
     let mut seen = HashSet::new();
+    let mut matched = Vec::new();
     for el in root.select(&profile.item) {
+        if deadline.passed() {
+            return None;
+        }
+        matched.push(el);
         let Some(link_el) = first_match(el, &profile.link) else {
             let text = normalize_space(&el.text().collect::<String>());
             // Header rows of a table carry no link and no information: not worth a warning.
@@ -162,7 +225,31 @@ fn read_items(
             title: truncate_chars(&items[0].title, 40).into_owned(),
         });
     }
-    items
+    if let ([el], [_]) = (matched.as_slice(), items.as_slice()) {
+        let links = distinct_links(*el, profile, base);
+        if links >= CONTAINER_LINKS {
+            warnings.push(ExtractWarning::ContainerMatch { links });
+        }
+    }
+    Some(items)
+}
+
+/// The distinct item links inside `el`, counted up to a few more than a row would hold.
+fn distinct_links(el: ElementRef<'_>, profile: &Profile, base: &Url) -> usize {
+    let mut links = HashSet::new();
+    for a in el.select(&profile.link) {
+        if let Some(url) = a
+            .value()
+            .attr(&profile.link_attr)
+            .and_then(|h| item_link(base, h.trim()))
+        {
+            links.insert(url);
+            if links.len() > 100 {
+                break;
+            }
+        }
+    }
+    links.len()
 }
 
 fn first_match<'a>(el: ElementRef<'a>, sel: &Selector) -> Option<ElementRef<'a>> {
@@ -188,8 +275,11 @@ pub(crate) fn resolve_link(base: &Url, href: &str) -> Option<Url> {
 /// An item's link resolved against the page and normalised to the URL the item is known by
 /// ([`identity_url`]: no session id, no cache-buster), so that a link that changes with every
 /// request names the same item on every crawl.
+///
+/// Credentials in a link (`http://user:pass@host/`) are never part of an item's URL: they
+/// would be stored and shown to staff.
 pub(crate) fn item_link(base: &Url, href: &str) -> Option<Url> {
-    resolve_link(base, href).map(|u| identity_url(&u))
+    resolve_link(base, href).map(|u| identity_url(&without_credentials(u)))
 }
 
 fn item_date(
@@ -268,19 +358,28 @@ pub(super) fn has_empty_marker(doc: &Html, profile: &Profile) -> bool {
         .any(|m| text.contains(m.as_str()))
 }
 
-/// The text a reader sees in `el`: script, style and template contents left out.
+/// The text a reader sees in `el`: script, style and template contents left out. One pass
+/// over the tree, however deep it is.
 pub(crate) fn visible_text(el: ElementRef<'_>) -> String {
+    use ego_tree::iter::Edge;
+    let hiding = |node: ego_tree::NodeRef<'_, scraper::Node>| {
+        node.value()
+            .as_element()
+            .is_some_and(|e| matches!(e.name(), "script" | "style" | "noscript" | "template"))
+    };
     let mut out = String::new();
-    for node in el.descendants() {
-        if let Some(text) = node.value().as_text() {
-            let hidden = node.ancestors().any(|a| {
-                a.value().as_element().is_some_and(|e| {
-                    matches!(e.name(), "script" | "style" | "noscript" | "template")
-                })
-            });
-            if !hidden {
-                out.push_str(text);
+    // Hidden elements open around the current node (`el` itself included).
+    let mut hidden = 0usize;
+    for edge in el.traverse() {
+        match edge {
+            Edge::Open(node) if hiding(node) => hidden += 1,
+            Edge::Close(node) if hiding(node) => hidden = hidden.saturating_sub(1),
+            Edge::Open(node) if hidden == 0 => {
+                if let Some(text) = node.value().as_text() {
+                    out.push_str(text);
+                }
             }
+            _ => {}
         }
     }
     out

@@ -13,6 +13,8 @@ pub mod text;
 #[cfg(test)]
 mod tests;
 
+use std::time::{Duration, Instant};
+
 use chrono::NaiveDate;
 use serde::Serialize;
 use url::Url;
@@ -20,6 +22,7 @@ use url::Url;
 pub use date::{YearHint, parse_date, parse_url_date};
 pub use detail::{DetailPage, extract_detail};
 
+use crate::fetch::complexity::{self, PageLimits};
 use crate::types::profile::DEFAULT_EMPTY_MARKERS;
 use crate::types::{
     DateSource, ItemDate, ListSource, PageRequest, PaginationRule, Precision, Profile,
@@ -81,6 +84,54 @@ pub enum ExtractWarning {
     },
     /// Every item has the same title: the item selector probably matches the wrong thing.
     IdenticalItems { count: usize, title: String },
+    /// The one item of the page holds many links: the item selector matches the list's
+    /// container, not its rows.
+    ContainerMatch { links: usize },
+    /// A `<base href>` that leaves the page's site: ignored, links resolve against the page.
+    ForeignBase { href: String },
+}
+
+impl std::fmt::Display for ExtractWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExtractWarning::ItemWithoutLink { text } => write!(f, "an item without a link: {text}"),
+            ExtractWarning::BadLink { href } => write!(f, "a link that is not http(s): {href}"),
+            ExtractWarning::UnreadableDate { text } => write!(f, "not a date: {text}"),
+            ExtractWarning::FutureDate { url, date } => {
+                write!(f, "dated in the future ({date}): {url}")
+            }
+            ExtractWarning::Undated { url } => write!(f, "no date: {url}"),
+            ExtractWarning::UrlDateDiffers { url, shown, in_url } => {
+                write!(f, "the list shows {shown}, the URL {in_url}: {url}")
+            }
+            ExtractWarning::IdenticalItems { count, title } => {
+                write!(
+                    f,
+                    "{count} items all titled {title:?}: the selector may match the wrong thing"
+                )
+            }
+            ExtractWarning::ContainerMatch { links } => write!(
+                f,
+                "1 item per page: the selector may match the list, not its rows (the item holds {links} links)"
+            ),
+            ExtractWarning::ForeignBase { href } => {
+                write!(f, "<base href={href:?}> leaves the site: ignored")
+            }
+        }
+    }
+}
+
+impl ExtractWarning {
+    /// Whether whoever configures the column should hear of it in the log (the others are
+    /// per-item oddities, shown by `gkwatch check`).
+    pub fn is_for_operator(&self) -> bool {
+        matches!(
+            self,
+            ExtractWarning::ContainerMatch { .. }
+                | ExtractWarning::ForeignBase { .. }
+                | ExtractWarning::IdenticalItems { .. }
+        )
+    }
 }
 
 /// Everything read from one list page.
@@ -91,6 +142,12 @@ pub struct ListPage {
     /// The page says the column is empty (`暂无信息`).
     pub empty_marker: bool,
     pub warnings: Vec<ExtractWarning>,
+    /// The page was not read, being too complex: `too complex (…)`, the reason. Its items are
+    /// then empty, and the column's state is `extraction_failed` (not a broken selector).
+    pub too_complex: Option<String>,
+    /// No item, no empty marker, and the page is a firewall's challenge
+    /// ([`is_waf_challenge`], judged on the tree already built).
+    pub waf_challenge: bool,
 }
 
 /// Where a list page sits in its column's crawl.
@@ -142,7 +199,11 @@ const WAF_MARKERS: &[&str] = &[
 /// Whether a page that gave no items is a firewall's challenge rather than the column: the
 /// crawl is then blocked, not the selector broken.
 pub fn is_waf_challenge(html: &str) -> bool {
-    let doc = scraper::Html::parse_document(html);
+    waf_challenge_in(&scraper::Html::parse_document(html))
+}
+
+/// [`is_waf_challenge`] of a page parsed already.
+fn waf_challenge_in(doc: &scraper::Html) -> bool {
     let text = doc
         .root_element()
         .select(&list::BODY)
@@ -164,23 +225,119 @@ pub fn is_waf_challenge(html: &str) -> bool {
 static TITLE: std::sync::LazyLock<scraper::Selector> =
     std::sync::LazyLock::new(|| scraper::Selector::parse("title").expect("static selector"));
 
-/// Reads the items and pagination of one list page with `profile`.
+/// What one page's extraction may cost.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    /// The structure a page may have ([`PageLimits`]); `None` when it was measured already
+    /// (the fetcher measures every page against the crawl's limits).
+    pub limits: Option<PageLimits>,
+    /// Time for one page, its parse included: past it, the page is too complex.
+    pub budget: Duration,
+}
+
+/// The time one page may take: 1 s in an optimised build. A debug build (the tests) runs the
+/// parser 10–20 times slower and gets 20 s, so that a test never fails for the build it runs.
+pub const PAGE_BUDGET: Duration = if cfg!(debug_assertions) {
+    Duration::from_secs(20)
+} else {
+    Duration::from_secs(1)
+};
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds {
+            limits: Some(PageLimits::default()),
+            budget: PAGE_BUDGET,
+        }
+    }
+}
+
+impl Bounds {
+    /// For a page the fetcher measured already: the time budget only.
+    pub fn measured() -> Bounds {
+        Bounds {
+            limits: None,
+            ..Bounds::default()
+        }
+    }
+}
+
+/// A page's time budget, started when its extraction starts. Checked between items: the
+/// parse itself cannot be interrupted, and is bounded by the structure limits instead.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Deadline {
+    started: Instant,
+    budget: Duration,
+}
+
+impl Deadline {
+    fn start(budget: Duration) -> Deadline {
+        Deadline {
+            started: Instant::now(),
+            budget,
+        }
+    }
+
+    /// Whether the page has used its time up.
+    pub(crate) fn passed(&self) -> bool {
+        self.started.elapsed() > self.budget
+    }
+
+    fn reason(&self) -> String {
+        format!("took longer than {} ms", self.budget.as_millis())
+    }
+}
+
+/// A page that is not read: too complex, for `reason`.
+fn too_complex(reason: impl std::fmt::Display) -> ListPage {
+    ListPage {
+        too_complex: Some(format!("too complex ({reason})")),
+        ..ListPage::default()
+    }
+}
+
+/// Reads the items and pagination of one list page with `profile`, within the default
+/// [`Bounds`].
 pub fn extract_list(html: &str, profile: &Profile, ctx: PageContext<'_>) -> ListPage {
+    extract_list_within(html, profile, ctx, Bounds::default())
+}
+
+/// Reads the items and pagination of one list page with `profile`, within `bounds`: a page
+/// past them comes back empty with [`ListPage::too_complex`] set.
+pub fn extract_list_within(
+    html: &str,
+    profile: &Profile,
+    ctx: PageContext<'_>,
+    bounds: Bounds,
+) -> ListPage {
+    let deadline = Deadline::start(bounds.budget);
+    if let Some(limits) = bounds.limits
+        && let Err(e) = complexity::check(html, limits)
+    {
+        return too_complex(e);
+    }
     if let ListSource::Json(fields) = &profile.source {
         let mut warnings = Vec::new();
-        let items = json::document(html, fields.var.as_deref())
+        let doc = match json::document(html, fields.var.as_deref()) {
+            Ok(doc) => doc,
+            Err(e) => return too_complex(e),
+        };
+        let items = doc
             .map(|doc| json::items(&doc, fields, &ctx.request.url, ctx.today, &mut warnings))
             .unwrap_or_default();
         let pagination = pagination::find(None, html, profile, ctx, items.len(), None);
+        let empty_marker = items.is_empty()
+            && profile
+                .empty_markers
+                .iter()
+                .any(|m| html.contains(m.as_str()));
         return ListPage {
-            empty_marker: items.is_empty()
-                && profile
-                    .empty_markers
-                    .iter()
-                    .any(|m| html.contains(m.as_str())),
+            waf_challenge: items.is_empty() && !empty_marker && is_waf_challenge(html),
+            empty_marker,
             items,
             pagination,
             warnings,
+            too_complex: None,
         };
     }
     // A data-proxy answer is bare XML: nothing in it is worth an HTML parse.
@@ -189,13 +346,16 @@ pub fn extract_list(html: &str, profile: &Profile, ctx: PageContext<'_>) -> List
         || matches!(profile.pagination, PaginationRule::HanwebDataproxy))
     .then(|| list::datastore_records(doc.as_ref(), html));
     let mut warnings = Vec::new();
-    let items = list::extract_items(
+    let Some(items) = list::extract_items(
         doc.as_ref(),
         records.as_deref(),
         profile,
         ctx,
+        deadline,
         &mut warnings,
-    );
+    ) else {
+        return too_complex(deadline.reason());
+    };
     let pagination = pagination::find(
         doc.as_ref(),
         html,
@@ -208,10 +368,21 @@ pub fn extract_list(html: &str, profile: &Profile, ctx: PageContext<'_>) -> List
         && doc
             .as_ref()
             .is_some_and(|d| list::has_empty_marker(d, profile));
+    let waf_challenge = items.is_empty()
+        && !empty_marker
+        && match &doc {
+            Some(doc) => waf_challenge_in(doc),
+            None => is_waf_challenge(html),
+        };
+    if deadline.passed() {
+        return too_complex(deadline.reason());
+    }
     ListPage {
         items,
         pagination,
         empty_marker,
         warnings,
+        too_complex: None,
+        waf_challenge,
     }
 }

@@ -530,3 +530,190 @@ fn firewall_challenges_are_told_apart_from_columns() {
     );
     assert!(!is_waf_challenge(&long_page));
 }
+
+#[test]
+fn base_href_off_the_site_is_ignored_with_a_warning() {
+    let p = profile("li", Some("em"), PaginationRule::None);
+    let page_with = |base: &str| {
+        format!(
+            r#"<html><head><base href="{base}"></head><body><ul><li><a href="1.html">一</a><em>2023-05-01</em></li></ul></body></html>"#
+        )
+    };
+    let urls = |page: &ListPage| {
+        page.items
+            .iter()
+            .map(|i| i.url.to_string())
+            .collect::<Vec<_>>()
+    };
+    // Another host of the same registrable domain is the same site.
+    let same = run(
+        &page_with("http://cdn.a.gov.cn/zwgk/"),
+        &p,
+        "http://www.a.gov.cn/x/list.html",
+        0,
+    );
+    assert_eq!(urls(&same), ["http://cdn.a.gov.cn/zwgk/1.html"]);
+    assert!(
+        same.warnings
+            .iter()
+            .all(|w| !matches!(w, ExtractWarning::ForeignBase { .. }))
+    );
+    // Relative and same-host bases too.
+    let relative = run(
+        &page_with("/zwgk/"),
+        &p,
+        "http://www.a.gov.cn/x/list.html",
+        0,
+    );
+    assert_eq!(urls(&relative), ["http://www.a.gov.cn/zwgk/1.html"]);
+    // Another site (b.gov.cn shares only gov.cn), or no http(s): ignored, warned.
+    for foreign in [
+        "http://evil.example/",
+        "http://b.gov.cn/",
+        "javascript:alert(1)//",
+    ] {
+        let page = run(
+            &page_with(foreign),
+            &p,
+            "http://www.a.gov.cn/x/list.html",
+            0,
+        );
+        assert_eq!(urls(&page), ["http://www.a.gov.cn/x/1.html"], "{foreign}");
+        assert!(
+            page.warnings
+                .iter()
+                .any(|w| matches!(w, ExtractWarning::ForeignBase { href } if href == foreign)),
+            "{foreign}: {:?}",
+            page.warnings
+        );
+    }
+}
+
+#[test]
+fn a_selector_matching_the_container_is_warned() {
+    let list = r#"<html><body><ul class="xxgk_list">
+      <li><a href="a.html">甲</a><span>2023-05-01</span></li>
+      <li><a href="b.html">乙</a><span>2023-05-02</span></li>
+      <li><a href="c.html">丙</a><span>2023-05-03</span></li>
+    </ul></body></html>"#;
+    let container = run(
+        list,
+        &profile("ul.xxgk_list", Some("span"), PaginationRule::None),
+        "http://a.gov.cn/x/",
+        0,
+    );
+    assert_eq!(container.items.len(), 1);
+    let warned = container
+        .warnings
+        .iter()
+        .find(|w| matches!(w, ExtractWarning::ContainerMatch { links: 3 }))
+        .expect("container warning");
+    assert!(warned.is_for_operator());
+    assert_eq!(
+        warned.to_string(),
+        "1 item per page: the selector may match the list, not its rows (the item holds 3 links)"
+    );
+    // Rows: no warning; a column with one real item: no warning either.
+    let rows = run(
+        list,
+        &profile("ul.xxgk_list > li", Some("span"), PaginationRule::None),
+        "http://a.gov.cn/x/",
+        0,
+    );
+    assert_eq!(rows.items.len(), 3);
+    let one =
+        r#"<ul class="xxgk_list"><li><a href="a.html">甲</a><span>2023-05-01</span></li></ul>"#;
+    let single = run(
+        one,
+        &profile("ul.xxgk_list > li", Some("span"), PaginationRule::None),
+        "http://a.gov.cn/x/",
+        0,
+    );
+    assert_eq!(single.items.len(), 1);
+    for page in [&rows, &single] {
+        assert!(
+            page.warnings
+                .iter()
+                .all(|w| !matches!(w, ExtractWarning::ContainerMatch { .. }))
+        );
+    }
+}
+
+#[test]
+fn titles_lose_bidi_controls_and_links_their_credentials() {
+    let html = "<ul><li><a href=\"http://u:p@a.gov.cn/1.html\">区财政局\u{202e}知通\u{202c}公告</a><em>2023-05-01</em></li></ul>";
+    let page = run(
+        html,
+        &profile("li", Some("em"), PaginationRule::None),
+        "http://a.gov.cn/x/",
+        0,
+    );
+    assert_eq!(page.items[0].title, "区财政局知通公告");
+    assert_eq!(page.items[0].url.as_str(), "http://a.gov.cn/1.html");
+}
+
+#[test]
+fn pages_past_the_bounds_are_too_complex() {
+    let p = profile("li", Some("em"), PaginationRule::None);
+    let deep = format!(
+        "<ul><li><a href=\"1.html\">一</a><em>2023-05-01</em></li></ul>{}",
+        "<div>".repeat(100_000)
+    );
+    let started = std::time::Instant::now();
+    let page = run(&deep, &p, "http://a.gov.cn/x/", 0);
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    assert_eq!(
+        page.too_complex.as_deref(),
+        Some("too complex (elements nested deeper than 512)")
+    );
+    assert!(page.items.is_empty());
+    // A page measured already is not measured again; the time budget still holds.
+    let url = Url::parse("http://a.gov.cn/x/").expect("url");
+    let request = PageRequest::get(url.clone());
+    let ctx = PageContext {
+        request: &request,
+        first_url: &url,
+        page_index: 0,
+        today: today(),
+    };
+    let shallow = "<ul><li><a href=\"1.html\">一</a><em>2023-05-01</em></li></ul>";
+    let measured = extract_list_within(shallow, &p, ctx, Bounds::measured());
+    assert_eq!(measured.items.len(), 1);
+    let no_time = Bounds {
+        budget: std::time::Duration::ZERO,
+        ..Bounds::measured()
+    };
+    let late = extract_list_within(shallow, &p, ctx, no_time);
+    assert_eq!(
+        late.too_complex.as_deref(),
+        Some("too complex (took longer than 0 ms)")
+    );
+    assert!(late.items.is_empty());
+}
+
+#[test]
+fn visible_text_skips_scripts_in_one_pass() {
+    let doc = scraper::Html::parse_document(
+        "<body><p>甲<script>var x = '乙';</script>丙<noscript><b>丁</b></noscript><i>戊</i></p></body>",
+    );
+    let body = doc.root_element().select(&list::BODY).next().expect("body");
+    assert_eq!(list::visible_text(body), "甲丙戊");
+}
+
+#[test]
+fn a_challenge_page_is_told_from_the_tree_already_built() {
+    let challenge =
+        "<html><head><title>安全验证</title></head><body><p>请完成验证</p></body></html>";
+    let p = profile("ul.xxgk_list > li", Some("span"), PaginationRule::None);
+    assert!(run(challenge, &p, "http://a.gov.cn/x/", 0).waf_challenge);
+    assert!(!run(TRS_PAGE, &p, "http://a.gov.cn/x/", 0).waf_challenge);
+    let mut json = p.clone();
+    json.source = ListSource::Json(crate::types::JsonFields {
+        var: None,
+        items: "list".into(),
+        title: "title".into(),
+        url: "url".into(),
+        date: None,
+    });
+    assert!(run(challenge, &json, "http://a.gov.cn/api/", 0).waf_challenge);
+}

@@ -1,16 +1,17 @@
 //! Text normalisation shared by titles, dates and page-level checks.
 
 /// Folds every run of whitespace (ASCII, U+3000 ideographic space, U+00A0 and other Unicode
-/// spaces, zero-width spaces) into one ASCII space, drops other control characters, and trims
-/// the ends.
+/// spaces, zero-width spaces) into one ASCII space, drops other control characters and the
+/// bidirectional controls ([`is_bidi_control`]), and trims the ends.
 pub fn normalize_space(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
     for ch in text.chars() {
         if is_space(ch) {
             pending_space = !out.is_empty();
-        } else if ch.is_control() {
-            // NUL, ESC, DEL, C1 controls: invisible on a page, harmful in a terminal or a log.
+        } else if ch.is_control() || is_bidi_control(ch) {
+            // NUL, ESC, DEL, C1 controls: invisible on a page, harmful in a terminal or a log;
+            // bidi controls reverse the text around them in the report and the terminal.
             continue;
         } else {
             if pending_space {
@@ -21,6 +22,17 @@ pub fn normalize_space(text: &str) -> String {
         }
     }
     out
+}
+
+/// The bidirectional formatting characters: embeddings and overrides (U+202A–U+202E),
+/// isolates (U+2066–U+2069), the left-to-right and right-to-left marks (U+200E, U+200F) and
+/// the Arabic letter mark (U+061C). No Chinese title needs one; one U+202E shows the rest of
+/// a title reversed.
+pub fn is_bidi_control(ch: char) -> bool {
+    matches!(
+        ch,
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}'
+    )
 }
 
 fn is_space(ch: char) -> bool {
@@ -80,6 +92,21 @@ mod tests {
         let t = choose_title(&huge, None);
         assert_eq!(t.chars().count(), MAX_TITLE_CHARS + 1);
         assert!(t.ends_with('…'));
+    }
+
+    #[test]
+    fn bidi_controls_are_dropped() {
+        assert_eq!(
+            normalize_space(
+                "区财政局\u{202e}知通\u{202c}公告\u{2066}\u{2069}\u{200e}\u{200f}\u{61c}"
+            ),
+            "区财政局知通公告"
+        );
+        for ch in ['\u{202a}', '\u{202b}', '\u{202d}', '\u{2067}', '\u{2068}'] {
+            assert_eq!(normalize_space(&format!("甲{ch}乙")), "甲乙", "{:?}", ch);
+        }
+        // Neighbours that are not controls stay.
+        assert_eq!(normalize_space("甲\u{2029}乙\u{2070}"), "甲 乙\u{2070}");
     }
 
     #[test]

@@ -27,12 +27,13 @@ pub(super) async fn read(
         .and_then(|h| h.rsplit('.').next())
         .map(|t| t.as_bytes().to_vec());
     let len = bytes.len() as u64;
-    let body = decode_body(bytes, content_type, tld)
+    let mut body = decode_body(bytes, content_type, tld)
         .await
         .map_err(|message| FetchError::Body {
-            url: final_url,
+            url: final_url.clone(),
             message,
         })?;
+    body.text = body.text.read_from(final_url);
     Ok((body, len))
 }
 

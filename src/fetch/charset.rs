@@ -6,6 +6,7 @@
 //! finally to GBK, the historical default for simplified-Chinese pages.
 
 use encoding_rs::{Encoding, GBK, UTF_8, WINDOWS_1252};
+use url::Url;
 
 /// Where the charset decision came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -29,8 +30,9 @@ pub enum CharsetSource {
 /// A decoded body and how its encoding was chosen.
 #[derive(Debug, Clone)]
 pub struct Decoded {
-    /// The decoded text, BOM removed; malformed sequences are replaced by U+FFFD.
-    pub text: String,
+    /// The decoded text, BOM removed; malformed sequences are replaced by U+FFFD. A fetched
+    /// body's text knows the URL it was read from, after redirects.
+    pub text: PageText,
     /// The encoding used to decode.
     pub encoding: &'static Encoding,
     /// Which step of the decision chose `encoding`.
@@ -43,6 +45,79 @@ impl Decoded {
     /// The encoding's name as encoding_rs spells it, e.g. `"GBK"`, `"UTF-8"`, `"gb18030"`.
     pub fn encoding_name(&self) -> &'static str {
         self.encoding.name()
+    }
+}
+
+/// A page's text, and the URL it was read from after redirects (`None` for text that was not
+/// fetched). It reads as a `str`; the links in it are relative to that URL, not to the one
+/// requested: `…/tzgg` answered by a redirect to `…/tzgg/` holds links relative to the latter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageText {
+    text: String,
+    url: Option<Url>,
+}
+
+impl PageText {
+    /// The text, read from `url`.
+    pub fn read_from(mut self, url: Url) -> PageText {
+        self.url = Some(url);
+        self
+    }
+
+    /// Where the text was read from (after redirects), when it was fetched.
+    pub fn url(&self) -> Option<&Url> {
+        self.url.as_ref()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn into_string(self) -> String {
+        self.text
+    }
+}
+
+impl From<String> for PageText {
+    fn from(text: String) -> PageText {
+        PageText { text, url: None }
+    }
+}
+
+impl std::ops::Deref for PageText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl AsRef<str> for PageText {
+    fn as_ref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl std::fmt::Display for PageText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl PartialEq<str> for PageText {
+    fn eq(&self, other: &str) -> bool {
+        self.text == other
+    }
+}
+
+impl PartialEq<&str> for PageText {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
+impl PartialEq<String> for PageText {
+    fn eq(&self, other: &String) -> bool {
+        &self.text == other
     }
 }
 
@@ -130,7 +205,7 @@ fn declared(encoding: &'static Encoding, body: &[u8], source: CharsetSource) -> 
         let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(body);
         if !had_errors {
             return Decoded {
-                text: text.into_owned(),
+                text: PageText::from(text.into_owned()),
                 encoding: GBK,
                 source: CharsetSource::Corrected,
                 had_errors: false,
@@ -145,7 +220,7 @@ fn finish(encoding: &'static Encoding, body: &[u8], source: CharsetSource) -> De
     // ASCII-compatible encoding), so `into_owned` is the only copy.
     let (text, had_errors) = encoding.decode_without_bom_handling(body);
     Decoded {
-        text: text.into_owned(),
+        text: PageText::from(text.into_owned()),
         encoding,
         source,
         had_errors,

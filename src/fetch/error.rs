@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use super::complexity::TooComplex;
 use super::ssrf::{DnsError, RedirectRefusal, Refusal, TooManyRedirects};
 use super::tls;
 
@@ -33,6 +34,9 @@ pub enum FetchError {
     Status { url: Url, status: u16 },
     #[error("body of {url} exceeds {limit} bytes")]
     TooLarge { url: Url, limit: u64 },
+    /// The page is nested too deep or holds too many elements to be parsed in bounded time.
+    #[error("{url} is too complex to read: {reason}")]
+    TooComplex { url: Url, reason: TooComplex },
     #[error("too many redirects from {url}")]
     TooManyRedirects { url: Url },
     #[error("reading the body of {url} failed: {message}")]
@@ -69,6 +73,7 @@ impl FetchError {
             FetchError::Refused { .. } => "refused",
             FetchError::Status { .. } => "http_status",
             FetchError::TooLarge { .. } => "too_large",
+            FetchError::TooComplex { .. } => "too_complex",
             FetchError::TooManyRedirects { .. } => "redirects",
             FetchError::Body { .. } => "body",
             FetchError::Request { .. } => "request",
@@ -98,8 +103,63 @@ impl FetchError {
                 ..
             } => format!("robots: {reason}"),
             FetchError::TooLarge { limit, .. } => format!("too large (over {limit} bytes)"),
+            FetchError::TooComplex { reason, .. } => format!("too complex ({reason})"),
             FetchError::TooManyRedirects { .. } => "too many redirects".into(),
             other => other.kind().to_string(),
+        }
+    }
+
+    /// The error as it is stored and shown: its URL and message without the credentials a
+    /// URL may carry (`http://user:pass@host/`).
+    pub(super) fn without_credentials(self) -> FetchError {
+        use crate::types::{strip_userinfo, without_credentials as clean};
+        let text = |text: String, url: &Url| strip_userinfo(&text, url);
+        match self {
+            FetchError::RobotsDisallowed { url, reason } => FetchError::RobotsDisallowed {
+                reason: reason.map(|r| text(r, &url)),
+                url: clean(url),
+            },
+            FetchError::Timeout { url } => FetchError::Timeout { url: clean(url) },
+            FetchError::Dns { url, message } => FetchError::Dns {
+                message: text(message, &url),
+                url: clean(url),
+            },
+            FetchError::Connect { url, message } => FetchError::Connect {
+                message: text(message, &url),
+                url: clean(url),
+            },
+            FetchError::Tls { url, reason } => FetchError::Tls {
+                url: clean(url),
+                reason,
+            },
+            FetchError::Refused { url, reason } => FetchError::Refused {
+                reason: text(reason, &url),
+                url: clean(url),
+            },
+            FetchError::Status { url, status } => FetchError::Status {
+                url: clean(url),
+                status,
+            },
+            FetchError::TooLarge { url, limit } => FetchError::TooLarge {
+                url: clean(url),
+                limit,
+            },
+            FetchError::TooComplex { url, reason } => FetchError::TooComplex {
+                url: clean(url),
+                reason,
+            },
+            FetchError::TooManyRedirects { url } => {
+                FetchError::TooManyRedirects { url: clean(url) }
+            }
+            FetchError::Body { url, message } => FetchError::Body {
+                message: text(message, &url),
+                url: clean(url),
+            },
+            FetchError::Request { url, message } => FetchError::Request {
+                message: text(message, &url),
+                url: clean(url),
+            },
+            FetchError::Client(message) => FetchError::Client(message),
         }
     }
 

@@ -13,6 +13,7 @@
 mod body;
 pub mod charset;
 mod client;
+pub mod complexity;
 mod error;
 mod host;
 mod retry;
@@ -31,8 +32,9 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use url::Url;
 
-pub use charset::{CharsetSource, Decoded};
+pub use charset::{CharsetSource, Decoded, PageText};
 pub use client::user_agent;
+pub use complexity::{PageLimits, TooComplex};
 pub use error::{FetchError, FetchFailure};
 
 use crate::config::CrawlSettings;
@@ -42,6 +44,9 @@ use host::HostLimits;
 use retry::{AttemptError, Retry};
 use robots::RobotsCache;
 use ssrf::Guard;
+
+/// Bodies at least this large are measured on the blocking pool.
+const OFF_TASK_BYTES: usize = 64 * 1024;
 
 /// One page to fetch.
 #[derive(Debug, Clone, Copy)]
@@ -138,8 +143,9 @@ impl FetcherState {
     async fn fetch(&self, req: FetchRequest<'_>) -> Result<Fetched, FetchFailure> {
         let started = Instant::now();
         let url = &req.page.url;
-        let fail = |(error, attempts)| FetchFailure {
-            error,
+        // What the failure says is stored and shown: without credentials from the URL.
+        let fail = |(error, attempts): (FetchError, u32)| FetchFailure {
+            error: error.without_credentials(),
             attempts,
             elapsed: started.elapsed(),
         };
@@ -166,8 +172,37 @@ impl FetcherState {
             .await
             .map_err(fail)?;
         fetched.attempts = attempts;
+        if let Some(reason) = self.too_complex(&mut fetched).await {
+            let url = crate::types::without_credentials(fetched.final_url.clone());
+            tracing::warn!(%url, "page not parsed: too complex ({reason})");
+            return Err(fail((FetchError::TooComplex { url, reason }, attempts)));
+        }
         fetched.elapsed = started.elapsed();
         Ok(fetched)
+    }
+
+    /// Whether the body is too complex to parse in bounded time (see [`complexity`]); large
+    /// bodies are measured on the blocking pool.
+    async fn too_complex(&self, fetched: &mut Fetched) -> Option<TooComplex> {
+        let limits = PageLimits::of(&self.settings);
+        let body = fetched.body.take()?;
+        if body.text.len() < OFF_TASK_BYTES {
+            let checked = complexity::check(&body.text, limits).err();
+            fetched.body = Some(body);
+            return checked;
+        }
+        let task = tokio::task::spawn_blocking(move || {
+            let checked = complexity::check(&body.text, limits).err();
+            (body, checked)
+        });
+        match crate::util::joined(task).await {
+            Some((body, checked)) => {
+                fetched.body = Some(body);
+                checked
+            }
+            // Only when the runtime shuts down: nothing is read any more.
+            None => None,
+        }
     }
 
     /// One attempt; on failure, the error and any `Retry-After` the server sent. The answer's
@@ -203,6 +238,14 @@ impl FetcherState {
             etag: header_string(response.headers(), header::ETAG),
             last_modified: header_string(response.headers(), header::LAST_MODIFIED),
         };
+        // A redirect reqwest hands back unfollowed is one it could not turn into a request
+        // (`file:`, `data:`: no host): refused by the rule the redirect policy applies to
+        // `ftp:` and `javascript:`, only http and https are followed.
+        if status.is_redirection()
+            && let Some(refusal) = unfollowed_redirect(&final_url, response.headers())
+        {
+            return Err((refusal, None));
+        }
         if !status.is_success() && status != StatusCode::NOT_MODIFIED {
             let retry_after = retry::retry_after(response.headers());
             return Err((
@@ -231,6 +274,27 @@ impl FetcherState {
             elapsed: Duration::ZERO,
         })
     }
+}
+
+/// The refusal of a redirect to a scheme other than http(s), from a redirect answer's
+/// `Location`.
+fn unfollowed_redirect(from: &Url, headers: &HeaderMap) -> Option<FetchError> {
+    let location = headers.get(header::LOCATION)?;
+    let location = String::from_utf8_lossy(location.as_bytes());
+    let target = from.join(location.trim()).ok()?;
+    if matches!(target.scheme(), "http" | "https") {
+        return None;
+    }
+    let scheme = target.scheme().to_string();
+    // A `data:` URL can be the whole page: the message names its start only.
+    let hop = if target.as_str().len() > 120 {
+        let cut = target.as_str().char_indices().nth(80).map_or(0, |(i, _)| i);
+        Url::parse(&format!("{}…", &target.as_str()[..cut])).unwrap_or(target)
+    } else {
+        target
+    };
+    let refusal = ssrf::Refusal::Scheme { scheme }.at_hop(&hop);
+    Some(error::refused(from, &refusal))
 }
 
 /// A header's value, if it is present and visible ASCII.

@@ -7,9 +7,12 @@ use chrono::{NaiveDate, Utc};
 
 use super::CrawlOptions;
 use crate::config::Column;
-use crate::extract::{self, ListPage, PageContext};
-use crate::fetch::{FetchError, FetchFailure, FetchRequest, Fetched, Fetcher};
-use crate::types::{ColumnState, PageFetchRecord, PageKind, PageRequest, Profile, Validators};
+use crate::extract::{self, Bounds, ListPage, PageContext};
+use crate::fetch::{FetchError, FetchFailure, FetchRequest, Fetched, Fetcher, PageText};
+use crate::types::{
+    ColumnState, PageFetchRecord, PageKind, PageRequest, Profile, Validators, strip_userinfo,
+    without_credentials,
+};
 
 /// Fetches one page of `col` under the column's rules (robots.txt unless the targets file
 /// overrides it, private addresses, extra CA file) and records the fetch for the page log.
@@ -36,12 +39,16 @@ pub(super) async fn fetch_page(
 
 /// The state a column ends in when its page could not be fetched, and a short reason:
 /// `blocked` when we chose not to fetch (robots.txt, a private address), `extraction_failed`
-/// when the server sent something unusable (too large, cut off: never read as a short list),
+/// when the server sent something unusable (too large, too complex to parse, cut off: never
+/// read as a short list),
 /// `unreachable` otherwise (dns, connect, timeout, tls, http status, redirects).
 pub(super) fn failure_state(e: &FetchError) -> (ColumnState, String) {
     let state = if e.is_blocked() {
         ColumnState::Blocked
-    } else if matches!(e, FetchError::TooLarge { .. } | FetchError::Body { .. }) {
+    } else if matches!(
+        e,
+        FetchError::TooLarge { .. } | FetchError::TooComplex { .. } | FetchError::Body { .. }
+    ) {
         ColumnState::ExtractionFailed
     } else {
         ColumnState::Unreachable
@@ -64,8 +71,9 @@ fn page_record(
         "GET"
     };
     let millis = |d: std::time::Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    // The log is shown to staff: no credentials from a URL in it.
     let mut record = PageFetchRecord {
-        url: request.url.to_string(),
+        url: without_credentials(request.url.clone()).to_string(),
         method,
         kind,
         status: None,
@@ -88,7 +96,8 @@ fn page_record(
             record.status = e.error.status();
             record.duration_ms = millis(e.elapsed);
             record.attempts = e.attempts;
-            record.error = Some(format!("{}: {}", e.error.kind(), e.error));
+            let error = format!("{}: {}", e.error.kind(), e.error);
+            record.error = Some(strip_userinfo(&error, &request.url));
         }
     }
     record
@@ -112,17 +121,38 @@ static PARSERS: LazyLock<Arc<tokio::sync::Semaphore>> = LazyLock::new(|| {
 /// Parsing is the crawl's CPU work (~1 ms a page): run inline, every column's parsing would
 /// share the one task that drives the concurrent columns, so one core would do it all. The
 /// permit bounds the DOMs alive at once (each several times its page), and the DOM is dropped
-/// before the items come back.
+/// before the items come back. No page holds its permit long: the fetcher refused pages too
+/// deep or too large to parse quickly, and extraction stops at its time budget
+/// ([`extract::PAGE_BUDGET`]) with the page too complex.
+///
+/// Links resolve against the URL the page was read from (`html`'s, after redirects), not the
+/// one requested; for the first page that is also the base of URL templates.
 pub(super) async fn parse_list_page(
-    html: String,
+    html: impl Into<PageText>,
     profile: Arc<Profile>,
     request: PageRequest,
     first_url: url::Url,
     page_index: u32,
     today: NaiveDate,
 ) -> ParsedPage {
+    let html: PageText = html.into();
+    let (request, first_url) = match html.url() {
+        Some(read_from) if *read_from != request.url => {
+            let first_url = if page_index == 0 {
+                read_from.clone()
+            } else {
+                first_url
+            };
+            let request = PageRequest {
+                url: read_from.clone(),
+                form: request.form,
+            };
+            (request, first_url)
+        }
+        _ => (request, first_url),
+    };
     let parse = move || {
-        let page = extract::extract_list(
+        let page = extract::extract_list_within(
             &html,
             &profile,
             PageContext {
@@ -131,8 +161,16 @@ pub(super) async fn parse_list_page(
                 page_index,
                 today,
             },
+            Bounds::measured(),
         );
-        let waf = page.items.is_empty() && !page.empty_marker && extract::is_waf_challenge(&html);
+        let url = without_credentials(request.url.clone());
+        if let Some(why) = &page.too_complex {
+            tracing::warn!(%url, profile = %profile.name, "list page not read: {why}");
+        }
+        for w in page.warnings.iter().filter(|w| w.is_for_operator()) {
+            tracing::warn!(%url, profile = %profile.name, "{w}");
+        }
+        let waf = page.waf_challenge;
         ParsedPage { page, waf }
     };
     // The semaphore is never closed; were it, parsing inline is still correct.

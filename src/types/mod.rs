@@ -29,5 +29,5 @@ pub use finding::{
     Audience, Evidence, Finding, FindingKind, FindingStatus, Severity, StoredFinding, Waiver,
 };
 pub use identity::{identity_url, identity_url_str};
-pub use page::{PageRequest, Validators};
+pub use page::{PageRequest, Validators, strip_userinfo, without_credentials};
 pub use profile::{DateFallback, JsonFields, ListSource, PaginationRule, Profile};

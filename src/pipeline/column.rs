@@ -299,6 +299,18 @@ impl ListColumn<'_> {
             run.opts.today,
         )
         .await;
+        // A page extraction gave up on (its time budget spent): broken, not empty.
+        if let Some(why) = page.too_complex {
+            read.fail(page_index, &request.url, ColumnState::ExtractionFailed, why);
+            return Ok(None);
+        }
+        if let Some(w) = page
+            .warnings
+            .iter()
+            .find(|w| matches!(w, extract::ExtractWarning::ContainerMatch { .. }))
+        {
+            read.detail.get_or_insert_with(|| w.to_string());
+        }
         read.empty_marker |= page.empty_marker && page_index == 0;
         // A firewall's challenge answered with 200 instead of the list: blocked, not broken.
         if waf {

@@ -974,4 +974,15 @@ async fn a_selector_matching_the_list_is_warned_in_the_log() {
         "{log}"
     );
     assert!(log.contains("tzgg/index.html"), "the page is named: {log}");
+    // And in the column's detail, where `columns` shows it.
+    let mut cmd = process(&db, &targets, &settings);
+    cmd.args(["columns", "--format", "json"]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("run"))
+        .await
+        .expect("join");
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("1 item per page: the selector may match the list"),
+        "{shown}"
+    );
 }

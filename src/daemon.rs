@@ -5,7 +5,19 @@
 //! crawl runs once, a missed report is sent once), and stop cleanly on SIGTERM or SIGINT —
 //! whatever is in flight is dropped, and since every column and every outbox message is its
 //! own transaction, the database stays consistent.
+//!
+//! Long-running: each crawl builds its own [`Fetcher`] from the settings (robots.txt and a
+//! host's failures are remembered for one run, not for the process's life); every sleep is
+//! at most [`MAX_SLEEP`], after which the wall clock is read again, so a suspended machine or a
+//! clock set by hand neither delays a job nor runs one twice; a reload request (SIGHUP)
+//! replaces the configuration only once the new one is loaded and checked; systemd hears of
+//! it all through [`notify::Notifier`].
 
+pub mod metrics;
+pub mod notify;
+
+use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -25,17 +37,48 @@ use crate::store::{Store, StoreError};
 pub const CRAWL: &str = "crawl";
 pub const REPORT: &str = "report";
 
+/// The longest the daemon sleeps before it reads the wall clock again.
+pub const MAX_SLEEP: Duration = Duration::from_secs(60);
+
 /// What the daemon needs, loaded and opened.
 pub struct Daemon {
+    /// Its crawl settings build each crawl's [`Fetcher`].
     pub settings: Settings,
     pub targets: Targets,
     pub catalog: Catalog,
     pub store: Store,
-    pub fetcher: Fetcher,
     /// `None` when no SMTP server is configured: reports wait in the outbox.
     pub mailer: Option<Mailer>,
     /// The working-day calendar of every deadline.
     pub calendar: Calendar,
+}
+
+/// What a reload reads anew: everything of [`Daemon`] but the database.
+pub struct Configuration {
+    pub settings: Settings,
+    pub targets: Targets,
+    pub catalog: Catalog,
+    pub mailer: Option<Mailer>,
+    pub calendar: Calendar,
+}
+
+/// Loads the configuration from its files, checked as at start-up; the error names the file,
+/// the key and why.
+pub type LoadConfiguration = dyn Fn() -> Result<Configuration, String> + Send + Sync;
+
+/// Reloads on request (SIGHUP).
+pub struct Reload {
+    /// One message per request.
+    pub requests: tokio::sync::mpsc::UnboundedReceiver<()>,
+    pub load: Box<LoadConfiguration>,
+}
+
+/// How the daemon is driven from outside, besides its clock and the shutdown: reload
+/// requests and systemd's notification socket.
+#[derive(Default)]
+pub struct Control {
+    pub reload: Option<Reload>,
+    pub notifier: Option<Arc<notify::Notifier>>,
 }
 
 /// The daemon could not run.
@@ -47,6 +90,12 @@ pub enum DaemonError {
     /// configuration error.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The metrics endpoint cannot listen.
+    #[error(transparent)]
+    Metrics(#[from] metrics::MetricsError),
+    /// A reload's configuration could not be loaded (the message names the file and key).
+    #[error("{0}")]
+    Reload(String),
 }
 
 /// A schedule (the settings' `key`) with no time after now: a configuration error naming the
@@ -193,16 +242,142 @@ pub fn is_full_slot(full: Option<&CronSchedule>, slot: DateTime<Utc>, tz: Tz) ->
     full.is_some_and(|f| f.fires_at(slot, tz))
 }
 
+/// The configuration in force: the daemon's at start, a reload's after one.
+struct Active<'a> {
+    /// Checked against the targets ([`Settings::for_targets`]).
+    settings: Settings,
+    targets: Cow<'a, Targets>,
+    catalog: Cow<'a, Catalog>,
+    calendar: Cow<'a, Calendar>,
+    mailer: MailerRef<'a>,
+}
+
+enum MailerRef<'a> {
+    Borrowed(Option<&'a Mailer>),
+    Owned(Box<Option<Mailer>>),
+}
+
+impl MailerRef<'_> {
+    fn get(&self) -> Option<&Mailer> {
+        match self {
+            MailerRef::Borrowed(m) => *m,
+            MailerRef::Owned(m) => m.as_ref().as_ref(),
+        }
+    }
+}
+
+impl<'a> Active<'a> {
+    fn of(d: &'a Daemon) -> Result<Active<'a>, DaemonError> {
+        // The settings as a whole, against the targets: a recipient of a department the
+        // targets do not know stops the daemon here, before any work (recipients keyed by
+        // name from here).
+        Ok(Active {
+            settings: d.settings.for_targets(&d.targets)?,
+            targets: Cow::Borrowed(&d.targets),
+            catalog: Cow::Borrowed(&d.catalog),
+            calendar: Cow::Borrowed(&d.calendar),
+            mailer: MailerRef::Borrowed(d.mailer.as_ref()),
+        })
+    }
+
+    /// A loaded configuration checked as at start-up: the settings against the targets, and
+    /// schedules that still fire.
+    fn checked(c: Configuration, now: DateTime<Utc>) -> Result<Active<'a>, DaemonError> {
+        let settings = c.settings.for_targets(&c.targets)?;
+        for job in [CRAWL, REPORT] {
+            next_time(&settings, job, now)?;
+        }
+        Ok(Active {
+            settings,
+            targets: Cow::Owned(c.targets),
+            catalog: Cow::Owned(c.catalog),
+            calendar: Cow::Owned(c.calendar),
+            mailer: MailerRef::Owned(Box::new(c.mailer)),
+        })
+    }
+}
+
+/// Completes at the next reload request; never without a [`Reload`].
+async fn reload_requested(reload: &mut Option<Reload>) {
+    match reload {
+        Some(r) => {
+            if r.requests.recv().await.is_none() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
+/// Loads and checks the configuration anew; on success it replaces `active` (a job whose
+/// schedule changed is next due by the new one), else the one in force stays and the log
+/// says why.
+async fn reload<'a>(
+    active: &mut Active<'a>,
+    load: &LoadConfiguration,
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<bool, DaemonError> {
+    tracing::info!("reloading the configuration");
+    let loaded = load()
+        .map_err(DaemonError::Reload)
+        .and_then(|c| Active::checked(c, now));
+    let new = match loaded {
+        Ok(new) => new,
+        Err(e) => {
+            tracing::error!(
+                error = %e,
+                "reload refused: the configuration in force stays"
+            );
+            return Ok(false);
+        }
+    };
+    for job in [CRAWL, REPORT] {
+        let (_, old) = schedule_of(&active.settings, job);
+        let (_, schedule) = schedule_of(&new.settings, job);
+        if old.source() != schedule.source() {
+            let next = next_time(&new.settings, job, now)?;
+            store.set_next_due(job, next).await?;
+        }
+    }
+    if active.settings.database != new.settings.database {
+        tracing::warn!("the settings name another database: it takes effect at the next start");
+    }
+    if active.settings.metrics != new.settings.metrics {
+        tracing::warn!("metrics.listen changed: it takes effect at the next start");
+    }
+    tracing::info!(
+        columns = new.targets.columns.len(),
+        crawl = new.settings.schedule.crawl.source(),
+        report = new.settings.schedule.report.source(),
+        "configuration reloaded"
+    );
+    *active = new;
+    Ok(true)
+}
+
+/// A time as the district reads it, for status lines.
+fn local(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
+}
+
 /// Runs until `shutdown` completes.
 pub async fn run(
     d: &Daemon,
     clock: &dyn Clock,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), DaemonError> {
-    let tz = d.settings.timezone;
-    // The settings as a whole, against the targets: a recipient of a department the targets
-    // do not know stops the daemon here, before any work (recipients keyed by name from here).
-    let settings = d.settings.for_targets(&d.targets)?;
+    run_with(d, clock, shutdown, Control::default()).await
+}
+
+/// Runs until `shutdown` completes, reloading and notifying as `control` says.
+pub async fn run_with(
+    d: &Daemon,
+    clock: &dyn Clock,
+    shutdown: impl std::future::Future<Output = ()>,
+    mut control: Control,
+) -> Result<(), DaemonError> {
+    let mut active = Active::of(d)?;
     let held = d.store.hold_interrupted_sends().await?;
     if held > 0 {
         tracing::warn!(
@@ -210,36 +385,76 @@ pub async fn run(
             "messages whose sending was interrupted are held (see `gkwatch outbox`)"
         );
     }
+    let notifier = control.notifier.clone();
+    let notify = |state: &str| {
+        if let Some(n) = &notifier {
+            n.send(state);
+        }
+    };
+    notify("READY=1");
+    let _watchdog = notifier.as_ref().and_then(notify::Notifier::spawn_watchdog);
+    let mut last = String::from("none yet");
+    let mut status = String::new();
     tokio::pin!(shutdown);
     loop {
+        let settings = &active.settings;
+        let tz = settings.timezone;
         let now = clock.now();
-        let crawl_due = next_due(&d.store, CRAWL, &settings, now).await?;
-        let report_due = next_due(&d.store, REPORT, &settings, now).await?;
-        let delivery_due = match (&d.mailer, d.store.next_delivery().await?) {
+        let crawl_due = next_due(&d.store, CRAWL, settings, now).await?;
+        let report_due = next_due(&d.store, REPORT, settings, now).await?;
+        let delivery_due = match (active.mailer.get(), d.store.next_delivery().await?) {
             (Some(_), Some(t)) => DateTime::parse_from_rfc3339(&t)
                 .ok()
                 .map(|t| t.with_timezone(&Utc)),
             _ => None,
         };
+        let line = format!("next crawl {}; last: {last}", local(crawl_due, tz));
+        if line != status {
+            if let Some(n) = &notifier {
+                n.status(&line);
+            }
+            status = line;
+        }
         let next = [Some(crawl_due), Some(report_due), delivery_due]
             .into_iter()
             .flatten()
             .min()
             .unwrap_or(crawl_due);
         if next > now {
-            tracing::debug!(next = %next, "sleeping until the next job");
+            // Never longer than MAX_SLEEP: a sleep's length is kept by a clock that stops
+            // while the machine is suspended and ignores the wall clock being set, so the
+            // wall clock is read again that often.
+            let wake = next.min(now + chrono::Duration::from_std(MAX_SLEEP).unwrap_or_default());
+            tracing::debug!(next = %next, wake = %wake, "sleeping until the next job");
             tokio::select! {
                 // Shutdown first: a test clock's sleep is ready at once.
                 biased;
                 () = &mut shutdown => break,
-                () = clock.sleep_until(next) => continue,
+                () = reload_requested(&mut control.reload) => {
+                    if let Some(r) = &control.reload {
+                        notify("RELOADING=1");
+                        reload(&mut active, r.load.as_ref(), &d.store, clock.now()).await?;
+                        notify("READY=1");
+                        // The status line says what the configuration in force schedules.
+                        status.clear();
+                    }
+                    continue;
+                }
+                () = clock.sleep_until(wake) => continue,
             }
         }
         if crawl_due <= now {
-            let full = is_full_slot(d.settings.schedule.full_crawl.as_ref(), crawl_due, tz);
+            let full = is_full_slot(settings.schedule.full_crawl.as_ref(), crawl_due, tz);
             tracing::info!(slot = %crawl_due, full, "crawl due");
+            if let Some(n) = &notifier {
+                n.status(&format!(
+                    "crawling (slot {}); last: {last}",
+                    local(crawl_due, tz)
+                ));
+                status.clear();
+            }
             let started = clock.now();
-            let job = crawl_and_evaluate(d, local_date(started, tz), full);
+            let job = crawl_and_evaluate(&active, &d.store, local_date(started, tz), full);
             let result = tokio::select! {
                 r = job => r,
                 () = &mut shutdown => {
@@ -248,12 +463,14 @@ pub async fn run(
                 }
             };
             let finished = clock.now();
-            // Missed slots collapse into this one run: the next is after now.
-            let next = next_time(&settings, CRAWL, finished)?;
+            // Missed slots collapse into this one run: the next is after now, and after the
+            // slot just run even if the clock was set back meanwhile.
+            let next = next_time(settings, CRAWL, finished.max(crawl_due))?;
             d.store.set_next_due(CRAWL, next).await?;
             d.store
                 .record_job(CRAWL, started, finished, &result)
                 .await?;
+            last = format!("crawl at {}: {result}", local(started, tz));
             continue;
         }
         if report_due <= now {
@@ -264,9 +481,9 @@ pub async fn run(
             } else {
                 match prepare_report(
                     &d.store,
-                    &d.catalog,
-                    &d.calendar,
-                    &settings,
+                    &active.catalog,
+                    &active.calendar,
+                    settings,
                     week,
                     local_date(started, tz),
                     started,
@@ -283,14 +500,15 @@ pub async fn run(
                     }
                 }
             };
-            let next = next_time(&settings, REPORT, clock.now())?;
+            let next = next_time(settings, REPORT, clock.now().max(report_due))?;
             d.store.set_next_due(REPORT, next).await?;
             d.store
                 .record_job(REPORT, started, clock.now(), &result)
                 .await?;
+            last = format!("report at {}: {result}", local(started, tz));
             continue;
         }
-        if let Some(mailer) = &d.mailer {
+        if let Some(mailer) = active.mailer.get() {
             let job = deliver_due(&d.store, mailer, clock.now());
             tokio::select! {
                 r = job => { r?; }
@@ -298,17 +516,27 @@ pub async fn run(
             }
         }
     }
+    notify("STOPPING=1");
     tracing::info!("daemon stopped");
     Ok(())
 }
 
 /// One crawl of every enabled column, then an evaluation; a summary line for the schedule.
-async fn crawl_and_evaluate(d: &Daemon, today: NaiveDate, full: bool) -> String {
+async fn crawl_and_evaluate(a: &Active<'_>, store: &Store, today: NaiveDate, full: bool) -> String {
     let opts = CrawlOptions {
         full,
-        ..CrawlOptions::new(&d.settings.crawl, today)
+        ..CrawlOptions::new(&a.settings.crawl, today)
     };
-    let crawl = pipeline::crawl(&d.targets, &d.catalog, &d.store, &d.fetcher, &opts, &|_| {}).await;
+    // A fetcher of this run only: robots.txt is read again, and a host that failed last
+    // time is tried again.
+    let fetcher = match Fetcher::new(&a.settings.crawl) {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::error!(error = %e, "crawl failed: cannot build the HTTP client");
+            return format!("crawl failed: cannot build the HTTP client: {e}");
+        }
+    };
+    let crawl = pipeline::crawl(&a.targets, &a.catalog, store, &fetcher, &opts, &|_| {}).await;
     let summary = match crawl {
         Ok(s) => {
             tracing::info!(
@@ -332,13 +560,8 @@ async fn crawl_and_evaluate(d: &Daemon, today: NaiveDate, full: bool) -> String 
             return format!("crawl failed: {e}");
         }
     };
-    match pipeline::refresh_findings(
-        &d.catalog,
-        &d.store,
-        &d.calendar,
-        &EvaluateOptions::new(today),
-    )
-    .await
+    match pipeline::refresh_findings(&a.catalog, store, &a.calendar, &EvaluateOptions::new(today))
+        .await
     {
         Ok(e) => format!("{summary}; {} open findings", e.findings.len()),
         Err(e) => {

@@ -16,7 +16,7 @@ pub struct Cli {
 }
 
 /// Options every command takes.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// SQLite database file [default: the settings' `database`, else gkwatch.db; for `demo`, a
     /// new temporary directory]

@@ -37,6 +37,9 @@ use crate::store::{Store, StoreError};
 pub const CRAWL: &str = "crawl";
 pub const REPORT: &str = "report";
 
+/// The systemd unit the package installs (`gkwatch example-unit`).
+pub const SYSTEMD_UNIT: &str = include_str!("deploy/gkwatch.service");
+
 /// The longest the daemon sleeps before it reads the wall clock again.
 pub const MAX_SLEEP: Duration = Duration::from_secs(60);
 

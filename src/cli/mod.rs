@@ -15,6 +15,7 @@ mod demo;
 mod findings;
 mod items;
 mod output;
+mod packaging;
 mod paths;
 mod report;
 mod status;
@@ -276,6 +277,12 @@ async fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Backup(a) => database::backup(g, a).await,
         Command::Profiles(a) => paths::profiles(g, a),
         Command::Paths(a) => paths::paths(g, a),
+        Command::ExampleUnit => {
+            print!("{}", crate::daemon::SYSTEMD_UNIT);
+            Ok(Exit::Ok)
+        }
+        Command::GenMan(a) => packaging::gen_man(&a.dir),
+        Command::GenCompletions(a) => packaging::gen_completions(&a.dir),
         Command::ExampleConfig => {
             print!("{}", crate::config::EXAMPLE_SETTINGS);
             Ok(Exit::Ok)

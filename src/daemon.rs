@@ -473,6 +473,7 @@ pub async fn run_with(
             d.store
                 .record_job(CRAWL, started, finished, &result)
                 .await?;
+            tracing::info!(next = %local(next, tz), result = %result, "crawl job done");
             last = format!("crawl at {}: {result}", local(started, tz));
             continue;
         }

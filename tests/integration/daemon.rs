@@ -403,3 +403,314 @@ async fn each_crawl_reads_robots_txt_again() {
     assert_ne!(states[0], "blocked");
     assert_eq!(states[1], "blocked");
 }
+
+/// A real `gkwatch daemon` whose standard error is collected as it comes.
+struct Running {
+    child: std::process::Child,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Running {
+    /// Starts `cmd` with its stderr on `stderr` (read by a thread of its own).
+    fn start(mut cmd: std::process::Command) -> Running {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        let child = cmd
+            .arg("daemon")
+            .stdout(std::process::Stdio::null())
+            .stderr(writer)
+            .spawn()
+            .expect("spawn daemon");
+        // The parent's copy of the write end went with `cmd`'s Stdio.
+        drop(cmd);
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(reader).lines() {
+                let Ok(line) = line else { break };
+                let mut log = sink.lock().expect("log");
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        Running { child, log }
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().expect("log").clone()
+    }
+
+    /// Waits (at most 60 s) until the log holds `needle` `times` times; the log then.
+    fn wait_log(&mut self, needle: &str, times: usize) -> String {
+        let started = std::time::Instant::now();
+        loop {
+            let log = self.log();
+            if log.matches(needle).count() >= times {
+                return log;
+            }
+            assert!(
+                self.child.try_wait().expect("poll").is_none(),
+                "the daemon exited; waiting for {needle:?}:\n{log}"
+            );
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "no {needle:?} ×{times} in the log:\n{log}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    }
+
+    /// SIGTERM, then the exit status (within a generous minute).
+    fn stop(mut self) -> std::process::ExitStatus {
+        self.signal("TERM");
+        let started = std::time::Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("poll") {
+                return status;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// The `DEVICE:INODE` of a pipe's write end, as systemd sets `JOURNAL_STREAM`.
+fn stream_id(pipe: &std::io::PipeWriter) -> String {
+    use std::os::unix::fs::MetadataExt;
+    let file = std::fs::File::from(std::os::fd::OwnedFd::from(
+        pipe.try_clone().expect("clone pipe"),
+    ));
+    let meta = file.metadata().expect("fstat");
+    format!("{}:{}", meta.dev(), meta.ino())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_systemd_it_notifies_feeds_the_watchdog_and_serves_metrics() {
+    let served = ServedSite::generated(1, 3, Duration::ZERO).await;
+    let dir = served.dir.path();
+    let settings = settings::write(
+        dir,
+        "[crawl]\nmin_delay_ms = 0\n[metrics]\nlisten = \"127.0.0.1:0\"\n",
+    );
+    let db = dir.join("d.db");
+    let sock_path = dir.join("notify.sock");
+    let sock = std::os::unix::net::UnixDatagram::bind(&sock_path).expect("bind notify socket");
+    sock.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let mut cmd = process(&db, &served.targets, &settings);
+    cmd.env("NOTIFY_SOCKET", &sock_path)
+        .env("WATCHDOG_USEC", "400000")
+        .env_remove("WATCHDOG_PID");
+    let mut d = Running::start(cmd);
+
+    // READY=1, then the status line, then the watchdog at least twice (every 200 ms).
+    let mut got: Vec<String> = Vec::new();
+    let mut buf = [0u8; 4096];
+    while got.iter().filter(|m| *m == "WATCHDOG=1").count() < 2 {
+        let n = sock
+            .recv(&mut buf)
+            .unwrap_or_else(|e| panic!("{e}: got {got:?}\n{}", d.log()));
+        got.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    assert_eq!(got[0], "READY=1", "{got:?}");
+    let status = got
+        .iter()
+        .find(|m| m.starts_with("STATUS="))
+        .unwrap_or_else(|| panic!("no STATUS= in {got:?}"));
+    assert!(
+        status.contains("next crawl 20") && status.contains("02:30 CST"),
+        "{status}"
+    );
+    assert!(status.contains("last: none yet"), "{status}");
+
+    // GET /metrics on the address it bound.
+    let log = d.wait_log("/metrics", 1);
+    let url = log
+        .lines()
+        .find_map(|l| l.split("metrics served at ").nth(1))
+        .expect("metrics address")
+        .trim()
+        .to_string();
+    let resp = reqwest::get(&url).await.expect("GET /metrics");
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = resp.text().await.expect("body");
+    assert!(
+        text.contains("# TYPE gkwatch_last_crawl_duration_seconds gauge"),
+        "{text}"
+    );
+    assert!(text.contains("gkwatch_items 0"), "{text}");
+    let other = reqwest::get(url.replace("/metrics", "/other"))
+        .await
+        .expect("GET /other");
+    assert_eq!(other.status(), 404);
+
+    let exit = d.stop();
+    assert!(exit.success(), "{exit:?}");
+    // STOPPING=1 comes last.
+    let mut rest = Vec::new();
+    sock.set_read_timeout(Some(Duration::from_millis(500)))
+        .expect("timeout");
+    while let Ok(n) = sock.recv(&mut buf) {
+        rest.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+    }
+    assert!(rest.iter().any(|m| m == "STOPPING=1"), "{rest:?}");
+}
+
+#[test]
+fn with_journal_stream_but_no_journald_it_logs_to_stderr_with_a_warning() {
+    if std::path::Path::new("/run/systemd/journal/socket").exists() {
+        eprintln!("skipped: journald runs here, so the log goes there");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    let stream = stream_id(&writer);
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("gkwatch"));
+    cmd.current_dir(dir.path())
+        .env("JOURNAL_STREAM", &stream)
+        .env("RUST_LOG", "info")
+        .args(["--db", "x.db", "paths"])
+        .stdout(std::process::Stdio::null())
+        .stderr(writer);
+    let mut child = cmd.spawn().expect("spawn");
+    drop(cmd);
+    let mut log = String::new();
+    use std::io::Read;
+    let mut reader = reader;
+    reader.read_to_string(&mut log).expect("read");
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{status:?}\n{log}");
+    assert!(
+        log.contains("cannot log to journald, logging to standard error")
+            && log.contains(&format!("JOURNAL_STREAM={stream}")),
+        "{log}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_a_changed_targets_file_and_keeps_the_old_one_when_broken() {
+    let served = ServedSite::generated(1, 5, Duration::ZERO).await;
+    let dir = served.dir.path();
+    let settings = settings::write(dir, "[crawl]\nmin_delay_ms = 0\nper_host = 4\n");
+    let db = dir.join("d.db");
+    let full = std::fs::read_to_string(&served.targets).expect("targets");
+    // The last column, disabled at first.
+    let at = full.rfind("[[department.column]]\n").expect("a column") + 22;
+    let new_column = full[at..]
+        .lines()
+        .find_map(|l| l.strip_prefix("id = "))
+        .expect("id")
+        .trim_matches('"')
+        .to_string();
+    let without = format!("{}enabled = false\n{}", &full[..at], &full[at..]);
+    std::fs::write(&served.targets, &without).expect("write targets");
+    let due_now = || async {
+        let store = Store::open(&db).await.expect("store");
+        store
+            .set_next_due(CRAWL, Utc::now() - chrono::Duration::hours(1))
+            .await
+            .expect("schedule");
+        store.close().await;
+    };
+    due_now().await;
+    let mut d = Running::start(process(&db, &served.targets, &settings));
+    d.wait_log("crawl job done", 1);
+
+    // The column enabled, and a crawl due: the reload takes the new file, the crawl reads it.
+    std::fs::write(&served.targets, &full).expect("write targets");
+    due_now().await;
+    d.signal("HUP");
+    d.wait_log("configuration reloaded", 1);
+    d.wait_log("crawl job done", 2);
+
+    // A broken file: refused, the process stays, the next crawl still has every column.
+    std::fs::write(
+        &served.targets,
+        format!("{full}\n[[department.column]]\nid = \n"),
+    )
+    .expect("write targets");
+    due_now().await;
+    d.signal("HUP");
+    let log = d.wait_log("reload refused", 1);
+    let refused = log
+        .lines()
+        .find(|l| l.contains("reload refused"))
+        .expect("line");
+    assert!(
+        refused.contains(&served.targets.display().to_string()),
+        "names the file: {refused}"
+    );
+    d.wait_log("crawl job done", 3);
+    assert!(d.child.try_wait().expect("poll").is_none(), "still running");
+    let exit = d.stop();
+    assert!(exit.success(), "{exit:?}");
+
+    let store = Store::open(&db).await.expect("store");
+    let crawled = |run: i64| {
+        let column = new_column.clone();
+        let store = &store;
+        async move {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", store.path().display()))
+                .await
+                .expect("pool");
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM column_crawls WHERE run_id = ? AND column_id = ?",
+            )
+            .bind(run)
+            .bind(column)
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+            pool.close().await;
+            n
+        }
+    };
+    let runs = rows(
+        &store,
+        "SELECT CAST(id AS TEXT) FROM crawl_runs ORDER BY id",
+    )
+    .await;
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    let ids: Vec<i64> = runs.iter().map(|r| r.parse().expect("id")).collect();
+    assert_eq!(crawled(ids[0]).await, 0, "disabled at first");
+    assert_eq!(crawled(ids[1]).await, 1, "picked up by the reload");
+    assert_eq!(crawled(ids[2]).await, 1, "the broken file changed nothing");
+}
+
+#[test]
+fn a_metrics_address_that_is_none_is_refused_at_load_naming_file_and_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = settings::write(dir.path(), "[metrics]\nlisten = \"localhost:9187\"\n");
+    let err = gkwatch::config::load_settings(Some(&file)).expect_err("refused");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&file.display().to_string())
+            && msg.contains("metrics.listen")
+            && msg.contains("\"localhost:9187\" is not an IP address and port"),
+        "{msg}"
+    );
+    let ok = settings::write(dir.path(), "[metrics]\nlisten = \"127.0.0.1:9187\"\n");
+    let s = gkwatch::config::load_settings(Some(&ok)).expect("loads");
+    assert_eq!(
+        s.metrics.map(|m| m.listen.to_string()).as_deref(),
+        Some("127.0.0.1:9187")
+    );
+}

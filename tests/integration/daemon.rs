@@ -714,3 +714,58 @@ fn a_metrics_address_that_is_none_is_refused_at_load_naming_file_and_key() {
         Some("127.0.0.1:9187")
     );
 }
+
+#[test]
+fn the_shipped_unit_passes_systemd_analyze_verify() {
+    let unit = gkwatch::daemon::SYSTEMD_UNIT;
+    for line in [
+        "Type=notify",
+        "NotifyAccess=main",
+        "RestartPreventExitStatus=3",
+        "ExecReload=/bin/kill -HUP $MAINPID",
+        "ExecStart=/usr/bin/gkwatch --config /etc/gkwatch/gkwatch.toml daemon",
+    ] {
+        assert!(unit.lines().any(|l| l == line), "no {line:?} in the unit");
+    }
+    let printed = assert_cmd::Command::cargo_bin("gkwatch")
+        .expect("binary")
+        .arg("example-unit")
+        .output()
+        .expect("run");
+    assert_eq!(String::from_utf8_lossy(&printed.stdout), unit);
+
+    let available = std::process::Command::new("systemd-analyze")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available {
+        assert!(
+            !std::env::var("GKWATCH_REQUIRE_SERVERS").is_ok_and(|v| v == "1"),
+            "systemd-analyze is required here (apt-get install systemd)"
+        );
+        eprintln!("skipped: no systemd-analyze here (apt-get install systemd)");
+        return;
+    }
+    // The unit as installed, its binary where this build has it; the man page is checked
+    // by packaging/test-deb, where the package installed it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bin = assert_cmd::cargo::cargo_bin("gkwatch");
+    let path = dir.path().join("gkwatch.service");
+    std::fs::write(
+        &path,
+        unit.replace("/usr/bin/gkwatch", &bin.display().to_string()),
+    )
+    .expect("write unit");
+    let out = std::process::Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .arg(&path)
+        .output()
+        .expect("systemd-analyze");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(!text.contains("gkwatch.service:"), "warnings: {text}");
+}

@@ -107,20 +107,21 @@ pub(super) async fn columns(g: &Ctx, a: &FormatArgs) -> anyhow::Result<Exit> {
     match a.format {
         TableOrJson::Json => print_json(&rows)?,
         TableOrJson::Table => {
-            let mut t = table(&[
-                "department",
-                "column",
-                "id",
-                "items",
-                "newest",
-                "last state",
-                "last crawled",
-            ]);
+            let lang = g.lang;
+            let mut t = table(&lang.headings(&[
+                ("部门", "department"),
+                ("栏目", "column"),
+                ("编号", "id"),
+                ("条目数", "items"),
+                ("最新日期", "newest"),
+                ("最近状态", "last state"),
+                ("最近采集", "last crawled"),
+            ]));
             for r in &rows {
                 let state = match (&r.last_state, r.enabled) {
-                    (_, false) => "disabled".to_string(),
-                    (Some(s), _) => s.clone(),
-                    (None, true) => "never crawled".to_string(),
+                    (_, false) => lang.pick("已停用", "disabled").to_string(),
+                    (Some(s), _) => state_label(lang, s),
+                    (None, true) => lang.pick("尚未采集", "never crawled").to_string(),
                 };
                 t.add_row(vec![
                     r.department.clone(),
@@ -129,7 +130,9 @@ pub(super) async fn columns(g: &Ctx, a: &FormatArgs) -> anyhow::Result<Exit> {
                     r.items.to_string(),
                     r.newest.clone().unwrap_or_else(|| "-".into()),
                     state,
-                    r.last_crawled_at.clone().unwrap_or_else(|| "-".into()),
+                    r.last_crawled_at
+                        .as_deref()
+                        .map_or_else(|| "-".into(), |t| super::status::local(t, g)),
                 ]);
             }
             println!("{t}");
@@ -137,4 +140,19 @@ pub(super) async fn columns(g: &Ctx, a: &FormatArgs) -> anyhow::Result<Exit> {
     }
     store.close().await;
     Ok(Exit::Ok)
+}
+
+/// A column's crawl state as staff read it (`ok`, `unreachable`, … in English).
+fn state_label(lang: super::output::Lang, state: &str) -> String {
+    use crate::types::ColumnState;
+    let zh = match ColumnState::parse(state) {
+        Some(ColumnState::Ok) => "正常",
+        Some(ColumnState::Unchanged) => "无变化",
+        Some(ColumnState::Empty) => "栏目为空",
+        Some(ColumnState::Unreachable) => "无法访问",
+        Some(ColumnState::Blocked) => "robots 禁止采集",
+        Some(ColumnState::ExtractionFailed) => "采集失败",
+        None => state,
+    };
+    lang.pick(zh, state).to_string()
 }

@@ -577,7 +577,7 @@ async fn under_systemd_it_notifies_feeds_the_watchdog_and_serves_metrics() {
 #[test]
 fn with_journal_stream_but_no_journald_it_logs_to_stderr_with_a_warning() {
     if std::path::Path::new("/run/systemd/journal/socket").exists() {
-        eprintln!("skipped: journald runs here, so the log goes there");
+        crate::report!("skipped: journald runs here, so the log goes there");
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -743,7 +743,7 @@ fn the_shipped_unit_passes_systemd_analyze_verify() {
             !std::env::var("GKWATCH_REQUIRE_SERVERS").is_ok_and(|v| v == "1"),
             "systemd-analyze is required here (apt-get install systemd)"
         );
-        eprintln!("skipped: no systemd-analyze here (apt-get install systemd)");
+        crate::report!("skipped: no systemd-analyze here (apt-get install systemd)");
         return;
     }
     // The unit as installed, its binary where this build has it; the man page is checked

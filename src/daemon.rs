@@ -320,7 +320,7 @@ async fn reload<'a>(
     load: &LoadConfiguration,
     store: &Store,
     now: DateTime<Utc>,
-) -> Result<bool, DaemonError> {
+) -> Result<Result<(), String>, DaemonError> {
     tracing::info!("reloading the configuration");
     let loaded = load()
         .map_err(DaemonError::Reload)
@@ -332,7 +332,7 @@ async fn reload<'a>(
                 error = %e,
                 "reload refused: the configuration in force stays"
             );
-            return Ok(false);
+            return Ok(Err(e.to_string()));
         }
     };
     for job in [CRAWL, REPORT] {
@@ -356,7 +356,7 @@ async fn reload<'a>(
         "configuration reloaded"
     );
     *active = new;
-    Ok(true)
+    Ok(Ok(()))
 }
 
 /// A time as the district reads it, for status lines.
@@ -397,6 +397,8 @@ pub async fn run_with(
     notify("READY=1");
     let _watchdog = notifier.as_ref().and_then(notify::Notifier::spawn_watchdog);
     let mut last = String::from("none yet");
+    // Why the last reload was refused, until one succeeds.
+    let mut refused = String::new();
     let mut status = String::new();
     tokio::pin!(shutdown);
     loop {
@@ -411,7 +413,7 @@ pub async fn run_with(
                 .map(|t| t.with_timezone(&Utc)),
             _ => None,
         };
-        let line = format!("next crawl {}; last: {last}", local(crawl_due, tz));
+        let line = format!("next crawl {}; last: {last}{refused}", local(crawl_due, tz));
         if line != status {
             if let Some(n) = &notifier {
                 n.status(&line);
@@ -436,7 +438,14 @@ pub async fn run_with(
                 () = reload_requested(&mut control.reload) => {
                     if let Some(r) = &control.reload {
                         notify("RELOADING=1");
-                        reload(&mut active, r.load.as_ref(), &d.store, clock.now()).await?;
+                        let at = clock.now();
+                        refused = match reload(&mut active, r.load.as_ref(), &d.store, at).await? {
+                            Ok(()) => String::new(),
+                            Err(e) => format!(
+                                "; reload at {} refused, the configuration before it stays: {e}",
+                                local(at, active.settings.timezone)
+                            ),
+                        };
                         notify("READY=1");
                         // The status line says what the configuration in force schedules.
                         status.clear();

@@ -486,6 +486,44 @@ impl Running {
     }
 }
 
+/// A notification socket at `path`, read by a thread of its own as systemd reads it (a
+/// datagram socket's queue is short: unread, it would refuse the daemon's messages).
+struct NotifySocket(std::sync::Arc<(std::sync::Mutex<Vec<String>>, std::sync::Condvar)>);
+
+impl NotifySocket {
+    fn bind(path: &std::path::Path) -> NotifySocket {
+        let sock = std::os::unix::net::UnixDatagram::bind(path).expect("bind notify socket");
+        let shared =
+            std::sync::Arc::new((std::sync::Mutex::new(Vec::new()), std::sync::Condvar::new()));
+        let sink = shared.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = sock.recv(&mut buf) {
+                let (got, cond) = &*sink;
+                got.lock()
+                    .expect("messages")
+                    .push(String::from_utf8_lossy(&buf[..n]).into_owned());
+                cond.notify_all();
+            }
+        });
+        NotifySocket(shared)
+    }
+
+    /// The messages so far, once `done` holds for them (at most 60 s).
+    fn wait(&self, what: &str, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let (got, cond) = &*self.0;
+        let (got, timeout) = cond
+            .wait_timeout_while(
+                got.lock().expect("messages"),
+                Duration::from_secs(60),
+                |got| !done(got),
+            )
+            .expect("messages");
+        assert!(!timeout.timed_out(), "no {what}: got {got:?}");
+        got.clone()
+    }
+}
+
 /// The `DEVICE:INODE` of a pipe's write end, as systemd sets `JOURNAL_STREAM`.
 fn stream_id(pipe: &std::io::PipeWriter) -> String {
     use std::os::unix::fs::MetadataExt;
@@ -506,9 +544,7 @@ async fn under_systemd_it_notifies_feeds_the_watchdog_and_serves_metrics() {
     );
     let db = dir.join("d.db");
     let sock_path = dir.join("notify.sock");
-    let sock = std::os::unix::net::UnixDatagram::bind(&sock_path).expect("bind notify socket");
-    sock.set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
+    let sock = NotifySocket::bind(&sock_path);
     let mut cmd = process(&db, &served.targets, &settings);
     cmd.env("NOTIFY_SOCKET", &sock_path)
         .env("WATCHDOG_USEC", "400000")
@@ -516,14 +552,9 @@ async fn under_systemd_it_notifies_feeds_the_watchdog_and_serves_metrics() {
     let mut d = Running::start(cmd);
 
     // READY=1, then the status line, then the watchdog at least twice (every 200 ms).
-    let mut got: Vec<String> = Vec::new();
-    let mut buf = [0u8; 4096];
-    while got.iter().filter(|m| *m == "WATCHDOG=1").count() < 2 {
-        let n = sock
-            .recv(&mut buf)
-            .unwrap_or_else(|e| panic!("{e}: got {got:?}\n{}", d.log()));
-        got.push(String::from_utf8_lossy(&buf[..n]).into_owned());
-    }
+    let got = sock.wait("two WATCHDOG=1", |got| {
+        got.iter().filter(|m| *m == "WATCHDOG=1").count() >= 2
+    });
     assert_eq!(got[0], "READY=1", "{got:?}");
     let status = got
         .iter()
@@ -564,14 +595,7 @@ async fn under_systemd_it_notifies_feeds_the_watchdog_and_serves_metrics() {
 
     let exit = d.stop();
     assert!(exit.success(), "{exit:?}");
-    // STOPPING=1 comes last.
-    let mut rest = Vec::new();
-    sock.set_read_timeout(Some(Duration::from_millis(500)))
-        .expect("timeout");
-    while let Ok(n) = sock.recv(&mut buf) {
-        rest.push(String::from_utf8_lossy(&buf[..n]).into_owned());
-    }
-    assert!(rest.iter().any(|m| m == "STOPPING=1"), "{rest:?}");
+    sock.wait("STOPPING=1", |got| got.iter().any(|m| m == "STOPPING=1"));
 }
 
 #[test]
@@ -631,7 +655,11 @@ async fn sighup_reloads_a_changed_targets_file_and_keeps_the_old_one_when_broken
         store.close().await;
     };
     due_now().await;
-    let mut d = Running::start(process(&db, &served.targets, &settings));
+    let sock_path = dir.join("notify.sock");
+    let sock = NotifySocket::bind(&sock_path);
+    let mut cmd = process(&db, &served.targets, &settings);
+    cmd.env("NOTIFY_SOCKET", &sock_path);
+    let mut d = Running::start(cmd);
     d.wait_log("crawl job done", 1);
 
     // The column enabled, and a crawl due: the reload takes the new file, the crawl reads it.
@@ -660,6 +688,25 @@ async fn sighup_reloads_a_changed_targets_file_and_keeps_the_old_one_when_broken
     );
     d.wait_log("crawl job done", 3);
     assert!(d.child.try_wait().expect("poll").is_none(), "still running");
+    // systemd heard of both reloads, and `systemctl status` says why the second was refused.
+    let got = sock.wait("a STATUS= saying the reload was refused", |got| {
+        got.iter()
+            .any(|m| m.starts_with("STATUS=next crawl") && m.contains("refused"))
+    });
+    assert_eq!(
+        got.iter().filter(|m| *m == "RELOADING=1").count(),
+        2,
+        "{got:?}"
+    );
+    assert_eq!(got.iter().filter(|m| *m == "READY=1").count(), 3, "{got:?}");
+    let status = got
+        .iter()
+        .find(|m| m.starts_with("STATUS=next crawl") && m.contains("refused"))
+        .expect("status");
+    assert!(
+        status.contains(&served.targets.display().to_string()),
+        "{status}"
+    );
     let exit = d.stop();
     assert!(exit.success(), "{exit:?}");
 

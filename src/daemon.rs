@@ -6,13 +6,25 @@
 //! whatever is in flight is dropped, and since every column and every outbox message is its
 //! own transaction, the database stays consistent.
 //!
+//! Long-running: each crawl builds its own [`Fetcher`] from the settings (robots.txt and a
+//! host's failures are remembered for one run, not for the process's life); every sleep is
+//! at most [`MAX_SLEEP`], after which the wall clock is read again, so a suspended machine or a
+//! clock set by hand neither delays a job nor runs one twice; a reload request (SIGHUP)
+//! replaces the configuration only once the new one is loaded and checked; systemd hears of
+//! it all through [`notify::Notifier`].
+//!
 //! A storage failure (a full disk, a read-only or damaged file) fails that job, not the
 //! daemon: the next scheduled time is kept in memory when it cannot be written, and the job
 //! runs again then, on fresh connections. A database that stays unusable for
 //! [`STORE_FAILURES`] jobs in a row stops the daemon with an error (exit 1, so systemd
 //! restarts it), recorded for `gkwatch health` where it can be.
 
+pub mod metrics;
+pub mod notify;
+
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -28,27 +40,61 @@ use crate::report::mail::Mailer;
 use crate::report::model::Week;
 use crate::store::{Store, StoreError};
 
+/// Job names in the `schedule` table.
+pub const CRAWL: &str = "crawl";
+pub const REPORT: &str = "report";
+
+/// The systemd unit the package installs (`gkwatch example-unit`).
+pub const SYSTEMD_UNIT: &str = include_str!("deploy/gkwatch.service");
+
 /// Storage failures in a row (jobs, or the daemon's own bookkeeping) after which the daemon
 /// stops: the database stays unusable, and a restart (systemd's) is the next thing to try.
 pub const STORE_FAILURES: u32 = 3;
 
 pub use crate::store::DAEMON_FAILURE as FAILURE_KEY;
 
-/// Job names in the `schedule` table.
-pub const CRAWL: &str = "crawl";
-pub const REPORT: &str = "report";
+/// The longest the daemon sleeps before it reads the wall clock again.
+pub const MAX_SLEEP: Duration = Duration::from_secs(60);
 
 /// What the daemon needs, loaded and opened.
 pub struct Daemon {
+    /// Its crawl settings build each crawl's [`Fetcher`].
     pub settings: Settings,
     pub targets: Targets,
     pub catalog: Catalog,
     pub store: Store,
-    pub fetcher: Fetcher,
     /// `None` when no SMTP server is configured: reports wait in the outbox.
     pub mailer: Option<Mailer>,
     /// The working-day calendar of every deadline.
     pub calendar: Calendar,
+}
+
+/// What a reload reads anew: everything of [`Daemon`] but the database.
+pub struct Configuration {
+    pub settings: Settings,
+    pub targets: Targets,
+    pub catalog: Catalog,
+    pub mailer: Option<Mailer>,
+    pub calendar: Calendar,
+}
+
+/// Loads the configuration from its files, checked as at start-up; the error names the file,
+/// the key and why.
+pub type LoadConfiguration = dyn Fn() -> Result<Configuration, String> + Send + Sync;
+
+/// Reloads on request (SIGHUP).
+pub struct Reload {
+    /// One message per request.
+    pub requests: tokio::sync::mpsc::UnboundedReceiver<()>,
+    pub load: Box<LoadConfiguration>,
+}
+
+/// How the daemon is driven from outside, besides its clock and the shutdown: reload
+/// requests and systemd's notification socket.
+#[derive(Default)]
+pub struct Control {
+    pub reload: Option<Reload>,
+    pub notifier: Option<Arc<notify::Notifier>>,
 }
 
 /// The daemon could not run.
@@ -60,6 +106,12 @@ pub enum DaemonError {
     /// configuration error.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The metrics endpoint cannot listen.
+    #[error(transparent)]
+    Metrics(#[from] metrics::MetricsError),
+    /// A reload's configuration could not be loaded (the message names the file and key).
+    #[error("{0}")]
+    Reload(String),
     /// The database failed [`STORE_FAILURES`] times in a row.
     #[error("the database stays unusable ({failures} storage failures in a row), stopping: {last}")]
     Unusable { failures: u32, last: String },
@@ -278,14 +330,143 @@ pub fn is_full_slot(full: Option<&CronSchedule>, slot: DateTime<Utc>, tz: Tz) ->
     full.is_some_and(|f| f.fires_at(slot, tz))
 }
 
-/// Runs until `shutdown` completes, or until the database stays unusable
-/// ([`DaemonError::Unusable`], recorded for `gkwatch health`).
+/// The configuration in force: the daemon's at start, a reload's after one.
+struct Active<'a> {
+    /// Checked against the targets ([`Settings::for_targets`]).
+    settings: Settings,
+    targets: Cow<'a, Targets>,
+    catalog: Cow<'a, Catalog>,
+    calendar: Cow<'a, Calendar>,
+    mailer: MailerRef<'a>,
+}
+
+enum MailerRef<'a> {
+    Borrowed(Option<&'a Mailer>),
+    Owned(Box<Option<Mailer>>),
+}
+
+impl MailerRef<'_> {
+    fn get(&self) -> Option<&Mailer> {
+        match self {
+            MailerRef::Borrowed(m) => *m,
+            MailerRef::Owned(m) => m.as_ref().as_ref(),
+        }
+    }
+}
+
+impl<'a> Active<'a> {
+    fn of(d: &'a Daemon) -> Result<Active<'a>, DaemonError> {
+        // The settings as a whole, against the targets: a recipient of a department the
+        // targets do not know stops the daemon here, before any work (recipients keyed by
+        // name from here).
+        Ok(Active {
+            settings: d.settings.for_targets(&d.targets)?,
+            targets: Cow::Borrowed(&d.targets),
+            catalog: Cow::Borrowed(&d.catalog),
+            calendar: Cow::Borrowed(&d.calendar),
+            mailer: MailerRef::Borrowed(d.mailer.as_ref()),
+        })
+    }
+
+    /// A loaded configuration checked as at start-up: the settings against the targets, and
+    /// schedules that still fire.
+    fn checked(c: Configuration, now: DateTime<Utc>) -> Result<Active<'a>, DaemonError> {
+        let settings = c.settings.for_targets(&c.targets)?;
+        for job in [CRAWL, REPORT] {
+            next_time(&settings, job, now)?;
+        }
+        Ok(Active {
+            settings,
+            targets: Cow::Owned(c.targets),
+            catalog: Cow::Owned(c.catalog),
+            calendar: Cow::Owned(c.calendar),
+            mailer: MailerRef::Owned(Box::new(c.mailer)),
+        })
+    }
+}
+
+/// Completes at the next reload request; never without a [`Reload`].
+async fn reload_requested(reload: &mut Option<Reload>) {
+    match reload {
+        Some(r) => {
+            if r.requests.recv().await.is_none() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
+/// Loads and checks the configuration anew; on success it replaces `active` (a job whose
+/// schedule changed is next due by the new one), else the one in force stays and the log
+/// says why.
+async fn reload<'a>(
+    active: &mut Active<'a>,
+    load: &LoadConfiguration,
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<Result<(), String>, DaemonError> {
+    tracing::info!("reloading the configuration");
+    let loaded = load()
+        .map_err(DaemonError::Reload)
+        .and_then(|c| Active::checked(c, now));
+    let new = match loaded {
+        Ok(new) => new,
+        Err(e) => {
+            tracing::error!(
+                error = %e,
+                "reload refused: the configuration in force stays"
+            );
+            return Ok(Err(e.to_string()));
+        }
+    };
+    for job in [CRAWL, REPORT] {
+        let (_, old) = schedule_of(&active.settings, job);
+        let (_, schedule) = schedule_of(&new.settings, job);
+        if old.source() != schedule.source() {
+            let next = next_time(&new.settings, job, now)?;
+            store.set_next_due(job, next).await?;
+        }
+    }
+    if active.settings.database != new.settings.database {
+        tracing::warn!("the settings name another database: it takes effect at the next start");
+    }
+    if active.settings.metrics != new.settings.metrics {
+        tracing::warn!("metrics.listen changed: it takes effect at the next start");
+    }
+    tracing::info!(
+        columns = new.targets.columns.len(),
+        crawl = new.settings.schedule.crawl.source(),
+        report = new.settings.schedule.report.source(),
+        "configuration reloaded"
+    );
+    *active = new;
+    Ok(Ok(()))
+}
+
+/// A time as the district reads it, for status lines.
+fn local(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string()
+}
+
+/// Runs until `shutdown` completes.
 pub async fn run(
     d: &Daemon,
     clock: &dyn Clock,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), DaemonError> {
-    let result = run_jobs(d, clock, shutdown).await;
+    run_with(d, clock, shutdown, Control::default()).await
+}
+
+/// Runs until `shutdown` completes, reloading and notifying as `control` says, or until the
+/// database stays unusable ([`DaemonError::Unusable`], recorded for `gkwatch health`).
+pub async fn run_with(
+    d: &Daemon,
+    clock: &dyn Clock,
+    shutdown: impl std::future::Future<Output = ()>,
+    control: Control,
+) -> Result<(), DaemonError> {
+    let result = run_jobs(d, clock, shutdown, control).await;
     if let Err(e @ DaemonError::Unusable { .. }) = &result {
         record_failure(&d.store, clock.now(), &e.to_string()).await;
     }
@@ -296,11 +477,9 @@ async fn run_jobs(
     d: &Daemon,
     clock: &dyn Clock,
     shutdown: impl std::future::Future<Output = ()>,
+    mut control: Control,
 ) -> Result<(), DaemonError> {
-    let tz = d.settings.timezone;
-    // The settings as a whole, against the targets: a recipient of a department the targets
-    // do not know stops the daemon here, before any work (recipients keyed by name from here).
-    let settings = d.settings.for_targets(&d.targets)?;
+    let mut active = Active::of(d)?;
     let held = d.store.hold_interrupted_sends().await?;
     if held > 0 {
         tracing::warn!(
@@ -308,14 +487,28 @@ async fn run_jobs(
             "messages whose sending was interrupted are held (see `gkwatch outbox`)"
         );
     }
+    let notifier = control.notifier.clone();
+    let notify = |state: &str| {
+        if let Some(n) = &notifier {
+            n.send(state);
+        }
+    };
+    notify("READY=1");
+    let _watchdog = notifier.as_ref().and_then(notify::Notifier::spawn_watchdog);
+    let mut last = String::from("none yet");
+    // Why the last reload was refused, until one succeeds.
+    let mut refused = String::new();
+    let mut status = String::new();
     let mut failures = Failures::default();
     tokio::pin!(shutdown);
     loop {
+        let settings = &active.settings;
+        let tz = settings.timezone;
         let now = clock.now();
         let due = async {
-            let crawl = next_due(&d.store, CRAWL, &settings, now, &failures.next_due).await?;
-            let report = next_due(&d.store, REPORT, &settings, now, &failures.next_due).await?;
-            let delivery = match &d.mailer {
+            let crawl = next_due(&d.store, CRAWL, settings, now, &failures.next_due).await?;
+            let report = next_due(&d.store, REPORT, settings, now, &failures.next_due).await?;
+            let delivery = match active.mailer.get() {
                 Some(_) => d.store.next_delivery().await?,
                 None => None,
             };
@@ -339,25 +532,60 @@ async fn run_jobs(
         let delivery_due = delivery_due
             .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
             .map(|t| t.with_timezone(&Utc));
+        let line = format!("next crawl {}; last: {last}{refused}", local(crawl_due, tz));
+        if line != status {
+            if let Some(n) = &notifier {
+                n.status(&line);
+            }
+            status = line;
+        }
         let next = [Some(crawl_due), Some(report_due), delivery_due]
             .into_iter()
             .flatten()
             .min()
             .unwrap_or(crawl_due);
         if next > now {
-            tracing::debug!(next = %next, "sleeping until the next job");
+            // Never longer than MAX_SLEEP: a sleep's length is kept by a clock that stops
+            // while the machine is suspended and ignores the wall clock being set, so the
+            // wall clock is read again that often.
+            let wake = next.min(now + chrono::Duration::from_std(MAX_SLEEP).unwrap_or_default());
+            tracing::debug!(next = %next, wake = %wake, "sleeping until the next job");
             tokio::select! {
                 // Shutdown first: a test clock's sleep is ready at once.
                 biased;
                 () = &mut shutdown => break,
-                () = clock.sleep_until(next) => continue,
+                () = reload_requested(&mut control.reload) => {
+                    if let Some(r) = &control.reload {
+                        notify("RELOADING=1");
+                        let at = clock.now();
+                        refused = match reload(&mut active, r.load.as_ref(), &d.store, at).await? {
+                            Ok(()) => String::new(),
+                            Err(e) => format!(
+                                "; reload at {} refused, the configuration before it stays: {e}",
+                                local(at, active.settings.timezone)
+                            ),
+                        };
+                        notify("READY=1");
+                        // The status line says what the configuration in force schedules.
+                        status.clear();
+                    }
+                    continue;
+                }
+                () = clock.sleep_until(wake) => continue,
             }
         }
         if crawl_due <= now {
-            let full = is_full_slot(d.settings.schedule.full_crawl.as_ref(), crawl_due, tz);
+            let full = is_full_slot(settings.schedule.full_crawl.as_ref(), crawl_due, tz);
             tracing::info!(slot = %crawl_due, full, "crawl due");
+            if let Some(n) = &notifier {
+                n.status(&format!(
+                    "crawling (slot {}); last: {last}",
+                    local(crawl_due, tz)
+                ));
+                status.clear();
+            }
             let started = clock.now();
-            let job = crawl_and_evaluate(d, local_date(started, tz), full);
+            let job = crawl_and_evaluate(&active, &d.store, local_date(started, tz), full);
             let outcome = tokio::select! {
                 r = job => r,
                 () = &mut shutdown => {
@@ -366,18 +594,13 @@ async fn run_jobs(
                 }
             };
             let finished = clock.now();
-            // Missed slots collapse into this one run: the next is after now.
-            let next = next_time(&settings, CRAWL, finished)?;
-            let kept = bookkeeping(
-                d,
-                &mut failures,
-                CRAWL,
-                next,
-                started,
-                finished,
-                &outcome.summary,
-            )
-            .await;
+            // Missed slots collapse into this one run: the next is after now, and after the
+            // slot just run even if the clock was set back meanwhile.
+            let next = next_time(settings, CRAWL, finished.max(crawl_due))?;
+            let result = outcome.summary;
+            let kept = bookkeeping(d, &mut failures, CRAWL, next, started, finished, &result).await;
+            tracing::info!(next = %local(next, tz), result = %result, "crawl job done");
+            last = format!("crawl at {}: {result}", local(started, tz));
             failures.job_done("the crawl", outcome.storage_error.or(kept))?;
             continue;
         }
@@ -393,9 +616,9 @@ async fn run_jobs(
                 }
                 Ok(false) => match prepare_report(
                     &d.store,
-                    &d.catalog,
-                    &d.calendar,
-                    &settings,
+                    &active.catalog,
+                    &active.calendar,
+                    settings,
                     week,
                     local_date(started, tz),
                     started,
@@ -415,7 +638,7 @@ async fn run_jobs(
                     }
                 },
             };
-            let next = next_time(&settings, REPORT, clock.now())?;
+            let next = next_time(settings, REPORT, clock.now().max(report_due))?;
             let kept = bookkeeping(
                 d,
                 &mut failures,
@@ -426,10 +649,11 @@ async fn run_jobs(
                 &result,
             )
             .await;
+            last = format!("report at {}: {result}", local(started, tz));
             failures.job_done("the weekly report", storage_error.or(kept))?;
             continue;
         }
-        if let Some(mailer) = &d.mailer {
+        if let Some(mailer) = active.mailer.get() {
             let job = deliver_due(&d.store, mailer, clock.now());
             tokio::select! {
                 r = job => {
@@ -447,6 +671,7 @@ async fn run_jobs(
             }
         }
     }
+    notify("STOPPING=1");
     tracing::info!("daemon stopped");
     Ok(())
 }
@@ -504,22 +729,40 @@ struct CrawlOutcome {
 }
 
 /// Whether a pipeline failure is the database's.
-fn pipeline_storage(d: &Daemon, e: &crate::pipeline::PipelineError) -> Option<String> {
+fn pipeline_storage(store: &Store, e: &crate::pipeline::PipelineError) -> Option<String> {
     match e {
         crate::pipeline::PipelineError::Store(s) if s.is_storage() => {
-            Some(s.describe_at(d.store.path(), "crawling"))
+            Some(s.describe_at(store.path(), "crawling"))
         }
         _ => None,
     }
 }
 
 /// One crawl of every enabled column, then an evaluation; a summary line for the schedule.
-async fn crawl_and_evaluate(d: &Daemon, today: NaiveDate, full: bool) -> CrawlOutcome {
+async fn crawl_and_evaluate(
+    a: &Active<'_>,
+    store: &Store,
+    today: NaiveDate,
+    full: bool,
+) -> CrawlOutcome {
+    let failed = |summary: String| CrawlOutcome {
+        summary,
+        storage_error: None,
+    };
     let opts = CrawlOptions {
         full,
-        ..CrawlOptions::new(&d.settings.crawl, today)
+        ..CrawlOptions::new(&a.settings.crawl, today)
     };
-    let crawl = pipeline::crawl(&d.targets, &d.catalog, &d.store, &d.fetcher, &opts, &|_| {}).await;
+    // A fetcher of this run only: robots.txt is read again, and a host that failed last
+    // time is tried again.
+    let fetcher = match Fetcher::new(&a.settings.crawl) {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::error!(error = %e, "crawl failed: cannot build the HTTP client");
+            return failed(format!("crawl failed: cannot build the HTTP client: {e}"));
+        }
+    };
+    let crawl = pipeline::crawl(&a.targets, &a.catalog, store, &fetcher, &opts, &|_| {}).await;
     let summary = match crawl {
         Ok(s) => {
             tracing::info!(
@@ -539,7 +782,7 @@ async fn crawl_and_evaluate(d: &Daemon, today: NaiveDate, full: bool) -> CrawlOu
             )
         }
         Err(e) => {
-            let storage_error = pipeline_storage(d, &e);
+            let storage_error = pipeline_storage(store, &e);
             // A storage failure is logged once, where it is counted.
             if storage_error.is_none() {
                 tracing::error!(error = %e, "crawl failed");
@@ -550,20 +793,12 @@ async fn crawl_and_evaluate(d: &Daemon, today: NaiveDate, full: bool) -> CrawlOu
             };
         }
     };
-    match pipeline::refresh_findings(
-        &d.catalog,
-        &d.store,
-        &d.calendar,
-        &EvaluateOptions::new(today),
-    )
-    .await
+    match pipeline::refresh_findings(&a.catalog, store, &a.calendar, &EvaluateOptions::new(today))
+        .await
     {
-        Ok(e) => CrawlOutcome {
-            summary: format!("{summary}; {} open findings", e.findings.len()),
-            storage_error: None,
-        },
+        Ok(e) => failed(format!("{summary}; {} open findings", e.findings.len())),
         Err(e) => {
-            let storage_error = pipeline_storage(d, &e);
+            let storage_error = pipeline_storage(store, &e);
             if storage_error.is_none() {
                 tracing::error!(error = %e, "evaluation failed");
             }

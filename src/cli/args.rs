@@ -16,7 +16,7 @@ pub struct Cli {
 }
 
 /// Options every command takes.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// SQLite database file [default: the settings' `database`, else gkwatch.db; for `demo`, a
     /// new temporary directory]
@@ -101,6 +101,21 @@ pub enum Command {
     Profiles(FormatArgs),
     /// Which settings file, database, targets, selectors, task catalog and calendar are in use
     Paths(FormatArgs),
+    /// Print the systemd unit (gkwatch.service) the package installs
+    ExampleUnit,
+    /// Write the man pages (gkwatch.1 and one per command) into DIR, for packaging
+    #[command(hide = true)]
+    GenMan(GenDirArgs),
+    /// Write bash, zsh and fish completions into DIR, for packaging
+    #[command(hide = true)]
+    GenCompletions(GenDirArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenDirArgs {
+    /// The directory to write into (created if missing)
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

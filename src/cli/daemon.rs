@@ -2,13 +2,15 @@
 //! SIGTERM.
 
 use std::io::IsTerminal;
+use std::sync::Arc;
 
 use super::report::mailer;
 use super::{Ctx, Exit};
 use crate::catalog::Catalog;
 use crate::config::{Config, LoadOptions, Settings};
-use crate::daemon::{self, Daemon, DaemonError, SystemClock};
-use crate::fetch::Fetcher;
+use crate::daemon::metrics::MetricsServer;
+use crate::daemon::notify::Notifier;
+use crate::daemon::{self, Configuration, Control, Daemon, DaemonError, Reload, SystemClock};
 use crate::report::mail::Mailer;
 use crate::store::{DbLock, Store};
 
@@ -36,7 +38,57 @@ fn load(c: &Ctx) -> anyhow::Result<Loaded> {
     })
 }
 
+/// The configuration read anew from the same command line (SIGHUP): the settings file, then
+/// the targets, selectors, catalog and mail settings it names, checked as at start-up.
+fn reload_from(args: &super::GlobalArgs) -> Result<Configuration, String> {
+    let ctx = Ctx::new(args.clone()).map_err(|e| e.to_string())?;
+    let Loaded {
+        cfg,
+        catalog,
+        settings,
+        mailer,
+    } = load(&ctx).map_err(|e| super::error_chain(&e))?;
+    Ok(Configuration {
+        settings,
+        targets: cfg.targets,
+        catalog,
+        mailer,
+        calendar: ctx.calendar,
+    })
+}
+
+/// Reload requests: one per SIGHUP (which then no longer ends the process).
+fn reload_requests() -> anyhow::Result<tokio::sync::mpsc::UnboundedReceiver<()>> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut hup = signal(SignalKind::hangup())
+            .map_err(|e| anyhow::anyhow!("cannot handle SIGHUP: {e}"))?;
+        tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                tracing::info!("SIGHUP received");
+                if tx.send(()).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    drop(tx);
+    Ok(rx)
+}
+
 pub(super) async fn run(c: &Ctx) -> anyhow::Result<Exit> {
+    // From here SIGHUP asks for a reload instead of ending the process.
+    let requests = reload_requests()?;
+    let notifier = match Notifier::from_env() {
+        Ok(n) => n.map(Arc::new),
+        Err(e) => {
+            tracing::warn!(error = %e, "not notifying systemd");
+            None
+        }
+    };
     let Loaded {
         cfg,
         catalog,
@@ -53,8 +105,25 @@ pub(super) async fn run(c: &Ctx) -> anyhow::Result<Exit> {
         daemon::record_failure(&store, chrono::Utc::now(), &e.to_string()).await;
         return Err(e.into());
     }
+    let _metrics = match settings.metrics.as_ref() {
+        Some(m) => {
+            let server = MetricsServer::bind(
+                m.listen,
+                store.clone(),
+                c.db.clone(),
+                settings.clone(),
+                c.calendar.clone(),
+            )
+            .await
+            .map_err(DaemonError::from)?;
+            if let Some(addr) = server.addr() {
+                tracing::info!("metrics served at http://{addr}/metrics");
+            }
+            Some(AbortOnDrop(tokio::spawn(server.serve())))
+        }
+        None => None,
+    };
     let d = Daemon {
-        fetcher: Fetcher::new(&settings.crawl)?,
         settings,
         targets: cfg.targets,
         catalog,
@@ -68,7 +137,15 @@ pub(super) async fn run(c: &Ctx) -> anyhow::Result<Exit> {
         report = d.settings.schedule.report.source(),
         "daemon started"
     );
-    match daemon::run(&d, &SystemClock, shutdown_signal()).await {
+    let args = c.args.clone();
+    let control = Control {
+        reload: Some(Reload {
+            requests,
+            load: Box::new(move || reload_from(&args)),
+        }),
+        notifier,
+    };
+    match daemon::run_with(&d, &SystemClock, shutdown_signal(), control).await {
         Ok(()) => {}
         // A configuration error exits 3 like any other.
         Err(DaemonError::Config(e)) => return Err(e.into()),
@@ -76,6 +153,15 @@ pub(super) async fn run(c: &Ctx) -> anyhow::Result<Exit> {
     }
     store.close().await;
     Ok(Exit::Ok)
+}
+
+/// Ends a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// `gkwatch check-config`: what the daemon would load, checked, and a line saying what it holds.

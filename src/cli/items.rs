@@ -107,18 +107,19 @@ pub(super) async fn columns(g: &Ctx, a: &FormatArgs) -> anyhow::Result<Exit> {
     match a.format {
         TableOrJson::Json => print_json(&rows)?,
         TableOrJson::Table => {
-            let mut t = table(&[
-                "department",
-                "column",
-                "id",
-                "items",
-                "newest",
-                "last state",
-                "last crawled",
-            ]);
+            let lang = g.lang;
+            let mut t = table(&lang.headings(&[
+                ("部门", "department"),
+                ("栏目", "column"),
+                ("编号", "id"),
+                ("条目数", "items"),
+                ("最新日期", "newest"),
+                ("最近状态", "last state"),
+                ("最近采集", "last crawled"),
+            ]));
             for r in &rows {
                 let state = match (&r.last_state, r.enabled) {
-                    (_, false) => "disabled".to_string(),
+                    (_, false) => lang.pick("已停用", "disabled").to_string(),
                     // Read in part: how far, so that the table says what is missing.
                     (Some(s), _) if r.last_failed_page.is_some() => {
                         let failed = r.last_failed_page.unwrap_or_default();
@@ -126,10 +127,19 @@ pub(super) async fn columns(g: &Ctx, a: &FormatArgs) -> anyhow::Result<Exit> {
                             .last_pages_expected
                             .map(|n| format!("/{n}"))
                             .unwrap_or_default();
-                        format!("{s}: {}{of} pages, page {failed} failed", failed - 1)
+                        let read = failed - 1;
+                        match lang {
+                            super::output::Lang::Zh => format!(
+                                "{}：读到 {read}{of} 页，第 {failed} 页失败",
+                                state_label(lang, s)
+                            ),
+                            super::output::Lang::En => {
+                                format!("{s}: {read}{of} pages, page {failed} failed")
+                            }
+                        }
                     }
-                    (Some(s), _) => s.clone(),
-                    (None, true) => "never crawled".to_string(),
+                    (Some(s), _) => state_label(lang, s),
+                    (None, true) => lang.pick("尚未采集", "never crawled").to_string(),
                 };
                 t.add_row(vec![
                     r.department.clone(),
@@ -138,7 +148,9 @@ pub(super) async fn columns(g: &Ctx, a: &FormatArgs) -> anyhow::Result<Exit> {
                     r.items.to_string(),
                     r.newest.clone().unwrap_or_else(|| "-".into()),
                     state,
-                    r.last_crawled_at.clone().unwrap_or_else(|| "-".into()),
+                    r.last_crawled_at
+                        .as_deref()
+                        .map_or_else(|| "-".into(), |t| super::status::local(t, g)),
                 ]);
             }
             println!("{t}");
@@ -146,4 +158,10 @@ pub(super) async fn columns(g: &Ctx, a: &FormatArgs) -> anyhow::Result<Exit> {
     }
     store.close().await;
     Ok(Exit::Ok)
+}
+
+/// A column's crawl state as staff read it (`ok`, `unreachable`, … in English).
+fn state_label(lang: super::output::Lang, state: &str) -> String {
+    let zh = crate::types::ColumnState::parse(state).map_or(state, |s| s.label());
+    lang.pick(zh, state).to_string()
 }

@@ -15,6 +15,7 @@ mod demo;
 mod findings;
 mod items;
 mod output;
+mod packaging;
 mod paths;
 mod report;
 mod status;
@@ -109,18 +110,52 @@ pub(super) fn error_chain(e: &anyhow::Error) -> String {
     out
 }
 
-/// Log lines on stderr, filtered by `RUST_LOG`: warnings for commands, info for the daemon;
-/// plain (no colour codes) unless stderr is a terminal, as journald wants them.
+/// Log lines filtered by `RUST_LOG` (warnings for commands, info for the daemon): to journald
+/// with their priorities when systemd connected standard error to the journal
+/// (`JOURNAL_STREAM`), else on stderr, plain (no colour codes) unless stderr is a terminal.
 fn init_tracing(daemon: bool) {
     use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let default = if daemon { "gkwatch=info,warn" } else { "warn" };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    let mut journald_error = None;
+    if let Some(stream) = journal_stream() {
+        match tracing_journald::layer() {
+            Ok(layer) => {
+                if tracing_subscriber::registry()
+                    .with(filter())
+                    .with(layer)
+                    .try_init()
+                    .is_ok()
+                {
+                    return;
+                }
+            }
+            Err(e) => journald_error = Some(format!("JOURNAL_STREAM={stream}: {e}")),
+        }
+    }
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(filter())
         .with_writer(std::io::stderr)
         .with_ansi(daemon::ansi())
         .with_target(false)
         .try_init();
+    if let Some(e) = journald_error {
+        tracing::warn!("cannot log to journald, logging to standard error: {e}");
+    }
+}
+
+/// `JOURNAL_STREAM` (`DEVICE:INODE`) when it names this process's standard error, as
+/// systemd sets it for a service whose output goes to the journal (a child whose stderr was
+/// redirected keeps the variable, but not the stream).
+fn journal_stream() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let stream = std::env::var("JOURNAL_STREAM").ok()?;
+    let (dev, ino) = stream.trim().split_once(':')?;
+    let (dev, ino) = (dev.parse::<u64>().ok()?, ino.parse::<u64>().ok()?);
+    let stderr = std::fs::metadata("/proc/self/fd/2").ok()?;
+    (stderr.dev() == dev && stderr.ino() == ino).then_some(stream)
 }
 
 /// Where things are and how to work, resolved once: a command-line flag wins over the settings
@@ -280,6 +315,12 @@ async fn dispatch(g: &Ctx, command: &Command) -> anyhow::Result<Exit> {
         Command::CheckDb(a) => database::check_db(g, a).await,
         Command::Profiles(a) => paths::profiles(g, a),
         Command::Paths(a) => paths::paths(g, a),
+        Command::ExampleUnit => {
+            print!("{}", crate::daemon::SYSTEMD_UNIT);
+            Ok(Exit::Ok)
+        }
+        Command::GenMan(a) => packaging::gen_man(&a.dir),
+        Command::GenCompletions(a) => packaging::gen_completions(&a.dir),
         Command::ExampleConfig => {
             print!("{}", crate::config::EXAMPLE_SETTINGS);
             Ok(Exit::Ok)

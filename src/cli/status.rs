@@ -54,6 +54,17 @@ pub(super) async fn status(c: &Ctx, a: &StatusArgs) -> anyhow::Result<Exit> {
             "next": {"crawl": next_crawl, "report": next_report},
         }))?,
         TableOrJson::Table => {
+            let lang = c.lang;
+            let label = |zh: &'static str, en: &'static str| lang.pick(zh, en);
+            // Labels padded to one width in either language.
+            let head = |zh: &'static str, en: &'static str| {
+                let text = label(zh, en);
+                let width: usize = text
+                    .chars()
+                    .map(|ch| if ch.is_ascii() { 1 } else { 2 })
+                    .sum();
+                format!("{text}{}", " ".repeat(13usize.saturating_sub(width)))
+            };
             match &run {
                 Some(r) => {
                     let took = r
@@ -61,53 +72,100 @@ pub(super) async fn status(c: &Ctx, a: &StatusArgs) -> anyhow::Result<Exit> {
                         .as_deref()
                         .and_then(parse_ts)
                         .zip(parse_ts(&r.started_at));
+                    let run_status = match r.status.as_str() {
+                        "finished" => label("完成", "finished"),
+                        "running" => label("进行中", "running"),
+                        "interrupted" => label("中断", "interrupted"),
+                        other => other,
+                    };
+                    let took = took.map_or(String::new(), |(f, s)| {
+                        format!("{}{}", (f - s).num_seconds(), label("秒，", "s, "))
+                    });
+                    let full = if r.full {
+                        label("，全量", ", full")
+                    } else {
+                        ""
+                    };
+                    let counts = match lang {
+                        super::output::Lang::Zh => format!(
+                            "{}个栏目，{}页，新条目{}条，错误{}个",
+                            r.columns, r.pages, r.new_items, r.errors
+                        ),
+                        super::output::Lang::En => format!(
+                            "{} columns, {} pages, {} new items, {} errors",
+                            r.columns, r.pages, r.new_items, r.errors
+                        ),
+                    };
+                    let (open, close) = (label("（", " ("), label("），", "), "));
                     println!(
-                        "last crawl:  #{} {} ({}), {}{} columns, {} pages, {} new items, {} errors{}",
+                        "{}#{} {}{open}{run_status}{close}{took}{counts}{full}",
+                        head("上次采集", "last crawl:"),
                         r.id,
                         local(&r.started_at, c),
-                        r.status,
-                        took.map_or(String::new(), |(f, s)| format!(
-                            "{}s, ",
-                            (f - s).num_seconds()
-                        )),
-                        r.columns,
-                        r.pages,
-                        r.new_items,
-                        r.errors,
-                        if r.full { ", full" } else { "" }
                     );
                 }
-                None => println!("last crawl:  never"),
+                None => println!(
+                    "{}{}",
+                    head("上次采集", "last crawl:"),
+                    label("从未", "never")
+                ),
             }
             match last_week {
                 Some(week) => {
-                    println!("last report: week of {week}");
+                    println!(
+                        "{}{}",
+                        head("上次周报", "last report:"),
+                        match lang {
+                            super::output::Lang::Zh => format!("{week} 当周"),
+                            super::output::Lang::En => format!("week of {week}"),
+                        }
+                    );
                     for o in &last_report {
+                        let status = match o.status() {
+                            "pending" => label("待发送", "pending"),
+                            "sent" => label("已发送", "sent"),
+                            "held" => label("已暂停", "held"),
+                            other => other,
+                        };
                         println!(
-                            "  {:8} {} ({}){}",
-                            o.status(),
+                            "  {status:8} {} ({}){}",
                             o.recipient,
                             o.scope,
                             o.sent_at
                                 .as_deref()
-                                .map(|t| format!(", sent {}", local(t, c)))
+                                .map(|t| format!(", {} {}", label("发送于", "sent"), local(t, c)))
                                 .or_else(|| o
                                     .last_error
                                     .as_deref()
-                                    .map(|e| format!(", last error: {e}")))
+                                    .map(|e| format!(", {}: {e}", label("最近错误", "last error"))))
                                 .unwrap_or_default()
                         );
                     }
                 }
-                None => println!("last report: never"),
+                None => println!(
+                    "{}{}",
+                    head("上次周报", "last report:"),
+                    label("从未", "never")
+                ),
             }
-            println!("outbox:      {pending} pending, {held} held");
+            match lang {
+                super::output::Lang::Zh => println!(
+                    "{}待发送 {pending} 封，已暂停 {held} 封",
+                    head("发件箱", "outbox:")
+                ),
+                super::output::Lang::En => println!(
+                    "{}{pending} pending, {held} held",
+                    head("发件箱", "outbox:")
+                ),
+            }
             println!(
-                "next crawl:  {}",
+                "{}{}",
+                head("下次采集", "next crawl:"),
                 next_crawl.as_deref().map_or("-".into(), |t| local(t, c))
             );
             println!(
-                "next report: {}",
+                "{}{}",
+                head("下次周报", "next report:"),
                 next_report.as_deref().map_or("-".into(), |t| local(t, c))
             );
         }

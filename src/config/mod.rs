@@ -25,8 +25,9 @@ pub use profiles::{ProfileOrigin, Profiles, compile_spec, load_profiles};
 pub use raw::ProfileSpec;
 pub use schedule::CronSchedule;
 pub use settings::{
-    CrawlSettings, DEFAULT_CALENDAR_FILE, DEFAULT_DISTRICT, District, Language, Recipients,
-    SETTINGS_SEARCH, Schedules, Settings, SmtpSecurity, SmtpSettings, load_settings, settings_file,
+    CrawlSettings, DEFAULT_CALENDAR_FILE, DEFAULT_DISTRICT, District, Language, MetricsSettings,
+    Recipients, SETTINGS_SEARCH, Schedules, Settings, SmtpSecurity, SmtpSettings, load_settings,
+    settings_file,
 };
 pub use targets::{Column, ColumnKind, Department, Targets};
 

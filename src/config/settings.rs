@@ -34,6 +34,21 @@ struct RawSettings {
     smtp: Option<RawSmtp>,
     #[serde(default)]
     recipients: Recipients,
+    metrics: Option<RawMetrics>,
+}
+
+/// `[metrics]`: where the daemon serves its Prometheus text.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMetrics {
+    listen: String,
+}
+
+/// The daemon's metrics endpoint (`[metrics] listen = "127.0.0.1:9187"`): plain HTTP,
+/// `GET /metrics`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsSettings {
+    pub listen: std::net::SocketAddr,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -272,6 +287,8 @@ pub struct Settings {
     pub crawl: CrawlSettings,
     pub smtp: Option<SmtpSettings>,
     pub recipients: Recipients,
+    /// `None`: no metrics endpoint.
+    pub metrics: Option<MetricsSettings>,
     /// The file read, if any.
     pub file: Option<PathBuf>,
 }
@@ -722,6 +739,19 @@ fn compile(raw: RawSettings, file: Option<&Path>) -> Result<Settings, ConfigErro
             }
         }
     }
+    let metrics = raw.metrics.and_then(|m| match m.listen.trim().parse() {
+        Ok(listen) => Some(MetricsSettings { listen }),
+        Err(_) => {
+            p.push(
+                "metrics.listen",
+                format!(
+                    "{:?} is not an IP address and port (e.g. \"127.0.0.1:9187\")",
+                    m.listen
+                ),
+            );
+            None
+        }
+    });
     if !p.list.is_empty() {
         return Err(ConfigError::Invalid(p.list));
     }
@@ -743,6 +773,7 @@ fn compile(raw: RawSettings, file: Option<&Path>) -> Result<Settings, ConfigErro
             crawl: raw.crawl,
             smtp,
             recipients: raw.recipients,
+            metrics,
             file: file.map(Path::to_path_buf),
         }),
         // Every None above pushed a problem.

@@ -324,10 +324,41 @@ fn status_and_outbox_after_a_demo() {
         "08:00 in Shanghai: {v}"
     );
     assert_eq!(v["outbox"]["pending"], 0);
+    // Chinese by default, English with --lang en.
     let out = run(&["status"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("last crawl:  #1") && text.contains("last report: never"),
+        text.contains("上次采集     #1")
+            && text.contains("（完成），")
+            && text.contains("12个栏目")
+            && text.contains("上次周报     从未")
+            && text.contains("下次采集"),
+        "{text}"
+    );
+    let out = run(&["--lang", "en", "status"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("last crawl:  #1")
+            && text.contains("(finished)")
+            && text.contains("12 columns")
+            && text.contains("last report: never"),
+        "{text}"
+    );
+    let out = run(&["columns"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for heading in ["部门", "栏目", "条目数", "最新日期", "最近状态", "最近采集"]
+    {
+        assert!(text.contains(heading), "{heading}: {text}");
+    }
+    // The demo's states in Chinese: read, empty, unreachable.
+    for state in ["正常", "栏目为空", "无法访问"] {
+        assert!(text.contains(state), "{state}: {text}");
+    }
+    assert!(!text.contains("unreachable"), "{text}");
+    let out = run(&["--lang", "en", "columns"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("department") && text.contains("last state") && text.contains("unreachable"),
         "{text}"
     );
     let out = run(&["outbox", "--format", "json"]);

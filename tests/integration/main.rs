@@ -31,6 +31,7 @@ mod identity;
 mod installed;
 mod judge;
 mod mailing;
+mod packaging;
 mod partial;
 mod realworld;
 mod report;

@@ -6,7 +6,6 @@ use std::time::Duration;
 use chrono::{DateTime, Datelike, TimeZone, Timelike, Utc};
 use gkwatch::config::{self, Settings};
 use gkwatch::daemon::{self, Daemon, ManualClock};
-use gkwatch::fetch::Fetcher;
 use gkwatch::report::mail::Mailer;
 use gkwatch::store::Store;
 use url::Url;
@@ -41,7 +40,6 @@ pub async fn daemon_for(origin: &Url, db: &Path, mailer: Option<Mailer>) -> Daem
     )
     .expect("config");
     Daemon {
-        fetcher: Fetcher::new(&settings.crawl).expect("fetcher"),
         settings,
         targets: cfg.targets,
         catalog: config::load_catalog(None).expect("catalog"),

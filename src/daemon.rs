@@ -19,8 +19,14 @@
 //! [`STORE_FAILURES`] jobs in a row stops the daemon with an error (exit 1, so systemd
 //! restarts it), recorded for `gkwatch health` where it can be.
 
+mod clock;
+mod failures;
 pub mod metrics;
 pub mod notify;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use failures::record_failure;
+use failures::{CrawlOutcome, Failures, bookkeeping, pipeline_storage, report_storage};
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -117,71 +123,6 @@ pub enum DaemonError {
     Unusable { failures: u32, last: String },
 }
 
-/// Counts storage failures in a row and keeps the next due times that could not be written.
-#[derive(Debug, Default)]
-struct Failures {
-    in_a_row: u32,
-    /// Next due times of jobs whose write failed: they win over the stored ones.
-    next_due: HashMap<&'static str, DateTime<Utc>>,
-}
-
-impl Failures {
-    /// A storage failure: the daemon goes on, or stops when the database stays unusable.
-    fn failed(&mut self, what: &str, e: &str) -> Result<(), DaemonError> {
-        self.in_a_row += 1;
-        tracing::error!(failures = self.in_a_row, error = %e, "{what} failed on the database");
-        if self.in_a_row >= STORE_FAILURES {
-            return Err(DaemonError::Unusable {
-                failures: self.in_a_row,
-                last: e.to_string(),
-            });
-        }
-        Ok(())
-    }
-
-    /// A job ended: a storage failure of the job or of its record counts once; a job that
-    /// worked resets the count.
-    fn job_done(&mut self, what: &str, storage_error: Option<String>) -> Result<(), DaemonError> {
-        match storage_error {
-            Some(e) => self.failed(what, &e),
-            None => {
-                self.in_a_row = 0;
-                Ok(())
-            }
-        }
-    }
-
-    /// A job's store result: a failure counted (and `None`), or the value.
-    fn store_result<T>(
-        &mut self,
-        path: &std::path::Path,
-        what: &str,
-        r: Result<T, StoreError>,
-    ) -> Result<Option<T>, DaemonError> {
-        match r {
-            Ok(v) => Ok(Some(v)),
-            Err(e) => {
-                self.failed(what, &e.describe_at(path, what))?;
-                Ok(None)
-            }
-        }
-    }
-}
-
-/// Records why the daemon stopped, where it can: the `meta` table, and a file beside the
-/// database (a full disk may refuse both; the log has it anyway).
-pub async fn record_failure(store: &Store, now: DateTime<Utc>, reason: &str) {
-    let line = format!("{}\t{reason}", now.to_rfc3339());
-    if let Err(e) = store.set_meta(FAILURE_KEY, &line).await {
-        tracing::warn!(error = %e, "cannot record the failure in the database");
-    }
-    let mut file = store.path().as_os_str().to_owned();
-    file.push(".daemon-failure");
-    if let Err(e) = std::fs::write(&file, format!("{line}\n")) {
-        tracing::warn!(error = %e, file = ?file, "cannot record the failure beside the database");
-    }
-}
-
 /// A schedule (the settings' `key`) with no time after now: a configuration error naming the
 /// file and the key (the settings' check at load refuses such lines; one with a year in it can
 /// still run out).
@@ -198,80 +139,6 @@ fn fires_no_more(settings: &Settings, key: &str, schedule: &CronSchedule) -> Dae
             schedule.source()
         ),
     }]))
-}
-
-/// Where "now" comes from and how to wait for a time: the system clock, or a test's.
-pub trait Clock: Send + Sync {
-    fn now(&self) -> DateTime<Utc>;
-    /// Completes at `t` (at once if `t` has passed).
-    fn sleep_until(
-        &self,
-        t: DateTime<Utc>,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>;
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-
-    fn sleep_until(
-        &self,
-        t: DateTime<Utc>,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
-        let wait = (t - Utc::now()).to_std().unwrap_or(Duration::ZERO);
-        Box::pin(tokio::time::sleep(wait))
-    }
-}
-
-/// A clock for tests: time stands still while work runs and jumps to whatever the daemon
-/// sleeps until, so days of schedule pass in moments.
-#[derive(Debug)]
-pub struct ManualClock {
-    now: tokio::sync::watch::Sender<DateTime<Utc>>,
-}
-
-impl ManualClock {
-    pub fn new(start: DateTime<Utc>) -> ManualClock {
-        ManualClock {
-            now: tokio::sync::watch::Sender::new(start),
-        }
-    }
-
-    /// Moves the clock to `t` (never backwards).
-    pub fn set(&self, t: DateTime<Utc>) {
-        self.now.send_if_modified(|now| {
-            let later = t > *now;
-            if later {
-                *now = t;
-            }
-            later
-        });
-    }
-
-    /// Completes once the clock reaches `t`: a test's shutdown condition.
-    pub async fn reached(&self, t: DateTime<Utc>) {
-        let mut rx = self.now.subscribe();
-        let _ = rx.wait_for(|now| *now >= t).await;
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.now.borrow()
-    }
-
-    fn sleep_until(
-        &self,
-        t: DateTime<Utc>,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
-        self.set(t);
-        Box::pin(tokio::task::yield_now())
-    }
 }
 
 /// The local date of an instant in the district.
@@ -674,68 +541,6 @@ async fn run_jobs(
     notify("STOPPING=1");
     tracing::info!("daemon stopped");
     Ok(())
-}
-
-/// The storage failure that failed a weekly report, if one did.
-fn report_storage(d: &Daemon, e: &crate::pipeline::ReportError) -> Option<String> {
-    use crate::pipeline::{PipelineError, ReportError};
-    match e {
-        ReportError::Store(e) | ReportError::Pipeline(PipelineError::Store(e))
-            if e.is_storage() =>
-        {
-            Some(e.describe_at(d.store.path(), "preparing the weekly report"))
-        }
-        _ => None,
-    }
-}
-
-/// Records a job's next due time and result. When the database refuses, the next time is
-/// kept in memory (the job is not rerun at once); the error is returned, to be counted once
-/// with the job's own.
-async fn bookkeeping(
-    d: &Daemon,
-    failures: &mut Failures,
-    job: &'static str,
-    next: DateTime<Utc>,
-    started: DateTime<Utc>,
-    finished: DateTime<Utc>,
-    result: &str,
-) -> Option<String> {
-    let written = async {
-        d.store.set_next_due(job, next).await?;
-        d.store.record_job(job, started, finished, result).await
-    };
-    match written.await {
-        Ok(()) => {
-            failures.next_due.remove(job);
-            None
-        }
-        Err(e) => {
-            failures.next_due.insert(job, next);
-            Some(
-                d.store
-                    .context(format!("recording the {job} job"), e)
-                    .to_string(),
-            )
-        }
-    }
-}
-
-/// What a crawl job did: its summary line for the schedule, and the storage failure that
-/// failed it, if one did.
-struct CrawlOutcome {
-    summary: String,
-    storage_error: Option<String>,
-}
-
-/// Whether a pipeline failure is the database's.
-fn pipeline_storage(store: &Store, e: &crate::pipeline::PipelineError) -> Option<String> {
-    match e {
-        crate::pipeline::PipelineError::Store(s) if s.is_storage() => {
-            Some(s.describe_at(store.path(), "crawling"))
-        }
-        _ => None,
-    }
 }
 
 /// One crawl of every enabled column, then an evaluation; a summary line for the schedule.

@@ -212,6 +212,11 @@ struct ListRead {
     empty_marker: bool,
     /// The first page, fetched before the list was read (by discovery).
     prefetched: Option<Fetched>,
+    /// List pages requested so far, and the last of them.
+    requested: u32,
+    last_request: Option<Url>,
+    /// The read stopped at the profile's page limit.
+    at_limit: bool,
 }
 
 /// The hash a read item's URL is remembered by.
@@ -251,6 +256,8 @@ impl ListColumn<'_> {
     ) -> Result<Option<PageRequest>, StoreError> {
         let run = self.run;
         read.visited.insert(request.clone());
+        read.requested += 1;
+        read.last_request = Some(request.url.clone());
         let prefetched = read.prefetched.take().filter(|_| page_index == 0);
         let fetched = match prefetched {
             Some(f) => Ok(f),
@@ -386,6 +393,7 @@ impl ListColumn<'_> {
         match page.pagination.next {
             Some(_) if page_index + 1 >= max_pages => {
                 read.detail = Some(format!("stopped at the page limit ({max_pages} pages)"));
+                read.at_limit = true;
                 Ok(None)
             }
             Some(next) if !read.visited.contains(&next) => Ok(Some(next)),
@@ -495,6 +503,27 @@ async fn crawl_list(
         }
         request = next;
         page_index += 1;
+    }
+    // A read to the end that ended sooner than the last complete one: the list broke off
+    // where nothing says so (a next-link page cut short, a window missing).
+    if read_all
+        && read.state.is_none()
+        && read.partial.is_none()
+        && !read.at_limit
+        && read.read_count > 0
+        && read.requested < resume.pages
+        && let Some(url) = &read.last_request
+    {
+        read.partial = Some(PartialRead {
+            pages_read: read.requested,
+            failed_page: read.requested + 1,
+            failed_url: url.to_string(),
+            why: format!(
+                "the list ends at page {}, though an earlier full read had {} pages",
+                read.requested, resume.pages
+            ),
+            capped: false,
+        });
     }
     let state = read.state.unwrap_or(if read.partial.is_some() {
         ColumnState::Partial

@@ -484,6 +484,12 @@ async fn save_states(
                 crawl.pages_expected,
                 crawl.partial.as_ref().map(|p| p.failed_page),
                 crawl.partial.as_ref().map(|p| p.failed_url.as_str()),
+                // A page taken as the list's end: the list is as long as what was read.
+                crawl
+                    .partial
+                    .as_ref()
+                    .filter(|p| p.capped)
+                    .map(|p| p.pages_read),
             ])
         })
         .collect();
@@ -508,7 +514,10 @@ async fn save_states(
         "UPDATE columns SET incomplete = s.value ->> 9,
            partial_runs = CASE WHEN s.value ->> 1 = 'partial' THEN columns.partial_runs + 1 ELSE 0 END,
            partial_page = s.value ->> 11,
-           longest_read = MAX(columns.longest_read, s.value ->> 3)
+           longest_read = CASE
+             WHEN s.value ->> 13 IS NOT NULL THEN s.value ->> 13
+             WHEN s.value ->> 1 = 'ok' AND NOT s.value ->> 9 THEN MAX(columns.longest_read, s.value ->> 3)
+             ELSE columns.longest_read END
          FROM jsonb_each(?1) AS s WHERE columns.id = s.value ->> 0",
     )
     .bind(&states)

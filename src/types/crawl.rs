@@ -248,8 +248,9 @@ pub struct ColumnResume {
     pub partial_runs: u32,
     /// The list page (1-based) the last of them broke off at.
     pub partial_page: Option<u32>,
-    /// The most list pages a recent crawl of the column read (0 if never crawled): how long
-    /// the column is, for the order columns are read in.
+    /// The most list pages a complete read of the column fetched (0 if never read): how
+    /// long the column is, for the order columns are read in, and what a read to the end
+    /// that stops sooner falls short of.
     pub pages: u32,
 }
 

@@ -11,7 +11,7 @@
 //! | breaks off mid-body                        | partial | partial | partial |
 //! | answers 200 with another template / 系统繁忙 / an empty body | partial | partial | partial |
 //! | repeats page 1 / redirects to page 1       | partial | partial | partial |
-//! | is cut short before its pager              | partial (the page count says more) | not detectable: a short last page | not detectable |
+//! | is cut short before its pager              | partial (the page count says more) | partial on a read to the end shorter than the last full one | (windows go on by the record total) |
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -163,9 +163,15 @@ impl ProxyState {
                     .unwrap_or_default();
                 let text = String::from_utf8_lossy(&bytes).into_owned();
                 // After half the page's rows, the page simply ends.
-                let rows: Vec<usize> = text.match_indices("</li>").map(|(i, _)| i + 5).collect();
+                let ends = |tag: &str| -> Vec<usize> {
+                    text.match_indices(tag)
+                        .map(|(i, _)| i + tag.len())
+                        .collect()
+                };
+                let (li, tr) = (ends("</li>"), ends("</tr>"));
+                let rows = if li.len() >= tr.len() { li } else { tr };
                 let cut = rows.get(rows.len() / 2).copied().unwrap_or(text.len() / 2);
-                html(format!("{}\n</ul></div></body></html>", &text[..cut]))
+                html(format!("{}\n</body></html>", &text[..cut]))
             }
         }
     }
@@ -286,6 +292,39 @@ async fn a_later_page_failing_leaves_the_column_partial_in_every_template() {
             assert_eq!(summary.errors(), 0, "{case}");
         }
     }
+}
+
+/// A next-link list knows no page count: a page cut short before its 下一页 link looks like a
+/// short last page, but a read to the end that stops sooner than the last complete one is a
+/// partial read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_next_link_list_shorter_than_its_last_full_read_is_partial() {
+    let t = Faulty::start(Template::Table, Fault::CutShort).await;
+    let col = t.column(Template::Table).clone();
+    t.faulty.store(false, Ordering::SeqCst);
+    let summary = t.bed.crawl(true).await;
+    assert_state(column_report(&summary, &col.id), ColumnState::Ok);
+    t.faulty.store(true, Ordering::SeqCst);
+    let summary = t.bed.crawl(true).await;
+    let r = column_report(&summary, &col.id);
+    assert_state(r, ColumnState::Partial);
+    assert!(
+        detail(r).contains(&format!(
+            "the list ends at page 2, though an earlier full read had {} pages",
+            col.page_count()
+        )),
+        "{}",
+        detail(r)
+    );
+    // Nothing is lost, and the next crawl reads it to its end again.
+    assert_eq!(t.bed.items(&col.id).await.len(), col.items.len());
+    t.faulty.store(false, Ordering::SeqCst);
+    let summary = t.bed.crawl(false).await;
+    assert_state(column_report(&summary, &col.id), ColumnState::Ok);
+    assert_eq!(
+        column_report(&summary, &col.id).list_pages,
+        col.page_count()
+    );
 }
 
 /// A column whose list says it has more pages than it serves: page 3 of a list claiming 5

@@ -55,7 +55,13 @@ async fn load_page(
             Some(b) => b.clone(),
             None => default_base(path)?,
         };
-        Ok((fetch::charset::decode(&bytes, None, None), base))
+        let decoded = fetch::charset::decode(&bytes, None, None);
+        // The bound a crawl puts on a fetched page, for a saved one too.
+        let limits = fetch::PageLimits::of(&c.settings.crawl);
+        if let Err(e) = fetch::complexity::check(&decoded.text, limits) {
+            bail!("{} is too complex to read: {e}", path.display());
+        }
+        Ok((decoded, base))
     }
 }
 
@@ -90,6 +96,9 @@ struct Extracted {
     items: Vec<CheckItem>,
     pagination: CheckPagination,
     empty_marker: bool,
+    /// Extraction gave up on the page (its time budget spent), and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    too_complex: Option<String>,
     warnings: Vec<ExtractWarning>,
 }
 
@@ -130,6 +139,7 @@ fn extracted(decoded: &Decoded, page: ListPage) -> Extracted {
             next_url: page.pagination.next.as_ref().map(|n| n.url.to_string()),
         },
         empty_marker: page.empty_marker,
+        too_complex: page.too_complex,
         warnings: page.warnings,
     }
 }
@@ -162,6 +172,9 @@ fn print_table(out: &Extracted) -> anyhow::Result<()> {
     );
     if out.empty_marker {
         println!("the page says the column is empty (暂无信息)");
+    }
+    if let Some(why) = &out.too_complex {
+        println!("extraction gave up: {why}: a crawl ends such a column extraction_failed");
     }
     for w in &out.warnings {
         println!("warning: {}", serde_json::to_string(w)?);

@@ -986,3 +986,26 @@ async fn a_selector_matching_the_list_is_warned_in_the_log() {
         "{shown}"
     );
 }
+
+/// `gkwatch check FILE` bounds a saved page as the crawl bounds a fetched one: a page nested
+/// 100,000 deep is refused at once, naming the file, not parsed for a quarter of a minute.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_refuses_a_saved_page_too_complex_to_read() {
+    use crate::support::cli::{gkwatch, run, stderr};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let deep = dir.path().join("deep.html");
+    std::fs::write(&deep, "<div>".repeat(100_000)).expect("write");
+    let mut cmd = gkwatch();
+    cmd.arg("check").arg(&deep).args(["--profile", "trs_list"]);
+    let out = run(cmd).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "{} is too complex to read: elements nested deeper than 512",
+            deep.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -176,6 +176,10 @@ pub(crate) struct Ctx {
     pub lang: output::Lang,
 }
 
+/// The largest database a reading command checks whole before reading (256 MiB: a district's
+/// database for years; a province's is checked by `check-db` and `health`).
+pub const QUICK_CHECK_UP_TO: u64 = 256 * 1024 * 1024;
+
 impl Ctx {
     fn new(args: GlobalArgs) -> Result<Ctx, ConfigError> {
         let settings = crate::config::load_settings(args.config.as_deref())?;
@@ -199,12 +203,28 @@ impl Ctx {
 
     /// Opens the database read-only, as reading commands do: it must exist already (they
     /// create nothing, migrate nothing), they work on a read-only medium, and a damaged file
-    /// (`PRAGMA quick_check`) is an error.
+    /// (`PRAGMA quick_check`) is an error. A database larger than [`QUICK_CHECK_UP_TO`] is
+    /// checked by `check-db` and `health` only (the check reads every page: seconds a
+    /// gigabyte); a damaged page it reads still fails the command.
     pub async fn open_existing_store(&self) -> anyhow::Result<crate::store::Store> {
+        self.open_checked(QUICK_CHECK_UP_TO).await
+    }
+
+    /// [`Ctx::open_existing_store`], the whole file checked whatever its size (`health`).
+    pub async fn open_existing_store_checked(&self) -> anyhow::Result<crate::store::Store> {
+        self.open_checked(u64::MAX).await
+    }
+
+    async fn open_checked(&self, check_up_to: u64) -> anyhow::Result<crate::store::Store> {
         self.require_db()?;
         let store = crate::store::Store::open_read_only(&self.db).await?;
+        let size = std::fs::metadata(&self.db).map_or(0, |m| m.len());
         // A damaged file fails the command (naming the file), never reads as a part.
-        store.quick_check().await?;
+        if size <= check_up_to {
+            store.quick_check().await?;
+        } else {
+            tracing::debug!(size, "database too large to check at every read: see check-db");
+        }
         Ok(store)
     }
 

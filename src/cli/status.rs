@@ -178,7 +178,7 @@ pub(super) async fn health(c: &Ctx, a: &HealthArgs) -> anyhow::Result<Exit> {
     let now = a.at.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
     // A database that cannot be opened or read is the health check's finding (critical),
     // not a failure of the command.
-    let h = match c.open_existing_store().await {
+    let h = match c.open_existing_store_checked().await {
         Ok(store) => {
             let h = crate::health::gather(&store, &c.db, &c.settings, &c.calendar, now).await;
             store.close().await;

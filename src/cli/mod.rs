@@ -223,7 +223,10 @@ impl Ctx {
         if size <= check_up_to {
             store.quick_check().await?;
         } else {
-            tracing::debug!(size, "database too large to check at every read: see check-db");
+            tracing::debug!(
+                size,
+                "database too large to check at every read: see check-db"
+            );
         }
         Ok(store)
     }

@@ -118,21 +118,31 @@ impl Store {
         &self,
         as_of: NaiveDate,
     ) -> Result<HashMap<String, NaiveDate>, StoreError> {
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT column_id, MAX(latest) FROM (
-               SELECT column_id,
-                      CASE WHEN date_precision = 'month'
-                           THEN date(published, 'start of month', '+1 month', '-1 day')
-                           ELSE published END AS latest
-               FROM items WHERE pinned = 0 AND published IS NOT NULL)
-             WHERE latest <= ? GROUP BY column_id",
+        // Two look-ups a column on its (column, published) index, each stopping at the first
+        // row that qualifies: the newest day-precise item on or before `as_of`, and the newest
+        // month-precise one of a month ended by then. Not a scan of every item.
+        let rows: Vec<(String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT c.id,
+               (SELECT i.published FROM items i
+                WHERE i.column_id = c.id AND i.published <= ?1
+                  AND i.date_precision = 'day' AND i.pinned = 0
+                ORDER BY i.published DESC LIMIT 1),
+               (SELECT date(i.published, 'start of month', '+1 month', '-1 day') FROM items i
+                WHERE i.column_id = c.id AND i.published < date(?1, '+1 day', 'start of month')
+                  AND i.date_precision = 'month' AND i.pinned = 0
+                ORDER BY i.published DESC LIMIT 1)
+             FROM columns c",
         )
         .bind(ymd(as_of))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
-            .filter_map(|(c, d)| Some((c, ymd_date(&d)?)))
+            .filter_map(|(c, day, month)| {
+                let day = day.as_deref().and_then(ymd_date);
+                let month = month.as_deref().and_then(ymd_date);
+                Some((c, day.max(month)?))
+            })
             .collect())
     }
 
@@ -172,9 +182,12 @@ impl Store {
         to: NaiveDate,
     ) -> Result<BTreeMap<String, u64>, StoreError> {
         let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT c.department, COUNT(*) FROM items i JOIN columns c ON c.id = i.column_id
-             WHERE c.in_config = 1 AND i.date_precision = 'day' AND i.published BETWEEN ? AND ?
-             GROUP BY c.department",
+            // A range of each column's (column, published) index, not a scan of every item.
+            "SELECT c.department, SUM((SELECT COUNT(*) FROM items i
+                 WHERE i.column_id = c.id AND i.published BETWEEN ?1 AND ?2
+                   AND i.date_precision = 'day')) AS n
+             FROM columns c WHERE c.in_config = 1
+             GROUP BY c.department HAVING n > 0",
         )
         .bind(ymd(from))
         .bind(ymd(to))

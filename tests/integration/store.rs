@@ -134,3 +134,61 @@ async fn a_batch_is_saved_whole_and_counted_per_column() {
         "nothing of the failed batch is kept"
     );
 }
+
+/// A column's newest date as the report shows it: pinned items and dates after the day do not
+/// count; a month-precise date counts as its month's last day, once that day has come.
+#[tokio::test]
+async fn the_newest_date_of_each_column_skips_pinned_future_and_unended_months() {
+    use chrono::NaiveDate;
+
+    let demo = Demo::start().await;
+    let store = &demo.store;
+    store
+        .sync_config(&demo.config.targets, Utc::now())
+        .await
+        .expect("config synced");
+    let col = demo.config.targets.columns[0].id.clone();
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    let dated = |url: &str, date: &str, precision, pinned| ItemRecord {
+        date: Some(ItemDate::written(d(date), precision, DateSource::List)),
+        pinned,
+        ..item(url, url, None)
+    };
+    let run = store.begin_run(true, Utc::now()).await.expect("run");
+    store
+        .save_columns(
+            run,
+            &[crawl(
+                &col,
+                vec![
+                    dated("http://x/day", "2026-11-20", Precision::Day, false),
+                    dated("http://x/month", "2026-11-01", Precision::Month, false),
+                    dated("http://x/pinned", "2026-11-29", Precision::Day, true),
+                    dated("http://x/later", "2026-12-05", Precision::Day, false),
+                ],
+            )],
+        )
+        .await
+        .expect("saved");
+    for (as_of, newest) in [
+        ("2026-11-19", None),
+        ("2026-11-25", Some("2026-11-20")),
+        ("2026-11-30", Some("2026-11-30")),
+        ("2026-12-10", Some("2026-12-05")),
+    ] {
+        let got = store.newest_published(d(as_of)).await.expect("newest");
+        assert_eq!(got.get(&col).copied(), newest.map(d), "as of {as_of}");
+    }
+    // The week's day-precise items per department.
+    let dept = demo.config.targets.columns[0].department.clone();
+    let week = store
+        .items_published(d("2026-11-16"), d("2026-11-22"))
+        .await
+        .expect("published");
+    assert_eq!(week.get(&dept).copied(), Some(1), "{week:?}");
+    let none = store
+        .items_published(d("2026-10-01"), d("2026-10-31"))
+        .await
+        .expect("published");
+    assert!(!none.contains_key(&dept), "{none:?}");
+}

@@ -154,10 +154,14 @@ impl Store {
         to: NaiveDate,
     ) -> Result<BTreeSet<(String, String)>, StoreError> {
         let rows: Vec<(String, String)> = sqlx::query_as(
+            // Column by column (CROSS JOIN keeps that order), each column's items of the period
+            // by its (column, published) index, then their categories: the period's items,
+            // not every category row of every item.
             "SELECT DISTINCT c.department, ic.category
-             FROM items i JOIN columns c ON c.id = i.column_id
-             JOIN item_categories ic ON ic.item_id = i.id
-             WHERE c.in_config = 1 AND i.published BETWEEN ? AND ?",
+             FROM columns c
+             CROSS JOIN items i ON i.column_id = c.id AND i.published BETWEEN ?1 AND ?2
+             CROSS JOIN item_categories ic ON ic.item_id = i.id
+             WHERE c.in_config = 1",
         )
         .bind(ymd(from))
         .bind(ymd(to))

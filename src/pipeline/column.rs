@@ -194,8 +194,6 @@ struct ListRead {
     seen: HashSet<u64>,
     /// Pages requested so far (a pagination loop ends where it began).
     visited: HashSet<PageRequest>,
-    /// Items read in all (batches included).
-    read_count: usize,
     /// A state a page decided (a failed, unchanged or blocked first page); otherwise the
     /// items decide.
     state: Option<ColumnState>,
@@ -212,9 +210,6 @@ struct ListRead {
     empty_marker: bool,
     /// The first page, fetched before the list was read (by discovery).
     prefetched: Option<Fetched>,
-    /// List pages requested so far, and the last of them.
-    requested: u32,
-    last_request: Option<Url>,
     /// The read stopped at the profile's page limit.
     at_limit: bool,
 }
@@ -256,8 +251,6 @@ impl ListColumn<'_> {
     ) -> Result<Option<PageRequest>, StoreError> {
         let run = self.run;
         read.visited.insert(request.clone());
-        read.requested += 1;
-        read.last_request = Some(request.url.clone());
         let prefetched = read.prefetched.take().filter(|_| page_index == 0);
         let fetched = match prefetched {
             Some(f) => Ok(f),
@@ -384,7 +377,6 @@ impl ListColumn<'_> {
                 item,
                 known: is_known,
             });
-            read.read_count += 1;
         }
         // Routine crawls stop at the first page holding nothing new.
         if on_page == 0 || (!self.read_all && fresh_on_page == 0) {
@@ -505,29 +497,30 @@ async fn crawl_list(
         page_index += 1;
     }
     // A read to the end that ended sooner than the last complete one: the list broke off
-    // where nothing says so (a next-link page cut short, a window missing).
+    // where nothing says so (a next-link page cut short, a window missing). `request` is
+    // the last page read; every page was requested once.
+    let requested = u32::try_from(read.visited.len()).unwrap_or(u32::MAX);
     if read_all
         && read.state.is_none()
         && read.partial.is_none()
         && !read.at_limit
-        && read.read_count > 0
-        && read.requested < resume.pages
-        && let Some(url) = &read.last_request
+        && !read.seen.is_empty()
+        && requested < resume.pages
     {
         read.partial = Some(PartialRead {
-            pages_read: read.requested,
-            failed_page: read.requested + 1,
-            failed_url: url.to_string(),
+            pages_read: requested,
+            failed_page: requested + 1,
+            failed_url: request.url.to_string(),
             why: format!(
-                "the list ends at page {}, though an earlier full read had {} pages",
-                read.requested, resume.pages
+                "the list ends at page {requested}, though an earlier full read had {} pages",
+                resume.pages
             ),
             capped: false,
         });
     }
     let state = read.state.unwrap_or(if read.partial.is_some() {
         ColumnState::Partial
-    } else if read.read_count > 0 {
+    } else if !read.seen.is_empty() {
         ColumnState::Ok
     } else if read.empty_marker {
         ColumnState::Empty

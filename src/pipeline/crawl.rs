@@ -113,7 +113,8 @@ pub async fn crawl(
         resumes,
         batches: Some(done_tx.clone()),
     });
-    let selected = columns.clone();
+    // Both halves below run in this task: they share the selection by reference.
+    let columns = &columns;
     // Columns queued by host: every host with work kept at its limit, the biggest first.
     let queues = HostQueues::new(
         columns.iter().enumerate().map(|(index, col)| {
@@ -198,7 +199,7 @@ pub async fn crawl(
                 if let Some(s) = streamed.remove(&crawl.column_id) {
                     crawl.streamed = s;
                 }
-                cols.push(selected[index]);
+                cols.push(columns[index]);
                 crawls.push(crawl);
             }
             let saved = store.save_columns(run_id, &crawls).await?;

@@ -129,13 +129,10 @@ impl Bar {
         // A column that could not be read is grey even when older items are stored: its
         // days would describe the last good crawl, not the column today.
         let label = match c.state {
-            Some(ColumnState::Empty) => Some("栏目为空"),
-            Some(ColumnState::Unreachable) => Some("无法访问"),
-            Some(ColumnState::Blocked) => Some("robots 禁止采集"),
-            Some(ColumnState::ExtractionFailed) => Some("采集失败"),
             None => Some("尚未采集"),
             // Read at its top: the newest items, and so its days, are known.
             Some(ColumnState::Ok | ColumnState::Unchanged | ColumnState::Partial) => None,
+            Some(state) => Some(state.label()),
         };
         match (label, c.days_since_update) {
             (Some(label), _) => Bar::Grey(label),

@@ -221,19 +221,6 @@ impl Store {
             .map_err(|e| StoreError::Corrupt(format!("URLs of column {column_id}: {e}")))
     }
 
-    /// The URLs a column already has.
-    pub async fn known_urls(&self, column_id: &str) -> Result<HashSet<String>, StoreError> {
-        // One row holding every URL: the driver hands each result row over between threads,
-        // which costs more than the query for a column of hundreds of items.
-        let urls: String =
-            sqlx::query_scalar("SELECT json_group_array(url) FROM items WHERE column_id = ?")
-                .bind(column_id)
-                .fetch_one(&self.pool)
-                .await?;
-        serde_json::from_str(&urls)
-            .map_err(|e| StoreError::Corrupt(format!("URLs of column {column_id}: {e}")))
-    }
-
     /// Saves one column's crawl in a single transaction.
     pub async fn save_column(
         &self,

@@ -2,6 +2,33 @@
 //! shown; what gkwatch writes only its owner can read.
 
 #[cfg(unix)]
+/// A site serving `page` as 区财政局's list at `/czj/tzgg/index.html`, and the text of a
+/// targets file with that one column (`id`), read with `profile`.
+async fn one_list_site(
+    page: String,
+    id: &str,
+    profile: &str,
+) -> (crate::support::server::Server, String) {
+    use axum::Router;
+    use axum::routing::get;
+
+    use crate::support::bed::department;
+    use crate::support::server::{Server, html};
+
+    let server = Server::router(Router::new().route(
+        "/czj/tzgg/index.html",
+        get(move || async move { html(page) }),
+    ))
+    .await;
+    let targets = department(
+        "区财政局",
+        &server.url("czj/"),
+        profile,
+        &[(id, "tzgg/index.html")],
+    );
+    (server, targets)
+}
+
 #[tokio::test]
 async fn database_and_reports_are_private() {
     use std::os::unix::fs::PermissionsExt;
@@ -57,29 +84,16 @@ fn hostile_page() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_titles_are_stored_as_text_and_shown_escaped() {
-    use axum::Router;
-    use axum::routing::get;
     use gkwatch::config::CrawlSettings;
     use gkwatch::report::{Scope, Week, build, render};
     use gkwatch::store::ItemFilter;
 
     use crate::support::Bed;
-    use crate::support::bed::department;
+
     use crate::support::cli::{gkwatch_on, run};
-    use crate::support::server::{Server, html};
 
     let page = hostile_page();
-    let server = Server::router(Router::new().route(
-        "/czj/tzgg/index.html",
-        get(move || async move { html(page) }),
-    ))
-    .await;
-    let targets = department(
-        "区财政局",
-        &server.url("czj/"),
-        "trs_list",
-        &[("czj-tzgg", "tzgg/index.html")],
-    );
+    let (_server, targets) = one_list_site(page, "czj-tzgg", "trs_list").await;
     let settings = CrawlSettings {
         max_body_bytes: 32 * 1024 * 1024,
         ..CrawlSettings::unthrottled()
@@ -315,13 +329,11 @@ async fn deep_pages_are_too_complex_and_cost_little() {
 /// and refused under a limit of 100 elements.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn page_limits_come_from_the_settings() {
-    use axum::Router;
-    use axum::routing::get;
     use gkwatch::config::CrawlSettings;
     use gkwatch::types::ColumnState;
 
-    use crate::support::bed::{Bed, assert_state, column_report, department, detail};
-    use crate::support::server::{Server, html};
+    use crate::support::bed::{Bed, assert_state, column_report, detail};
+
     use crate::support::settings;
 
     let items = items_of(1, 5);
@@ -330,17 +342,7 @@ async fn page_limits_come_from_the_settings() {
         &format!("{}x{}", "<div>".repeat(600), "</div>".repeat(600)),
         None,
     );
-    let server = Server::router(Router::new().route(
-        "/czj/tzgg/index.html",
-        get(move || async move { html(page) }),
-    ))
-    .await;
-    let targets = department(
-        "区财政局",
-        &server.url("czj/"),
-        "trs_list",
-        &[("tzgg", "tzgg/index.html")],
-    );
+    let (_server, targets) = one_list_site(page, "tzgg", "trs_list").await;
     let cases = [
         (
             512,
@@ -574,14 +576,11 @@ fn scheme_of(id: &str) -> &str {
 async fn sigterm_during_a_parse_stops_the_daemon_promptly() {
     use std::time::{Duration, Instant};
 
-    use axum::Router;
-    use axum::routing::get;
     use gkwatch::daemon::CRAWL;
     use gkwatch::store::Store;
 
-    use crate::support::bed::department;
     use crate::support::cli::process;
-    use crate::support::server::{Server, html};
+
     use crate::support::settings;
 
     let items = items_of(1, 3);
@@ -590,23 +589,10 @@ async fn sigterm_during_a_parse_stops_the_daemon_promptly() {
         &format!("{}x{}", "<div>".repeat(100_000), "</div>".repeat(100_000)),
         None,
     );
-    let server = Server::router(Router::new().route(
-        "/czj/tzgg/index.html",
-        get(move || async move { html(page) }),
-    ))
-    .await;
+    let (server, targets_text) = one_list_site(page, "tzgg", "trs_list").await;
     let dir = tempfile::tempdir().expect("tempdir");
     let targets = dir.path().join("targets.toml");
-    std::fs::write(
-        &targets,
-        department(
-            "区财政局",
-            &server.url("czj/"),
-            "trs_list",
-            &[("tzgg", "tzgg/index.html")],
-        ),
-    )
-    .expect("targets");
+    std::fs::write(&targets, targets_text).expect("targets");
     let settings = settings::write(
         dir.path(),
         "[crawl]\nmin_delay_ms = 0\nmax_page_depth = 1000000\nmax_page_elements = 10000000\n",
@@ -925,21 +911,13 @@ async fn hostile_json_lists() {
 /// says so in its log.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_selector_matching_the_list_is_warned_in_the_log() {
-    use axum::Router;
-    use axum::routing::get;
-
-    use crate::support::bed::department;
     use crate::support::cli::process;
-    use crate::support::server::{Server, html};
+
     use crate::support::settings;
 
     let items = items_of(1, 6);
     let page = trs_page(&borrowed(&items), "", None);
-    let server = Server::router(Router::new().route(
-        "/czj/tzgg/index.html",
-        get(move || async move { html(page) }),
-    ))
-    .await;
+    let (_server, targets_text) = one_list_site(page, "tzgg", "whole_list").await;
     let dir = tempfile::tempdir().expect("tempdir");
     let selectors = dir.path().join("selectors");
     std::fs::create_dir(&selectors).expect("dir");
@@ -949,16 +927,7 @@ async fn a_selector_matching_the_list_is_warned_in_the_log() {
     )
     .expect("selectors");
     let targets = dir.path().join("targets.toml");
-    std::fs::write(
-        &targets,
-        department(
-            "区财政局",
-            &server.url("czj/"),
-            "whole_list",
-            &[("tzgg", "tzgg/index.html")],
-        ),
-    )
-    .expect("targets");
+    std::fs::write(&targets, targets_text).expect("targets");
     let settings = settings::fast(dir.path());
     let db = dir.path().join("d.db");
     let mut cmd = process(&db, &targets, &settings);

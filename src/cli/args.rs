@@ -54,6 +54,9 @@ pub enum Command {
     Check(CheckArgs),
     /// Find the main list of a page and print a ready-to-use selector profile
     Discover(DiscoverArgs),
+    /// Follow a disclosure platform's navigation from its home page (or one department's) and
+    /// write every column found into a targets file to review
+    Onboard(OnboardArgs),
     /// List stored items
     Items(ItemsArgs),
     /// Per column: item count, newest date, last crawl state
@@ -351,6 +354,34 @@ pub struct DiscoverArgs {
     /// Allow a loopback, private or link-local address (a local try-out); refused by default
     #[arg(long)]
     pub allow_private: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OnboardArgs {
+    /// The platform's home page (http://xxgk.taobei.gov.cn/) or one department's sub-site
+    pub url: url::Url,
+    /// Every column found belongs to this department (when URL is one department's sub-site)
+    #[arg(long, value_name = "NAME")]
+    pub department: Option<String>,
+    /// Targets file to write, or to merge the columns found into (existing entries are never
+    /// changed) [default: print the file to standard output]
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Pages fetched at most, robots.txt not counted
+    #[arg(long, value_name = "N", default_value_t = 1500)]
+    pub max_requests: usize,
+    /// Links followed from URL at most this many times
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub max_depth: u32,
+    /// Allow a loopback, private or link-local address (an intranet platform), and write
+    /// `allow_private = true` into the departments found
+    #[arg(long)]
+    pub allow_private: bool,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: TableOrJson,
+    /// Date used for dates written without a year [default: today in Asia/Shanghai]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
 }
 
 #[derive(Debug, Args)]

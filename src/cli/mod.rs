@@ -14,6 +14,7 @@ mod database;
 mod demo;
 mod findings;
 mod items;
+mod onboard;
 mod output;
 mod packaging;
 mod paths;
@@ -318,6 +319,7 @@ async fn dispatch(g: &Ctx, command: &Command) -> anyhow::Result<Exit> {
         Command::Crawl(a) => crawl::crawl(g, a).await,
         Command::Check(a) => check::check(g, a).await,
         Command::Discover(a) => check::discover_profile(g, a).await,
+        Command::Onboard(a) => onboard::onboard(g, a).await,
         Command::Items(a) => items::items(g, a).await,
         Command::Columns(a) => items::columns(g, a).await,
         Command::ParseDate(_) | Command::Calendar(_) => Ok(Exit::Ok),

@@ -13,6 +13,7 @@ mod raw;
 mod schedule;
 mod settings;
 mod targets;
+mod write;
 
 use std::path::{Path, PathBuf};
 
@@ -30,6 +31,10 @@ pub use settings::{
     settings_file,
 };
 pub use targets::{Column, ColumnKind, Department, Targets};
+pub use write::{
+    Merged, Proposal, ProposedColumn, ProposedDepartment, SkipReason, Skipped, WriteError,
+    merge_targets, short_name,
+};
 
 /// The disclosure categories (ids from the district's task list; see README.md).
 pub const CATEGORY_IDS: &[&str] = &[

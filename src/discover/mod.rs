@@ -22,6 +22,7 @@
 //! answer) is analysed on its records, which is where the extractor reads them.
 
 mod analyse;
+pub mod nav;
 mod synth;
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod column;
 mod crawl;
 mod findings;
 mod hosts;
+pub mod onboard;
 mod page;
 mod report;
 

@@ -24,6 +24,30 @@ const SESSION_PARAMS: &[&str] = &["jsessionid", "phpsessid", "sessionid"];
 /// Query parameters browsers' scripts add to defeat caches, when their value looks generated.
 const CACHE_BUSTERS: &[&str] = &["t", "_", "timestamp", "ts", "rnd", "random"];
 
+/// The URL a page is known by when a crawl of a site's navigation asks "seen before?": no
+/// fragment, and a directory's `index.html` (`index.htm`, `default.html` …) is the directory.
+pub fn page_key(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_fragment(None);
+    let path = u.path().to_string();
+    for index in [
+        "index.html",
+        "index.htm",
+        "index.shtml",
+        "index.jhtml",
+        "default.html",
+        "default.htm",
+    ] {
+        if let Some(dir) = path.strip_suffix(index)
+            && dir.ends_with('/')
+        {
+            u.set_path(dir);
+            break;
+        }
+    }
+    u.to_string()
+}
+
 /// The URL an item is known by (see the module's documentation).
 pub fn identity_url(url: &Url) -> Url {
     let mut out = url.clone();

@@ -8,7 +8,8 @@
 //! - [`crawl`]: what a column's crawl produced and its state, a page fetch record, where the
 //!   next crawl resumes (pipeline → store);
 //! - [`facts`]: what evaluation judges (store → evaluate);
-//! - [`identity`]: the normalised URL an item is known by (extract → store);
+//! - [`identity`]: the normalised URL an item is known by (extract → store), and a page by
+//!   (discover → config, for onboarding);
 //! - [`finding`]: findings, typed from evaluation through the store to the report and the CLI.
 
 pub mod crawl;
@@ -28,6 +29,6 @@ pub use facts::{ColumnFacts, CrawlFact, DepartmentFacts, Facts, ItemFacts};
 pub use finding::{
     Audience, Evidence, Finding, FindingKind, FindingStatus, Severity, StoredFinding, Waiver,
 };
-pub use identity::{identity_url, identity_url_str};
+pub use identity::{identity_url, identity_url_str, page_key};
 pub use page::{PageRequest, Validators, strip_userinfo, without_credentials};
 pub use profile::{DateFallback, JsonFields, ListSource, PaginationRule, Profile};

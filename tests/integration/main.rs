@@ -31,6 +31,7 @@ mod identity;
 mod installed;
 mod judge;
 mod mailing;
+mod onboard;
 mod packaging;
 mod partial;
 mod realworld;

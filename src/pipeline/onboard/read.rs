@@ -1,0 +1,294 @@
+//! One fetched page judged for onboarding: a column's list (and which profile reads it), a
+//! standing page, or a page of navigation to follow. Pure: the page's text in, [`PageVerdict`]
+//! out.
+
+use chrono::NaiveDate;
+use url::Url;
+
+use crate::classify::Classifier;
+use crate::config::Profiles;
+use crate::discover::discover;
+use crate::discover::nav::NavPage;
+use crate::extract::{self, ListPage, PageContext, is_blank_page, is_waf_challenge};
+use crate::types::{ListSource, PageRequest, Profile};
+
+use super::names::is_standing_name;
+
+/// The profile name that asks for discovery on every crawl.
+pub const AUTO: &str = "auto";
+
+/// What a page is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageVerdict {
+    /// A firewall's challenge, not the page.
+    Challenge,
+    /// A column's list.
+    List(ListFound),
+    /// A standing page (信息公开指南, 机构职能): text kept current, no dated items.
+    Standing { blank: bool },
+    /// Navigation: its links lead on.
+    Nav,
+}
+
+/// A list and how it reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListFound {
+    /// A preset's name, or [`AUTO`].
+    pub profile: String,
+    /// Items on the first page, and how many of them dated.
+    pub items: usize,
+    pub dated: usize,
+    pub newest: Option<NaiveDate>,
+    /// The page says the column is empty (暂无信息): the profile could not be verified.
+    pub empty: bool,
+    /// Titles of the first page's items, for the classifier.
+    pub titles: Vec<String>,
+    /// How sure, 0 to 1.
+    pub confidence: f64,
+    /// Why this profile, for the reviewer.
+    pub reason: String,
+}
+
+/// A list must have at least this many items to be told from a box of links.
+const MIN_ITEMS: usize = 2;
+
+/// Judges `body`, fetched from `url`; `nav` is its navigation as [`read_nav`] read it.
+///
+/// [`read_nav`]: crate::discover::nav::read_nav
+pub fn judge(
+    body: &str,
+    url: &Url,
+    nav: &NavPage,
+    name: &str,
+    profiles: &Profiles,
+    today: NaiveDate,
+) -> PageVerdict {
+    if is_waf_challenge(body) {
+        return PageVerdict::Challenge;
+    }
+    let best_preset = profiles
+        .iter()
+        .map(|(p, _)| p)
+        .filter(|p| !matches!(p.source, ListSource::Json(_)))
+        .filter_map(|p| {
+            let page = first_page(body, p, url, today);
+            let dated = dated(&page);
+            (page.items.len() >= MIN_ITEMS && dated * 2 >= page.items.len())
+                .then_some((p, page, dated))
+        })
+        // most dated items; the first profile on a tie (profiles are in a stable order)
+        .fold(
+            None::<(&Profile, ListPage, usize)>,
+            |best, cand| match &best {
+                Some((_, _, d)) if *d >= cand.2 => best,
+                _ => Some(cand),
+            },
+        );
+    let discovered = discover(body, url, today);
+    let (found, page) = match (best_preset, discovered) {
+        (Some((p, page, d)), Some(disc)) => {
+            let disc_items = discovered_page(body, &disc, url, today);
+            let disc_dated = disc_items.as_ref().map_or(0, dated);
+            if (d as f64) < 0.8 * disc_dated as f64 {
+                let Some(dp) = disc_items else {
+                    return PageVerdict::Nav;
+                };
+                (
+                    found_auto(
+                        &dp,
+                        disc.confidence,
+                        format!(
+                            "发现的列表比预置规则 {} 多（{disc_dated} 对 {d} 条有日期）",
+                            p.name
+                        ),
+                    ),
+                    dp,
+                )
+            } else {
+                (found_preset(p, &page, d), page)
+            }
+        }
+        (Some((p, page, d)), None) => (found_preset(p, &page, d), page),
+        (None, Some(disc)) => match discovered_page(body, &disc, url, today) {
+            Some(dp) if dp.items.len() >= MIN_ITEMS => (
+                found_auto(
+                    &dp,
+                    disc.confidence * 0.9,
+                    "无预置规则适用，由自动发现读取".into(),
+                ),
+                dp,
+            ),
+            _ => return standing_or_nav(body, name, profiles, url, today),
+        },
+        (None, None) => return standing_or_nav(body, name, profiles, url, today),
+    };
+    if aggregates_columns(&page, url, nav) {
+        return PageVerdict::Nav;
+    }
+    PageVerdict::List(found)
+}
+
+/// No list: an empty column (暂无信息), a standing page, or navigation.
+fn standing_or_nav(
+    body: &str,
+    name: &str,
+    profiles: &Profiles,
+    url: &Url,
+    today: NaiveDate,
+) -> PageVerdict {
+    if is_standing_name(name) {
+        return PageVerdict::Standing {
+            blank: is_blank_page(body),
+        };
+    }
+    let empty = profiles
+        .iter()
+        .map(|(p, _)| p)
+        .filter(|p| matches!(p.source, ListSource::Html))
+        .any(|p| first_page(body, p, url, today).empty_marker);
+    if empty {
+        return PageVerdict::List(ListFound {
+            profile: AUTO.into(),
+            items: 0,
+            dated: 0,
+            newest: None,
+            empty: true,
+            titles: Vec::new(),
+            confidence: 0.3,
+            reason: "栏目显示暂无信息，列表规则未能验证，暂用自动发现".into(),
+        });
+    }
+    PageVerdict::Nav
+}
+
+/// A page that shows the newest items of several columns (a department's home, a 专栏's
+/// front page) is navigation, not a column: most of its items sit in two or more sub-folders
+/// that its own links lead to.
+fn aggregates_columns(page: &ListPage, url: &Url, nav: &NavPage) -> bool {
+    let dir = directory(url);
+    let mut folders: Vec<String> = Vec::new();
+    let mut in_folders = 0;
+    for item in &page.items {
+        let path = item.url.path();
+        let Some(rest) = path.strip_prefix(dir.as_str()) else {
+            continue;
+        };
+        let Some((first, _)) = rest.split_once('/') else {
+            continue;
+        };
+        if first.is_empty() || first.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let linked = nav
+            .links
+            .iter()
+            .any(|l| l.url.path().starts_with(&format!("{dir}{first}/")));
+        if linked {
+            in_folders += 1;
+            if !folders.iter().any(|f| f == first) {
+                folders.push(first.to_string());
+            }
+        }
+    }
+    folders.len() >= 2 && in_folders * 2 > page.items.len()
+}
+
+/// The directory part of a URL's path, with its trailing `/`.
+pub fn directory(url: &Url) -> String {
+    let path = url.path();
+    match path.rfind('/') {
+        Some(i) => path[..=i].to_string(),
+        None => "/".into(),
+    }
+}
+
+fn first_page(body: &str, profile: &Profile, url: &Url, today: NaiveDate) -> ListPage {
+    let request = PageRequest::get(url.clone());
+    extract::extract_list(
+        body,
+        profile,
+        PageContext {
+            request: &request,
+            first_url: url,
+            page_index: 0,
+            today,
+        },
+    )
+}
+
+fn discovered_page(
+    body: &str,
+    disc: &crate::discover::Discovery,
+    url: &Url,
+    today: NaiveDate,
+) -> Option<ListPage> {
+    let profile = crate::config::compile_spec(&disc.spec).ok()?;
+    Some(first_page(body, &profile, url, today))
+}
+
+fn dated(page: &ListPage) -> usize {
+    page.items.iter().filter(|i| i.date.is_some()).count()
+}
+
+fn newest(page: &ListPage) -> Option<NaiveDate> {
+    page.items
+        .iter()
+        .filter(|i| !i.pinned)
+        .filter_map(|i| i.date.map(|d| d.date))
+        .max()
+}
+
+fn titles(page: &ListPage) -> Vec<String> {
+    page.items.iter().map(|i| i.title.clone()).collect()
+}
+
+fn found_preset(p: &Profile, page: &ListPage, dated: usize) -> ListFound {
+    let items = page.items.len();
+    let share = dated as f64 / items.max(1) as f64;
+    // Grows with the items read (a full page of 15 or more is sure) and their dated share.
+    let confidence = (0.5 + 0.5 * (items.min(15) as f64 / 15.0)) * share;
+    ListFound {
+        profile: p.name.clone(),
+        items,
+        dated,
+        newest: newest(page),
+        empty: false,
+        titles: titles(page),
+        confidence: (confidence * 100.0).round() / 100.0,
+        reason: format!("预置规则 {} 读出 {items} 条，{dated} 条有日期", p.name),
+    }
+}
+
+fn found_auto(page: &ListPage, confidence: f64, reason: String) -> ListFound {
+    ListFound {
+        profile: AUTO.into(),
+        items: page.items.len(),
+        dated: dated(page),
+        newest: newest(page),
+        empty: false,
+        titles: titles(page),
+        confidence: (confidence.clamp(0.0, 1.0) * 100.0).round() / 100.0,
+        reason,
+    }
+}
+
+/// The categories most of a list's titles carry (at least half of three or more).
+pub fn item_categories(titles: &[String], classifier: &Classifier) -> Vec<String> {
+    if titles.len() < 3 {
+        return Vec::new();
+    }
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for t in titles {
+        for c in classifier.classify(t, None).categories {
+            match counts.iter_mut().find(|(id, _)| *id == c) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((c, 1)),
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .filter(|(_, n)| n * 2 >= titles.len())
+        .map(|(c, _)| c)
+        .collect()
+}

@@ -1,0 +1,148 @@
+//! `gkwatch onboard` against the simulated district: every column found from the site's own
+//! navigation, the file it writes crawled with every item exact, a second run a no-op.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use gkwatch::config::{self, LoadOptions};
+use gkwatch::sim::Behaviour;
+use gkwatch::store::ItemFilter;
+use gkwatch::types::page_key;
+
+use crate::support::bed::crawl_options;
+use crate::support::cli::{gkwatch, run, stderr};
+use crate::support::{Bed, ServedSite, settings, today};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboard_finds_the_demo_columns_and_writes_a_file_that_crawls_exactly() {
+    let served = ServedSite::demo().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fast = settings::fast(dir.path());
+    let out = dir.path().join("found.toml");
+    let onboard = || {
+        let mut cmd = gkwatch();
+        cmd.arg("--config")
+            .arg(&fast)
+            .arg("--targets")
+            .arg(dir.path().join("none"))
+            .arg("onboard")
+            .arg(served.server.origin.as_str())
+            .arg("--allow-private")
+            .arg("--output")
+            .arg(&out)
+            .arg("--today")
+            .arg(today().to_string());
+        cmd
+    };
+    let first = run(onboard()).await;
+    // The demo's failing column (HTTP 500) makes the walk incomplete: exit 2, said.
+    assert_eq!(first.status.code(), Some(2), "{}", stderr(&first));
+    let said = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert!(said.contains("读取失败"), "{said}");
+
+    let loaded = config::load(&out, None, &LoadOptions::default()).expect("the file loads");
+    let found: BTreeMap<String, &gkwatch::config::Column> = loaded
+        .targets
+        .columns
+        .iter()
+        .filter_map(|c| c.url.as_ref().map(|u| (page_key(u), c)))
+        .collect();
+    let origin = &served.server.origin;
+    let mut want_categories = 0;
+    let mut right_categories = 0;
+    let mut given_categories = 0;
+    let mut matched: BTreeMap<String, String> = BTreeMap::new();
+    for col in served.site.columns() {
+        let url = origin.join(&col.path).expect("column url");
+        let got = found.get(&page_key(&url));
+        if col.behaviour == Behaviour::ServerError {
+            assert!(
+                got.is_none(),
+                "{}: a failing column is not proposed",
+                col.id
+            );
+            continue;
+        }
+        let got = got.unwrap_or_else(|| panic!("{} ({}) not found", col.id, col.name));
+        assert_eq!(
+            (got.department.as_str(), got.name.as_str()),
+            (col.department.as_str(), col.name.as_str()),
+            "{}",
+            col.id
+        );
+        want_categories += col.categories.len();
+        given_categories += got.categories.len();
+        right_categories += got
+            .categories
+            .iter()
+            .filter(|c| col.categories.contains(c))
+            .count();
+        matched.insert(got.id.clone(), col.id.clone());
+    }
+    let expected_columns = served
+        .site
+        .columns()
+        .iter()
+        .filter(|c| c.behaviour != Behaviour::ServerError)
+        .count();
+    assert_eq!(found.len(), expected_columns, "no false columns");
+    let precision = right_categories as f64 / given_categories.max(1) as f64;
+    let recall = right_categories as f64 / want_categories.max(1) as f64;
+    crate::report!(
+        "onboard on the demo site: categories precision {precision:.2}, recall {recall:.2}"
+    );
+    assert!(precision >= 0.95, "category precision {precision:.2}");
+    assert!(recall >= 0.8, "category recall {recall:.2}");
+
+    // The file crawls with every item exact (by URL, title and date).
+    let bed = Bed::open(&out, &LoadOptions::default(), &settings::crawl()).await;
+    bed.crawl_with(&bed.config.targets, &crawl_options(true))
+        .await
+        .expect("crawl runs");
+    type Row = (String, String, String, String);
+    let expected: BTreeSet<Row> = served
+        .site
+        .expected_items(origin)
+        .into_iter()
+        .filter(|e| matched.values().any(|v| *v == e.column_id))
+        .map(|e| {
+            (
+                e.column_id,
+                e.url.to_string(),
+                e.title,
+                e.date.format("%Y-%m-%d").to_string(),
+            )
+        })
+        .collect();
+    let stored: BTreeSet<Row> = bed
+        .store
+        .items(&ItemFilter::default())
+        .await
+        .expect("items")
+        .into_iter()
+        .map(|r| {
+            (
+                matched.get(&r.column_id).cloned().unwrap_or(r.column_id),
+                r.url,
+                r.title,
+                r.published.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let missing: Vec<_> = expected.difference(&stored).take(5).collect();
+    let extra: Vec<_> = stored.difference(&expected).take(5).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "missing {missing:#?}\nextra {extra:#?}"
+    );
+
+    // A second run finds the same and changes nothing.
+    let before = std::fs::read(&out).expect("read");
+    let second = run(onboard()).await;
+    assert_eq!(
+        std::fs::read(&out).expect("read"),
+        before,
+        "the file changed"
+    );
+    let said = String::from_utf8_lossy(&second.stdout).into_owned();
+    assert!(said.contains("没有新栏目"), "{said}");
+}

@@ -196,6 +196,23 @@ const WAF_MARKERS: &[&str] = &[
     "请开启JavaScript并刷新",
 ];
 
+/// Names the JavaScript challenges of firewalls and anti-bot services set in their scripts and
+/// cookies (WZWS `wzws_cid`/`wzwschallenge`, 加速乐 `__jsl_clearance`, 阿里云 `acw_sc__v2`,
+/// 安全狗, 云锁): a page whose visible text is nearly nothing and whose script names one is a
+/// challenge, however it is worded.
+const WAF_SCRIPT_MARKERS: &[&str] = &[
+    "wzws",
+    "jsl_clearance",
+    "jsluid",
+    "acw_sc__v2",
+    "safedog",
+    "yunsuo_session",
+    "_waf_bd",
+];
+
+/// Visible text below which a page that names a challenge in its scripts is the challenge.
+const CHALLENGE_TEXT_CHARS: usize = 200;
+
 /// Whether a page that gave no items is a firewall's challenge rather than the column: the
 /// crawl is then blocked, not the selector broken.
 pub fn is_waf_challenge(html: &str) -> bool {
@@ -218,9 +235,29 @@ fn waf_challenge_in(doc: &scraper::Html) -> bool {
         .unwrap_or_default();
     let text = text::normalize_space(&text);
     // A real column page mentioning 安全验证 in an item is long; a challenge page is short.
+    let visible = text.chars().count();
     WAF_MARKERS.iter().any(|m| title.contains(m))
-        || (text.chars().count() < 2000 && WAF_MARKERS.iter().any(|m| text.contains(m)))
+        || (visible < 2000 && WAF_MARKERS.iter().any(|m| text.contains(m)))
+        || (visible < CHALLENGE_TEXT_CHARS && names_a_challenge(doc))
 }
+
+/// Whether the page's scripts (inline, or by their `src`) name a challenge's cookie or vendor.
+fn names_a_challenge(doc: &scraper::Html) -> bool {
+    doc.root_element().select(&SCRIPT).any(|s| {
+        let src = s
+            .value()
+            .attr("src")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let code: String = s.text().collect::<String>().to_ascii_lowercase();
+        WAF_SCRIPT_MARKERS
+            .iter()
+            .any(|m| src.contains(m) || code.contains(m))
+    })
+}
+
+static SCRIPT: std::sync::LazyLock<scraper::Selector> =
+    std::sync::LazyLock::new(|| scraper::Selector::parse("script").expect("static selector"));
 
 static TITLE: std::sync::LazyLock<scraper::Selector> =
     std::sync::LazyLock::new(|| scraper::Selector::parse("title").expect("static selector"));

@@ -532,6 +532,28 @@ fn firewall_challenges_are_told_apart_from_columns() {
 }
 
 #[test]
+fn script_only_challenges_are_told_by_the_cookies_their_scripts_set() {
+    // Challenge pages of several families: nearly no text, a script that sets the vendor's
+    // cookie and reloads. Wording and obfuscation differ; the cookie names do not.
+    let challenges = [
+        "<html><head><script>var a=[0x1f,0x2e];document.cookie='wzws_sessionid='+a.join('')+';path=/';location.reload();</script></head><body></body></html>",
+        "<html><body><script src=\"/WZWSREL2h0dHA6Ly94eGdr.js\"></script><noscript>请开启浏览器脚本</noscript></body></html>",
+        "<html><body><script>document.cookie=('_')+('_jsl_clearance')+'=1600000000.1|0|abc';location.href=location.pathname</script></body></html>",
+        "<html><body><script>var arg1='3B7F';document.cookie='acw_sc__v2='+arg1;</script></body></html>",
+    ];
+    for page in challenges {
+        assert!(is_waf_challenge(page), "{page}");
+    }
+    // A real page whose analytics script happens to name a vendor is not a challenge: it has
+    // text.
+    let column = format!(
+        "<html><body>{}<script>var s='safedog';</script></body></html>",
+        "<p>洮北区人民政府办公室关于印发工作要点的通知</p>".repeat(20)
+    );
+    assert!(!is_waf_challenge(&column));
+}
+
+#[test]
 fn base_href_off_the_site_is_ignored_with_a_warning() {
     let p = profile("li", Some("em"), PaginationRule::None);
     let page_with = |base: &str| {

@@ -146,3 +146,68 @@ async fn onboard_finds_the_demo_columns_and_writes_a_file_that_crawls_exactly() 
     let said = String::from_utf8_lossy(&second.stdout).into_owned();
     assert!(said.contains("没有新栏目"), "{said}");
 }
+
+/// A WZWS-style answer: HTTP 200, no text, a script that sets the firewall's cookie.
+const CHALLENGE: &str = "<html><head><script>var _0x=[0x77,0x7a];document.cookie='wzws_sessionid='+_0x.join('')+';path=/';location.reload();</script></head><body></body></html>";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_firewalls_challenge_is_blocked_never_no_columns() {
+    use crate::support::server::{Server, html, not_found};
+    // The whole host challenged: an error naming it, not an empty file.
+    let walled = Server::http(|r| async move {
+        match r.path.as_str() {
+            "/robots.txt" => not_found(),
+            _ => html(CHALLENGE.to_string()),
+        }
+    })
+    .await;
+    // Only one department's sub-site challenged: the rest is read, the gap said, exit 2.
+    let half = Server::http(|r| async move {
+        match r.path.as_str() {
+            "/" => html(
+                "<html><head><title>政府信息公开专栏</title></head><body><ul class=\"nav\">\
+                 <li><a href=\"/zcbm/czj_1/\">区财政局</a></li><li><a href=\"/zcbm/jyj_2/\">区教育局</a></li>\
+                 </ul></body></html>"
+                    .to_string(),
+            ),
+            "/zcbm/jyj_2/" => html(CHALLENGE.to_string()),
+            "/zcbm/czj_1/" => html(
+                "<html><head><title>区财政局</title></head><body><div class=\"position\">首页 &gt; 区财政局</div>\
+                 <p>区财政局信息公开</p></body></html>"
+                    .to_string(),
+            ),
+            _ => not_found(),
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fast = settings::fast(dir.path());
+    let onboard = |origin: &str, out: &str| {
+        let mut cmd = gkwatch();
+        cmd.arg("--config")
+            .arg(&fast)
+            .arg("--targets")
+            .arg(dir.path().join("none"))
+            .arg("onboard")
+            .arg(origin)
+            .arg("--allow-private")
+            .arg("--output")
+            .arg(dir.path().join(out));
+        cmd
+    };
+    let out = run(onboard(walled.origin.as_str(), "walled.toml")).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("blocked (waf)"), "{}", stderr(&out));
+    assert!(
+        !dir.path().join("walled.toml").exists(),
+        "no file for a blocked site"
+    );
+
+    let out = run(onboard(half.origin.as_str(), "half.toml")).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        said.contains("blocked (waf)") && said.contains("/zcbm/jyj_2/"),
+        "{said}"
+    );
+}

@@ -83,8 +83,11 @@ pub(super) async fn onboard(c: &Ctx, a: &OnboardArgs) -> anyhow::Result<Exit> {
         })?,
         TableOrJson::Table => print_summary(&found, &merged, written.as_deref(), a),
     }
+    // Nothing found is never a quiet success: the platform may build its navigation with
+    // JavaScript, or the start page may not be the 专栏's.
     Ok(
-        if found.budget_spent
+        if found.columns.is_empty()
+            || found.budget_spent
             || found.failed.iter().any(|f| !f.gone)
             || !found.challenged.is_empty()
         {
@@ -332,6 +335,9 @@ fn print_summary(found: &Onboarding, merged: &Merged, written: Option<&str>, a: 
         found.requests,
         a.max_requests
     ));
+    if found.columns.is_empty() {
+        say("未发现任何栏目：起始页可能不是信息公开专栏首页，或导航由脚本生成；请换用部门子站地址并加 --department 重试。".to_string());
+    }
     if found.budget_spent {
         say("请求预算已用完：可能还有栏目未发现，可加大 --max-requests 后重跑。".to_string());
     }

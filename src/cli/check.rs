@@ -16,7 +16,7 @@ use super::{CheckArgs, Ctx, DiscoverArgs, Exit, ParseDateArgs, TableOrJson, Toml
 use crate::config::{self, ProfileSpec};
 use crate::discover::discover;
 use crate::extract::{
-    self, ExtractWarning, ListPage, PageContext, YearHint, parse_date, parse_url_date,
+    ExtractWarning, ListPage, YearHint, extract_first_page, parse_date, parse_url_date,
 };
 use crate::fetch::{self, Decoded, FetchRequest, Fetcher};
 use crate::types::{PageRequest, Profile};
@@ -73,20 +73,6 @@ fn default_base(path: &Path) -> anyhow::Result<Url> {
     Url::parse("http://base.invalid/")?
         .join(&name)
         .context("file name does not make a URL")
-}
-
-fn extract_first_page(text: &str, profile: &Profile, url: &Url, today: NaiveDate) -> ListPage {
-    let request = PageRequest::get(url.clone());
-    extract::extract_list(
-        text,
-        profile,
-        PageContext {
-            request: &request,
-            first_url: url,
-            page_index: 0,
-            today,
-        },
-    )
 }
 
 /// Items and pagination as `check` and `discover` print them.

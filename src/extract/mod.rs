@@ -333,6 +333,22 @@ fn too_complex(reason: impl std::fmt::Display) -> ListPage {
     }
 }
 
+/// [`extract_list`] of a column's first page, fetched from `url` (a try-out: `check`,
+/// `discover`, onboarding).
+pub fn extract_first_page(html: &str, profile: &Profile, url: &Url, today: NaiveDate) -> ListPage {
+    let request = PageRequest::get(url.clone());
+    extract_list(
+        html,
+        profile,
+        PageContext {
+            request: &request,
+            first_url: url,
+            page_index: 0,
+            today,
+        },
+    )
+}
+
 /// Reads the items and pagination of one list page with `profile`, within the default
 /// [`Bounds`].
 pub fn extract_list(html: &str, profile: &Profile, ctx: PageContext<'_>) -> ListPage {

@@ -12,25 +12,30 @@ use crate::support::bed::crawl_options;
 use crate::support::cli::{gkwatch, run, stderr};
 use crate::support::{Bed, ServedSite, settings, today};
 
+/// `gkwatch onboard ORIGIN --allow-private --output OUT` with fast settings in `dir` and no
+/// other targets files.
+fn onboard_in(dir: &std::path::Path, origin: &str, out: &std::path::Path) -> assert_cmd::Command {
+    let mut cmd = gkwatch();
+    cmd.arg("--config")
+        .arg(settings::fast(dir))
+        .arg("--targets")
+        .arg(dir.join("none"))
+        .arg("onboard")
+        .arg(origin)
+        .arg("--allow-private")
+        .arg("--output")
+        .arg(out);
+    cmd
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn onboard_finds_the_demo_columns_and_writes_a_file_that_crawls_exactly() {
     let served = ServedSite::demo().await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let fast = settings::fast(dir.path());
     let out = dir.path().join("found.toml");
     let onboard = || {
-        let mut cmd = gkwatch();
-        cmd.arg("--config")
-            .arg(&fast)
-            .arg("--targets")
-            .arg(dir.path().join("none"))
-            .arg("onboard")
-            .arg(served.server.origin.as_str())
-            .arg("--allow-private")
-            .arg("--output")
-            .arg(&out)
-            .arg("--today")
-            .arg(today().to_string());
+        let mut cmd = onboard_in(dir.path(), served.server.origin.as_str(), &out);
+        cmd.arg("--today").arg(today().to_string());
         cmd
     };
     let first = run(onboard()).await;
@@ -181,20 +186,7 @@ async fn a_firewalls_challenge_is_blocked_never_no_columns() {
     })
     .await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let fast = settings::fast(dir.path());
-    let onboard = |origin: &str, out: &str| {
-        let mut cmd = gkwatch();
-        cmd.arg("--config")
-            .arg(&fast)
-            .arg("--targets")
-            .arg(dir.path().join("none"))
-            .arg("onboard")
-            .arg(origin)
-            .arg("--allow-private")
-            .arg("--output")
-            .arg(dir.path().join(out));
-        cmd
-    };
+    let onboard = |origin: &str, out: &str| onboard_in(dir.path(), origin, &dir.path().join(out));
     let out = run(onboard(walled.origin.as_str(), "walled.toml")).await;
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("blocked (waf)"), "{}", stderr(&out));

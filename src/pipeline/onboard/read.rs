@@ -9,8 +9,8 @@ use crate::classify::Classifier;
 use crate::config::Profiles;
 use crate::discover::discover;
 use crate::discover::nav::NavPage;
-use crate::extract::{self, ListPage, PageContext, is_blank_page, is_waf_challenge};
-use crate::types::{ListSource, PageRequest, Profile};
+use crate::extract::{ListPage, extract_first_page, is_blank_page, is_waf_challenge};
+use crate::types::{ListSource, Profile};
 
 use super::names::is_standing_name;
 
@@ -71,7 +71,7 @@ pub fn judge(
         .map(|(p, _)| p)
         .filter(|p| !matches!(p.source, ListSource::Json(_)))
         .filter_map(|p| {
-            let page = first_page(body, p, url, today);
+            let page = extract_first_page(body, p, url, today);
             let dated = dated(&page);
             (page.items.len() >= MIN_ITEMS && dated * 2 >= page.items.len())
                 .then_some((p, page, dated))
@@ -145,7 +145,7 @@ fn standing_or_nav(
         .iter()
         .map(|(p, _)| p)
         .filter(|p| matches!(p.source, ListSource::Html))
-        .any(|p| first_page(body, p, url, today).empty_marker);
+        .any(|p| extract_first_page(body, p, url, today).empty_marker);
     if empty {
         return PageVerdict::List(ListFound {
             profile: AUTO.into(),
@@ -202,20 +202,6 @@ pub fn directory(url: &Url) -> String {
     }
 }
 
-fn first_page(body: &str, profile: &Profile, url: &Url, today: NaiveDate) -> ListPage {
-    let request = PageRequest::get(url.clone());
-    extract::extract_list(
-        body,
-        profile,
-        PageContext {
-            request: &request,
-            first_url: url,
-            page_index: 0,
-            today,
-        },
-    )
-}
-
 fn discovered_page(
     body: &str,
     disc: &crate::discover::Discovery,
@@ -223,7 +209,7 @@ fn discovered_page(
     today: NaiveDate,
 ) -> Option<ListPage> {
     let profile = crate::config::compile_spec(&disc.spec).ok()?;
-    Some(first_page(body, &profile, url, today))
+    Some(extract_first_page(body, &profile, url, today))
 }
 
 fn dated(page: &ListPage) -> usize {

@@ -537,13 +537,19 @@ fn in_noise_region(el: ElementRef<'_>) -> bool {
 }
 
 fn noise_name(name: &str) -> bool {
+    name_has_word(name, NOISE_WORDS, NOISE_AFFIXES)
+}
+
+/// Whether a class or id name (`foot-links`, `friendLink`) holds one of `words` as a word
+/// of its own, or a longer word beginning or ending with one of `affixes`.
+pub(super) fn name_has_word(name: &str, words: &[&str], affixes: &[&str]) -> bool {
     let lower = name.to_ascii_lowercase();
     lower
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
         .any(|w| {
-            NOISE_WORDS.contains(&w)
-                || NOISE_AFFIXES
+            words.contains(&w)
+                || affixes
                     .iter()
                     .any(|a| w.len() > a.len() && (w.starts_with(a) || w.ends_with(a)))
         })

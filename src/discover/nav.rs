@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
+use super::analyse::name_has_word;
 use crate::extract::list::{resolve_link, visible_text};
 use crate::extract::parse_url_date;
 use crate::extract::text::normalize_space;
@@ -274,16 +275,11 @@ fn in_chrome(a: ElementRef<'_>) -> bool {
 }
 
 fn chrome_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .any(|w| {
-            CHROME_WORDS.contains(&w)
-                || ["footer", "friend", "yqlj", "copyright"]
-                    .iter()
-                    .any(|a| w.starts_with(a) || w.ends_with(a))
-        })
+    name_has_word(
+        name,
+        CHROME_WORDS,
+        &["footer", "friend", "yqlj", "copyright"],
+    )
 }
 
 /// Class and id names of breadcrumbs: their links lead back up, never to a new column.

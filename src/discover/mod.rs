@@ -23,6 +23,7 @@
 
 mod analyse;
 pub mod nav;
+mod script;
 mod synth;
 
 #[cfg(test)]

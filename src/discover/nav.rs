@@ -4,7 +4,8 @@
 //! Pure: a page's text and its URL in, [`NavPage`] out. The links kept are the same host's
 //! pages that can be columns; left out are other hosts, attachments, articles (a date in the
 //! path), pagination, the site chrome's links (登录, 注册, 网站地图, 联系我们, 无障碍 …), and
-//! everything inside footers, copyright lines and friendly-link boxes (友情链接).
+//! everything inside footers, copyright lines and friendly-link boxes (友情链接). A list built
+//! by the page's own script is traced to its back-end ([`NavPage::backends`]).
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -30,6 +31,9 @@ pub struct NavPage {
     pub column_name: Option<String>,
     /// The links worth following, in page order, each URL once.
     pub links: Vec<NavLink>,
+    /// Data back-ends the page's inline scripts read a list from (any host): a list built in
+    /// the browser leaves only these.
+    pub backends: Vec<Url>,
 }
 
 /// A link that may lead to a column.
@@ -115,6 +119,8 @@ const ATTACHMENT_EXTS: &[&str] = &[
     "gif", "bmp", "txt", "ppt", "pptx", "ofd", "mp4", "mp3", "apk",
 ];
 
+static SCRIPTS: LazyLock<Selector> =
+    LazyLock::new(|| Selector::parse("script:not([src])").expect("static selector"));
 static TITLE: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse("title").expect("static selector"));
 static LINKS: LazyLock<Selector> =
@@ -188,11 +194,22 @@ pub fn read_nav(body: &str, page_url: &Url) -> NavPage {
         }
         links.push(NavLink { text, url });
     }
+    let scripts: Vec<String> = root
+        .select(&SCRIPTS)
+        .filter(|s| {
+            s.value().attr("type").is_none_or(|t| {
+                t.trim().is_empty() || t.to_ascii_lowercase().contains("javascript")
+            })
+        })
+        .map(|s| s.text().collect())
+        .collect();
+    let backends = super::script::backend_urls(scripts.iter().map(String::as_str), &base);
     NavPage {
         title,
         crumbs,
         column_name,
         links,
+        backends,
     }
 }
 

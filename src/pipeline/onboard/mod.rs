@@ -27,11 +27,12 @@ use url::Url;
 use crate::classify::Classifier;
 use crate::config::Profiles;
 use crate::discover::nav::{NavPage, read_nav};
+use crate::extract::is_waf_challenge;
 use crate::fetch::{FetchRequest, Fetcher};
 use crate::types::{PageRequest, page_key};
 
 pub use names::{is_standing_name, is_unit_name, name_categories};
-pub use read::{AUTO, ListFound, PageVerdict, directory, item_categories};
+pub use read::{AUTO, ListFound, PageVerdict, directory, item_categories, judge_backend};
 
 /// How far and how wide to look.
 #[derive(Debug, Clone)]
@@ -116,8 +117,27 @@ pub enum OnboardError {
 struct Inherited {
     department: Option<String>,
     department_home: Option<String>,
-    /// The linking text.
+    /// The linking text; for a back-end, the name of the page whose script reads it.
     text: String,
+    /// This is a data back-end the script of this page (its URL) builds its list from.
+    list_page: Option<String>,
+}
+
+/// Where a column sits: its name and department.
+struct Place {
+    name: String,
+    department: Option<String>,
+    /// The department was read from the column's own page, not inherited.
+    own_department: bool,
+}
+
+/// What judging a page needs besides the page.
+struct Judge {
+    profiles: Arc<Profiles>,
+    classifier: Arc<Classifier>,
+    /// `--department`: every column belongs to it.
+    forced: Option<String>,
+    today: NaiveDate,
 }
 
 /// Walks the platform from `opts.start` and proposes its columns.
@@ -128,6 +148,12 @@ pub async fn onboard(
     classifier: Arc<Classifier>,
 ) -> Result<Onboarding, OnboardError> {
     let scope = read::directory(&opts.start);
+    let judge = Arc::new(Judge {
+        profiles,
+        classifier,
+        forced: opts.department.clone(),
+        today: opts.today,
+    });
     let mut out = Onboarding::default();
     let mut seen: HashSet<String> = HashSet::from([page_key(&opts.start)]);
     let mut level: Vec<(Url, Inherited)> = vec![(
@@ -195,24 +221,9 @@ pub async fn onboard(
             };
             let (final_url, text) = body;
             let judged = {
-                let profiles = Arc::clone(&profiles);
-                let classifier = Arc::clone(&classifier);
-                let today = opts.today;
-                let forced = opts.department.clone();
+                let judge = Arc::clone(&judge);
                 let at = final_url.clone();
-                tokio::task::spawn_blocking(move || {
-                    judge_page(
-                        &text,
-                        &at,
-                        inh,
-                        forced,
-                        &profiles,
-                        &classifier,
-                        today,
-                        depth,
-                    )
-                })
-                .await
+                tokio::task::spawn_blocking(move || judge.page(&text, &at, inh, depth)).await
             };
             let Ok(judged) = judged else {
                 out.failed.push(FailedPage {
@@ -232,11 +243,24 @@ pub async fn onboard(
                     out.challenged.push(url.to_string());
                 }
                 Judged::Column(col) => out.columns.push(*col),
+                Judged::Unread { page, reason } => out.failed.push(FailedPage {
+                    url: page,
+                    reason,
+                    gone: false,
+                }),
                 Judged::Follow(links) => {
-                    if depth >= opts.max_depth {
-                        continue;
-                    }
                     for (link, inh) in links {
+                        // A back-end is the page's own content: read whatever its host and
+                        // however deep; links lead on only within the scope and the depth.
+                        if inh.list_page.is_some() {
+                            if seen.insert(page_key(&link)) {
+                                next.push((link, inh));
+                            }
+                            continue;
+                        }
+                        if depth >= opts.max_depth {
+                            continue;
+                        }
                         if link.host_str() != opts.start.host_str()
                             || link.port_or_known_default() != opts.start.port_or_known_default()
                             || !link.path().starts_with(&scope)
@@ -267,27 +291,113 @@ enum Judged {
     Challenge,
     Column(Box<FoundColumn>),
     Follow(Vec<(Url, Inherited)>),
+    /// A page whose list could not be read (its script's back-end gave no list).
+    Unread {
+        page: String,
+        reason: String,
+    },
 }
 
-#[allow(clippy::too_many_arguments)]
-fn judge_page(
-    text: &str,
-    url: &Url,
-    inh: Inherited,
-    forced: Option<String>,
-    profiles: &Profiles,
-    classifier: &Classifier,
-    today: NaiveDate,
-    depth: u32,
-) -> Judged {
-    let nav = read_nav(text, url);
-    let name = column_name(&nav, &inh.text);
-    let own_department = department_of(&nav, &name);
-    let department = forced
-        .or_else(|| own_department.clone())
-        .or(inh.department.clone());
-    let verdict = read::judge(text, url, &nav, &name, profiles, today);
-    let column = |kind: &'static str, profile: Option<String>, found: Option<&ListFound>| {
+impl Judge {
+    fn page(&self, text: &str, url: &Url, inh: Inherited, depth: u32) -> Judged {
+        match inh.list_page.clone() {
+            Some(page) => self.backend(text, url, inh, page, depth),
+            None => self.html(text, url, inh, depth),
+        }
+    }
+
+    /// A back-end's answer: the column of the page whose script reads it, or unread.
+    fn backend(&self, text: &str, url: &Url, inh: Inherited, page: String, depth: u32) -> Judged {
+        if is_waf_challenge(text) {
+            return Judged::Challenge;
+        }
+        let Some(found) = judge_backend(text, url, &self.profiles, self.today) else {
+            return Judged::Unread {
+                page,
+                reason: format!("列表由页面脚本生成，其后台 {url} 未读出有日期的条目"),
+            };
+        };
+        let place = Place {
+            name: inh.text.clone(),
+            department: self.forced.clone().or(inh.department.clone()),
+            own_department: true,
+        };
+        let mut col = self.column(place, url, &inh, Some(&found), depth);
+        col.unsure.push(format!(
+            "列表由页面脚本从后台读取，网址为后台地址；页面：{page}"
+        ));
+        Judged::Column(col)
+    }
+
+    fn html(&self, text: &str, url: &Url, inh: Inherited, depth: u32) -> Judged {
+        let nav = read_nav(text, url);
+        let name = column_name(&nav, &inh.text);
+        let own_department = department_of(&nav, &name);
+        let department = self
+            .forced
+            .clone()
+            .or_else(|| own_department.clone())
+            .or(inh.department.clone());
+        let own = own_department.is_some();
+        let place = || Place {
+            name: name.clone(),
+            department: department.clone(),
+            own_department: own,
+        };
+        match read::judge(text, url, &nav, &name, &self.profiles, self.today) {
+            PageVerdict::Challenge => Judged::Challenge,
+            PageVerdict::List(found) => {
+                Judged::Column(self.column(place(), url, &inh, Some(&found), depth))
+            }
+            PageVerdict::Standing { blank } => {
+                let mut col = self.column(place(), url, &inh, None, depth);
+                if blank {
+                    col.unsure.push("页面为空白".into());
+                }
+                Judged::Column(col)
+            }
+            PageVerdict::Nav => {
+                let home = if own && own_department != inh.department {
+                    Some(url.to_string())
+                } else {
+                    inh.department_home.clone()
+                };
+                let inherit = |text: String, list_page: Option<String>| Inherited {
+                    department: department.clone(),
+                    department_home: home.clone(),
+                    text,
+                    list_page,
+                };
+                // A column page whose list its script builds: read the back-ends it names.
+                let scripted = !name.is_empty() && !is_unit_name(&name);
+                let backends = nav
+                    .backends
+                    .into_iter()
+                    .filter(|_| scripted)
+                    .map(|b| (b, inherit(name.clone(), Some(url.to_string()))));
+                let links = nav
+                    .links
+                    .into_iter()
+                    .map(|l| (l.url, inherit(l.text, None)));
+                Judged::Follow(backends.chain(links).collect())
+            }
+        }
+    }
+
+    /// The column at `url`: a list when `found`, else a standing page.
+    fn column(
+        &self,
+        place: Place,
+        url: &Url,
+        inh: &Inherited,
+        found: Option<&ListFound>,
+        depth: u32,
+    ) -> Box<FoundColumn> {
+        let Place {
+            name,
+            department,
+            own_department,
+        } = place;
         let mut unsure = Vec::new();
         let (mut categories, mut from): (Vec<String>, &'static str) = (
             name_categories(&name)
@@ -298,7 +408,7 @@ fn judge_page(
         );
         if categories.is_empty() {
             categories = found
-                .map(|f| item_categories(&f.titles, classifier))
+                .map(|f| item_categories(&f.titles, &self.classifier))
                 .unwrap_or_default();
             from = "items";
             if categories.is_empty() {
@@ -310,7 +420,7 @@ fn judge_page(
         }
         if department.is_none() {
             unsure.push("未能从面包屑或标题读出所属部门".into());
-        } else if own_department.is_none() {
+        } else if !own_department {
             unsure.push("部门取自上级页面".into());
         }
         let confidence = found.map_or(0.6, |f| f.confidence);
@@ -323,12 +433,12 @@ fn judge_page(
             unsure.push("栏目为空".into());
         }
         Box::new(FoundColumn {
-            department: department.clone(),
+            department,
             department_home: inh.department_home.clone(),
-            name: name.clone(),
+            name,
             url: url.to_string(),
-            kind,
-            profile,
+            kind: if found.is_some() { "list" } else { "page" },
+            profile: found.map(|f| f.profile.clone()),
             categories,
             categories_from: from,
             newest: found.and_then(|f| f.newest),
@@ -338,41 +448,6 @@ fn judge_page(
             reason: found.map_or_else(|| "独立页面（无列表）".into(), |f| f.reason.clone()),
             depth,
         })
-    };
-    match verdict {
-        PageVerdict::Challenge => Judged::Challenge,
-        PageVerdict::List(found) => {
-            Judged::Column(column("list", Some(found.profile.clone()), Some(&found)))
-        }
-        PageVerdict::Standing { blank } => {
-            let mut col = column("page", None, None);
-            if blank {
-                col.unsure.push("页面为空白".into());
-            }
-            Judged::Column(col)
-        }
-        PageVerdict::Nav => {
-            let home = if own_department.is_some() && own_department != inh.department {
-                Some(url.to_string())
-            } else {
-                inh.department_home.clone()
-            };
-            Judged::Follow(
-                nav.links
-                    .into_iter()
-                    .map(|l| {
-                        (
-                            l.url,
-                            Inherited {
-                                department: department.clone(),
-                                department_home: home.clone(),
-                                text: l.text,
-                            },
-                        )
-                    })
-                    .collect(),
-            )
-        }
     }
 }
 

@@ -66,24 +66,9 @@ pub fn judge(
     if is_waf_challenge(body) {
         return PageVerdict::Challenge;
     }
-    let best_preset = profiles
-        .iter()
-        .map(|(p, _)| p)
-        .filter(|p| !matches!(p.source, ListSource::Json(_)))
-        .filter_map(|p| {
-            let page = extract_first_page(body, p, url, today);
-            let dated = dated(&page);
-            (page.items.len() >= MIN_ITEMS && dated * 2 >= page.items.len())
-                .then_some((p, page, dated))
-        })
-        // most dated items; the first profile on a tie (profiles are in a stable order)
-        .fold(
-            None::<(&Profile, ListPage, usize)>,
-            |best, cand| match &best {
-                Some((_, _, d)) if *d >= cand.2 => best,
-                _ => Some(cand),
-            },
-        );
+    let best_preset = best_read(body, url, profiles, today, |p| {
+        !matches!(p.source, ListSource::Json(_))
+    });
     let discovered = discover(body, url, today);
     let (found, page) = match (best_preset, discovered) {
         (Some((p, page, d)), Some(disc)) => {
@@ -126,6 +111,47 @@ pub fn judge(
         return PageVerdict::Nav;
     }
     PageVerdict::List(found)
+}
+
+/// A data back-end's answer (a list built by a page's script reads it): the JSON preset that
+/// reads most dated items from it, if one reads a list.
+pub fn judge_backend(
+    body: &str,
+    url: &Url,
+    profiles: &Profiles,
+    today: NaiveDate,
+) -> Option<ListFound> {
+    let (p, page, d) = best_read(body, url, profiles, today, |p| {
+        matches!(p.source, ListSource::Json(_))
+    })?;
+    let mut found = found_preset(p, &page, d);
+    found.reason = format!("列表由页面脚本生成：{}", found.reason);
+    Some(found)
+}
+
+/// The preset among those `pick` allows that reads a list (at least [`MIN_ITEMS`], half of
+/// them dated) with the most dated items; the first on a tie (profiles keep a stable order).
+fn best_read<'p>(
+    body: &str,
+    url: &Url,
+    profiles: &'p Profiles,
+    today: NaiveDate,
+    pick: impl Fn(&Profile) -> bool,
+) -> Option<(&'p Profile, ListPage, usize)> {
+    profiles
+        .iter()
+        .map(|(p, _)| p)
+        .filter(|p| pick(p))
+        .filter_map(|p| {
+            let page = extract_first_page(body, p, url, today);
+            let dated = dated(&page);
+            (page.items.len() >= MIN_ITEMS && dated * 2 >= page.items.len())
+                .then_some((p, page, dated))
+        })
+        .fold(None, |best, cand| match &best {
+            Some((_, _, d)) if *d >= cand.2 => best,
+            _ => Some(cand),
+        })
 }
 
 /// No list: an empty column (暂无信息), a standing page, or navigation.

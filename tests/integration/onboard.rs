@@ -206,3 +206,120 @@ async fn a_firewalls_challenge_is_blocked_never_no_columns() {
         "{said}"
     );
 }
+
+/// A column page whose list its script builds from a gkmlpt-style JSON back-end.
+fn scripted_page(column: &str, backend: &str) -> String {
+    format!(
+        "<html><head><title>{column}-区财政局</title></head><body>\
+         <div class=\"position\">首页 &gt; 区财政局 &gt; {column}</div>\
+         <ul id=\"list\"></ul><div id=\"pager\"></div>\
+         <script>var sid = \"4321\";\
+         function load(page) {{ $.getJSON(\"{backend}?page=\" + page + \"&sid=\" + sid, function (d) {{ render(d.articles); }}); }}\
+         load(1);</script></body></html>"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_its_script_builds_is_read_from_the_back_end_the_script_names() {
+    use crate::support::server::{Server, html, not_found, with_type};
+    let server = Server::http(|r| async move {
+        let page = r
+            .query
+            .as_deref()
+            .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("page=")))
+            .and_then(|n| n.parse::<u32>().ok())
+            .unwrap_or(1);
+        match r.path.as_str() {
+            "/" => html(
+                "<html><head><title>政府信息公开专栏</title></head><body><ul class=\"nav\">\
+                 <li><a href=\"/zcbm/czj_1/yjs/\">财政预决算</a></li>\
+                 <li><a href=\"/zcbm/czj_1/tzgg/\">通知公告</a></li></ul>\
+                 <div class=\"footer\"><a href=\"/login.jsp?page=1\">登录</a></div></body></html>"
+                    .to_string(),
+            ),
+            "/zcbm/czj_1/yjs/" => html(scripted_page("财政预决算", "/api/all/yjs")),
+            "/zcbm/czj_1/tzgg/" => html(scripted_page("通知公告", "/api/all/tzgg")),
+            "/api/all/yjs" => {
+                // 2026-03-01 .. 2026-03-03 as Unix time (UTC+8 noon), two pages.
+                let days: &[u32] = if page == 1 { &[3, 2] } else if page == 2 { &[1] } else { &[] };
+                let articles: Vec<String> = days
+                    .iter()
+                    .map(|d| {
+                        let t = 1_772_323_200 + (u64::from(*d) - 1) * 86_400 + 4 * 3600;
+                        format!(
+                            "{{\"title\":\"区财政局2026年部门预算公开（{d}）\",\"url\":\"/zcbm/czj_1/yjs/202603/t2026030{d}_{d}.html\",\"display_publish_time\":{t}}}"
+                        )
+                    })
+                    .collect();
+                with_type(
+                    "application/json",
+                    format!("{{\"total\":3,\"articles\":[{}]}}", articles.join(",")).into_bytes(),
+                )
+            }
+            "/api/all/tzgg" => with_type(
+                "application/json",
+                b"{\"total\":0,\"articles\":[]}".to_vec(),
+            ),
+            _ => not_found(),
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("found.toml");
+    let mut cmd = onboard_in(dir.path(), server.origin.as_str(), &out);
+    cmd.arg("--today").arg("2026-03-10");
+    let run1 = run(cmd).await;
+    // The back-end that answers no item leaves its page unread: said, exit 2.
+    assert_eq!(run1.status.code(), Some(2), "{}", stderr(&run1));
+    let said = String::from_utf8_lossy(&run1.stdout).into_owned();
+    assert!(said.contains("/zcbm/czj_1/tzgg/"), "{said}");
+    assert_eq!(
+        server.log.count("/login.jsp"),
+        0,
+        "the chrome's link was followed"
+    );
+
+    let loaded = config::load(&out, None, &LoadOptions::default()).expect("the file loads");
+    let cols = &loaded.targets.columns;
+    assert_eq!(cols.len(), 1, "{cols:#?}");
+    let col = &cols[0];
+    let url = col.url.as_ref().expect("url").to_string();
+    assert_eq!(
+        (col.department.as_str(), col.name.as_str(), url.as_str()),
+        (
+            "区财政局",
+            "财政预决算",
+            server.url("/api/all/yjs?page=1&sid=4321").as_str()
+        )
+    );
+    assert_eq!(col.profile().map(|p| p.name.as_str()), Some("gkmlpt_api"));
+    assert!(
+        col.categories.iter().any(|c| c == "budget_final"),
+        "{:?}",
+        col.categories
+    );
+
+    let bed = Bed::open(&out, &LoadOptions::default(), &settings::crawl()).await;
+    bed.crawl_with(&bed.config.targets, &crawl_options(true))
+        .await
+        .expect("crawl runs");
+    let mut stored: Vec<(String, String)> = bed
+        .items(&col.id)
+        .await
+        .into_iter()
+        .map(|r| (r.url, r.published.unwrap_or_default()))
+        .collect();
+    stored.sort();
+    let want: Vec<(String, String)> = [1, 2, 3]
+        .iter()
+        .map(|d| {
+            (
+                server
+                    .url(&format!("/zcbm/czj_1/yjs/202603/t2026030{d}_{d}.html"))
+                    .to_string(),
+                format!("2026-03-0{d}"),
+            )
+        })
+        .collect();
+    assert_eq!(stored, want);
+}

@@ -65,6 +65,8 @@ impl RequestLog {
 /// One request as a handler sees it.
 pub struct Request {
     pub path: String,
+    /// The query string, without `?`.
+    pub query: Option<String>,
     /// Requests for the same path before this one.
     pub before: usize,
     /// The stage its test has moved the site to ([`Server::set_stage`]; 0 at first).
@@ -101,6 +103,7 @@ impl Server {
                 let stage = stage.load(Ordering::SeqCst);
                 handler(Request {
                     path,
+                    query: uri.query().map(String::from),
                     before,
                     stage,
                     log,
@@ -162,6 +165,7 @@ impl Server {
                     let stage = stage.load(Ordering::SeqCst);
                     let request = Request {
                         path,
+                        query: None,
                         before,
                         stage,
                         log,

@@ -45,9 +45,11 @@ pub fn parse_date(text: &str, hint: YearHint) -> Option<ParsedDate> {
 /// The date a CMS wrote into an article URL (path only; ignore host, query digits that are ids).
 ///
 /// Recognised layouts: TRS `t20230512_123.html`, `/2023/05/12/`, Hanweb `art/2024/3/15/`,
-/// `/2024/0315/`, `/2023-05/12/`, `/2023-05-12/`, `/20230512/`, and month-only directories
-/// `/202305/`, `/2023-05/`, `/2023/05/`. A TRS file name beats directories; any day-precision
-/// layout beats a month-only one.
+/// `/2024/0315/`, `/2023-05/12/`, `/2023-05-12/`, `/20230512/`, `/2023/06-21/`,
+/// `/2021_11/29_08/` (day and hour), `/2021/NAME_0830/`, ids that are whole creation
+/// timestamps (`20210913144403737.html`, `?id=20171108160045304`), and month-only directories
+/// `/202305/`, `/2023-05/`, `/2023/05/`. A TRS file name beats directories; directories beat
+/// timestamp ids; any day-precision layout beats a month-only one.
 pub fn parse_url_date(url: &str) -> Option<ParsedDate> {
     let path = url_path(url);
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
@@ -63,6 +65,15 @@ pub fn parse_url_date(url: &str) -> Option<ParsedDate> {
     let day = (0..segments.len()).find_map(|i| url_day_at(&segments[i..]));
     if day.is_some() {
         return day;
+    }
+    // Ids that are a creation timestamp (`20210913144403737.html`, `?id=20171108160045304`).
+    let stamp = segments
+        .iter()
+        .map(|seg| seg.split_once('.').map_or(*seg, |(stem, _)| stem))
+        .chain(query_values(url))
+        .find_map(timestamp_id);
+    if stamp.is_some() {
+        return stamp;
     }
     (0..segments.len()).find_map(|i| url_month_at(&segments[i..]))
 }
@@ -143,7 +154,12 @@ static WITH_YEAR: LazyLock<Regex> = LazyLock::new(|| {
         (?P<y>[0-9]{4})
         (?:
             (?P<sep>[-/.]) (?P<m>[0-9]{1,2}) (?: (?P<sep2>[-/.]) (?P<d>[0-9]{1,2}) )?
-          | \s*年\s* (?P<cm>[0-9]{1,2}) \s*月 (?: \s* (?P<cd>[0-9]{1,2}) \s*[日号] )?
+          | \s*年\s* (?P<cm>[0-9]{1,2})
+            (?:
+                \s*月 (?: \s* (?P<cd>[0-9]{1,2}) \s*[日号] )?
+                # 日 typed for 月 (`2018年10日11日`): only with a day and its 日 after it.
+              | \s*日 \s* (?P<td>[0-9]{1,2}) \s*[日号]
+            )
         )",
     )
     .expect("WITH_YEAR is a valid regex")
@@ -227,7 +243,7 @@ fn with_year_candidates(text: &str, out: &mut Vec<Candidate>) {
             }
         } else {
             let month = num(caps.name("cm"));
-            match caps.name("cd") {
+            match caps.name("cd").or_else(|| caps.name("td")) {
                 Some(d) => month.and_then(|m| ParsedDate::day(year, m, num(Some(d))?)),
                 None => month.and_then(|m| ParsedDate::month(year, m)),
             }
@@ -523,9 +539,35 @@ fn all_digits(s: &str, min: usize, max: usize) -> bool {
     (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Splits `YYYY-M` / `YYYY-MM` / `YYYY-MM-DD` segments.
+/// The values of `url`'s query string (`a=1&b=2` → `1`, `2`).
+fn query_values(url: &str) -> impl Iterator<Item = &str> {
+    let query = url
+        .split_once('?')
+        .map_or("", |(_, q)| q.split('#').next().unwrap_or(""));
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('=').map(|(_, v)| v))
+}
+
+/// A 14- or 17-digit id that is a whole timestamp, `YYYYMMDDhhmmss[mmm]` with every field
+/// in range: a CMS numbering items by their creation time. Other long ids (snowflake ids,
+/// serials) fail the time fields.
+fn timestamp_id(s: &str) -> Option<ParsedDate> {
+    if !(s.len() == 14 || s.len() == 17) || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let field = |r: std::ops::Range<usize>| s.get(r)?.parse::<u32>().ok();
+    let (hour, minute, second) = (field(8..10)?, field(10..12)?, field(12..14)?);
+    if hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let date = parse_compact(s.get(0..8)?)?;
+    (1990..=2099).contains(&date.date.year()).then_some(date)
+}
+
+/// Splits `YYYY-M` / `YYYY-MM` / `YYYY-MM-DD` segments (`_` also separates: `2021_11`).
 fn dashed(seg: &str) -> Option<Vec<u32>> {
-    let parts: Vec<&str> = seg.split('-').collect();
+    let parts: Vec<&str> = seg.split(['-', '_']).collect();
     if !(2..=3).contains(&parts.len())
         || !all_digits(parts[0], 4, 4)
         || !parts[1..].iter().all(|p| all_digits(p, 1, 2))
@@ -563,7 +605,7 @@ fn url_day_at(segs: &[&str]) -> Option<ParsedDate> {
     if let Some(parts) = dashed(first) {
         return match parts[..] {
             [y, m, d] => ParsedDate::day(i32::try_from(y).ok()?, m, d),
-            [y, m] => ParsedDate::day(i32::try_from(y).ok()?, m, small(second?)?),
+            [y, m] => ParsedDate::day(i32::try_from(y).ok()?, m, day_segment(second?)?),
             _ => None,
         };
     }
@@ -579,7 +621,31 @@ fn url_day_at(segs: &[&str]) -> Option<ParsedDate> {
         let d = second.get(2..4)?.parse().ok()?;
         return ParsedDate::day(year, m, d);
     }
+    // `/2023/06-21/`
+    if let Some((m, d)) = second.split_once('-')
+        && let (Some(m), Some(d)) = (small(m), small(d))
+    {
+        return ParsedDate::day(year, m, d);
+    }
+    // `/2021/BLMEQLPK_0830/`: a folder named for the day, `_MMDD` at its end.
+    if let Some((name, mmdd)) = second.rsplit_once('_')
+        && !name.is_empty()
+        && all_digits(mmdd, 4, 4)
+    {
+        let m = mmdd.get(0..2)?.parse().ok()?;
+        let d = mmdd.get(2..4)?.parse().ok()?;
+        return ParsedDate::day(year, m, d);
+    }
     ParsedDate::day(year, small(second)?, small(third?)?)
+}
+
+/// A day folder: `29`, or `29_08` (the day and the hour it was written).
+fn day_segment(seg: &str) -> Option<u32> {
+    match seg.split_once('_') {
+        Some((d, hour)) if small(hour).is_some_and(|h| h < 24) => small(d),
+        Some(_) => None,
+        None => small(seg),
+    }
 }
 
 /// A month-precision date starting at `segs[0]`.
@@ -614,6 +680,9 @@ mod tests {
     #[test]
     fn parse_date_table() {
         let cases: &[(&str, Option<&str>)] = &[
+            // 日 typed for 月, only when a day and its 日 follow.
+            ("2021年3日15日", Some("2021-03-15")),
+            ("2021年3日", None),
             // ISO-like separators, padded or not
             ("2023-05-12", Some("2023-05-12")),
             ("2023-5-12", Some("2023-05-12")),
@@ -797,6 +866,36 @@ mod tests {
     #[test]
     fn parse_url_date_table() {
         let cases: &[(&str, Option<&str>)] = &[
+            // Ids that are creation timestamps, in the path or the query.
+            (
+                "http://x.gov.cn/news/show/20240105093012.html",
+                Some("2024-01-05"),
+            ),
+            (
+                "http://x.gov.cn/Detail.aspx?id=20190630235959001",
+                Some("2019-06-30"),
+            ),
+            // Long ids that are not timestamps: snowflake ids, serials, impossible times.
+            ("http://x.gov.cn/fzgh/1712345678901234567.html", None),
+            ("http://x.gov.cn/news/20240105996012.html", None),
+            ("http://x.gov.cn/a.jsp?area=113325000026455663", None),
+            ("http://x.gov.cn/news/10000000000000001.html", None),
+            // Year folder, then the month and day in one (`MM-DD`, or a name ending `_MMDD`).
+            ("http://x.gov.cn/2022/11-03/55.html", Some("2022-11-03")),
+            (
+                "http://x.gov.cn/html/a/2020/QWERTY_1207/1.html",
+                Some("2020-12-07"),
+            ),
+            ("http://x.gov.cn/html/a/2020/QWERTY_1399/1.html", None),
+            // `YYYY_MM/DD_HH/`
+            (
+                "http://x.gov.cn/2019_04/07_16/content-1.html",
+                Some("2019-04-07"),
+            ),
+            (
+                "http://x.gov.cn/2019_04/07_31/content-1.html",
+                Some("2019-04"),
+            ),
             (
                 "http://www.example.gov.cn/zwgk/t20230512_123.html",
                 Some("2023-05-12"),

@@ -26,6 +26,7 @@ mod faults;
 mod fetch;
 mod findings;
 mod health;
+mod heldout;
 mod hostile;
 mod identity;
 mod installed;

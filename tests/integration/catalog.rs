@@ -1,11 +1,12 @@
 //! The task catalog and the classifier measured on real, hand-labelled titles.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use gkwatch::classify::classify;
 use gkwatch::config::{self, CATEGORY_IDS};
 
 use crate::support::repo;
+use crate::support::score::Scores;
 
 fn catalog() -> gkwatch::catalog::Catalog {
     config::load_catalog(None).expect("targets/tasks.toml loads")
@@ -83,57 +84,21 @@ fn classifier_precision_and_recall_on_real_titles() {
     let c = catalog();
     let text = std::fs::read_to_string(repo().join("tests/data/classify_titles.tsv"))
         .expect("labelled titles");
-    // category → (true positives, false positives, false negatives)
-    let mut per: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new();
-    let mut titles = 0;
+    let mut scores = Scores::default();
     for line in text.lines().skip(1) {
         let mut cols = line.split('\t');
         let (Some(title), Some(labels)) = (cols.next(), cols.next()) else {
             panic!("malformed line: {line}");
         };
-        titles += 1;
         let truth: BTreeSet<&str> = labels.split(' ').filter(|l| *l != "-").collect();
         let got = classify(title, None, &c);
         let got: BTreeSet<&str> = got.categories.iter().map(String::as_str).collect();
-        for id in truth.union(&got) {
-            let e = per.entry(id.to_string()).or_default();
-            match (truth.contains(id), got.contains(id)) {
-                (true, true) => e.0 += 1,
-                (false, true) => e.1 += 1,
-                (true, false) => e.2 += 1,
-                (false, false) => {}
-            }
-        }
+        scores.add(&truth, &got, &BTreeSet::new());
     }
-    let ratio = |a: u32, b: u32| {
-        if a + b == 0 {
-            1.0
-        } else {
-            f64::from(a) / f64::from(a + b)
-        }
-    };
-    report!("classifier on {titles} labelled real titles (tests/data/classify_titles.tsv):");
-    report!(
-        "  {:26} {:>4} {:>9} {:>7}",
-        "category",
-        "n",
-        "precision",
-        "recall"
-    );
-    let (mut tp, mut fp, mut fn_) = (0, 0, 0);
-    for (id, (t, f, n)) in &per {
-        report!(
-            "  {id:26} {:>4} {:>9.3} {:>7.3}",
-            t + n,
-            ratio(*t, *f),
-            ratio(*t, *n)
-        );
-        tp += t;
-        fp += f;
-        fn_ += n;
-    }
-    let (p, r) = (ratio(tp, fp), ratio(tp, fn_));
-    report!("  overall (micro): precision {p:.3}, recall {r:.3}");
+    let titles = scores.titles;
+    let (p, r) = scores.report(&format!(
+        "classifier on {titles} labelled real titles (tests/data/classify_titles.tsv):"
+    ));
     assert!(titles >= 400, "at least 400 labelled titles");
     assert!(p >= 0.90, "precision {p:.3} below 0.90");
     assert!(r >= 0.85, "recall {r:.3} below 0.85");

@@ -19,6 +19,7 @@ pub mod daemon;
 pub mod fetch;
 pub mod pages;
 pub mod pki;
+pub mod score;
 pub mod server;
 pub mod settings;
 pub mod sim;

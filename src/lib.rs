@@ -20,6 +20,7 @@ pub mod catalog;
 pub mod classify;
 pub mod cli;
 pub mod config;
+pub mod content;
 pub mod daemon;
 pub mod discover;
 pub mod evaluate;

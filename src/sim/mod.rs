@@ -39,6 +39,7 @@ mod demo;
 mod generated;
 mod items;
 mod model;
+pub mod pii;
 mod render;
 mod rng;
 mod server;

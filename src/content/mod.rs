@@ -1,6 +1,8 @@
 //! Content checks: what an item's page and attachments say, read for what must not be there
 //! (personal data). Pure: text in, findings' raw material out.
 
+mod html;
 pub mod privacy;
 
+pub use html::blocks_from_html;
 pub use privacy::{Block, PiiHit, PiiKind, PrivacyScan, Scanner};

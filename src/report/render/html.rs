@@ -427,7 +427,7 @@ fn operator(h: &mut String, v: &View<'_>, lines: &[FindingLine]) {
     section_start(h, &v.heading(Section::Operator));
     note(
         h,
-        "以下为栏目无法访问、采集规则失效等问题，由 gkwatch 运维人员处理，不计入各部门。",
+        "以下为栏目无法访问、采集规则失效等问题，由 gkwatch 运维人员处理，不计入各部门。“缺少应设栏目”请核实部门网站后补充监测配置，或在配置中确认。",
     );
     if lines.is_empty() {
         note(h, "本周没有运维事项。");

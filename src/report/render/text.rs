@@ -382,7 +382,7 @@ fn operator(t: &mut Text, v: &View<'_>, lines: &[FindingLine]) {
     t.wrapped(
         "  ",
         "  ",
-        "以下为栏目无法访问、采集规则失效等问题，由 gkwatch 运维人员处理，不计入各部门。",
+        "以下为栏目无法访问、采集规则失效等问题，由 gkwatch 运维人员处理，不计入各部门。“缺少应设栏目”请核实部门网站后补充监测配置，或在配置中确认。",
     );
     if lines.is_empty() {
         t.line("  本周没有运维事项。");

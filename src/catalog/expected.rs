@@ -29,7 +29,7 @@ pub struct ExpectedColumn {
     pub name: String,
     /// Category ids a configured column must carry to cover it.
     pub categories: Vec<String>,
-    /// Why it is expected, in Chinese (标准专栏栏目；任务11, 牵头任务2).
+    /// Why it is expected, in Chinese (政府信息公开专栏标准栏目，任务11; 牵头任务2; 任务1，各部门).
     pub why: String,
 }
 
@@ -147,7 +147,7 @@ fn for_department(catalog: &Catalog, d: &DepartmentName<'_>) -> Vec<ExpectedColu
             continue;
         }
         let why = match catalog.task_for(s.key) {
-            Some(t) => format!("政府信息公开专栏标准栏目（任务{}）", t.number),
+            Some(t) => format!("政府信息公开专栏标准栏目，任务{}", t.number),
             None => "政府信息公开专栏标准栏目".to_string(),
         };
         out.push(ExpectedColumn {
@@ -168,9 +168,9 @@ fn for_department(catalog: &Catalog, d: &DepartmentName<'_>) -> Vec<ExpectedColu
             continue;
         };
         let why = if task.lead.iter().any(|u| u == EVERY_DEPARTMENT) {
-            format!("任务{}：{}", task.number, task.units_text)
+            format!("任务{}，{}", task.number, EVERY_DEPARTMENT)
         } else {
-            format!("牵头任务{}（责任单位：{}）", task.number, task.units_text)
+            format!("牵头任务{}", task.number)
         };
         out.push(ExpectedColumn {
             key: cat_id.to_string(),
@@ -310,11 +310,11 @@ mod tests {
         let fin = &got[0].columns;
         assert_eq!(fin[0].name, "政府信息公开年报");
         assert_eq!(fin[1].name, "政府信息公开指南");
-        assert!(fin[0].why.contains("任务11"), "{}", fin[0].why);
+        assert_eq!(fin[0].why, "政府信息公开专栏标准栏目，任务11");
         assert_eq!(fin[3].name, "财政预决算");
-        assert!(fin[3].why.contains("牵头任务2"), "{}", fin[3].why);
+        assert_eq!(fin[3].why, "牵头任务2");
         // 各部门 is every department's task, not one it leads.
-        assert!(fin[2].why.starts_with("任务1："), "{}", fin[2].why);
+        assert_eq!(fin[2].why, "任务1，各部门");
     }
 
     #[test]

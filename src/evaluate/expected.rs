@@ -98,7 +98,7 @@ pub(super) fn judge(facts: &Facts, index: &Index<'_>, catalog: &Catalog, out: &m
                 (
                     Severity::Medium,
                     format!(
-                        "【{}】未设「{}」栏目（{}）。请按政府信息公开专栏要求设置此栏目并公开相关信息。",
+                        "【{}】未设「{}」栏目（依据：{}）。请按政府信息公开专栏要求设置此栏目并公开相关信息。",
                         dept.name, e.name, e.why
                     ),
                 )
@@ -106,9 +106,8 @@ pub(super) fn judge(facts: &Facts, index: &Index<'_>, catalog: &Catalog, out: &m
                 (
                     Severity::Low,
                     format!(
-                        "【{}】应设「{}」栏目（{}），但监测配置中没有承载此类信息的栏目。请核实该部门网站：\
-                         如有此栏目，请补充到监测配置；如确无此栏目，请在配置中确认（expected_confirmed = true）\
-                         或注明无需设置（not_expected）。",
+                        "【{}】应设「{}」栏目（依据：{}），监测配置中未见此类栏目。请核实该部门网站：\
+                         有则补充到监测配置；确无则在配置中确认（expected_confirmed）或注明无需设置（not_expected）。",
                         dept.name, e.name, e.why
                     ),
                 )

@@ -369,7 +369,7 @@ pub struct MissingColumn {
     /// Its standard name (政府信息公开年报).
     pub name: String,
     pub categories: Vec<String>,
-    /// Why it is expected (标准专栏栏目, 牵头任务2).
+    /// Why it is expected (政府信息公开专栏标准栏目，任务11; 牵头任务2).
     pub why: String,
     /// The department's configured columns that were looked at.
     pub columns_checked: Vec<String>,

@@ -328,6 +328,10 @@ enum Section {
     Operator,
 }
 
+/// The operator section's word on missing columns not yet confirmed, when it lists one.
+const MISSING_COLUMN_NOTE: &str =
+    "“缺少应设栏目”为部门应设而监测配置中未见的栏目，核实确认前不计入各部门。";
+
 /// Whether a finding is for whoever runs gkwatch (unreachable column, broken selector).
 fn is_operator(f: &FindingLine) -> bool {
     f.audience == Audience::Operator

@@ -3,6 +3,8 @@
 //! recognise a category in a title. Written in `targets/tasks.toml`, compiled by
 //! [`crate::config::load_catalog`], read by classification and evaluation.
 
+pub mod expected;
+
 use chrono::NaiveDate;
 use regex::Regex;
 use serde::Serialize;

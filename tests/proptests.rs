@@ -202,6 +202,7 @@ fn finding(message: &str) -> FindingLine {
     FindingLine {
         id: "F1".to_owned(),
         kind: FindingKind::StaleColumn,
+        audience: FindingKind::StaleColumn.audience(),
         department: "区财政局".to_owned(),
         column: Some("财政预决算".to_owned()),
         task: Some(2),

@@ -77,7 +77,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Waive a finding: it stays on record, shown as waived
     Waive(WaiveArgs),
-    /// A scorecard per department: columns, freshness, open findings, required categories
+    /// A scorecard per department: columns, freshness, open findings, required categories,
+    /// the expected columns it lacks
     Departments(TasksArgs),
     /// Run unattended: crawl, evaluate and report on the settings' schedules until SIGTERM
     Daemon,

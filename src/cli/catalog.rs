@@ -9,10 +9,23 @@ use serde_json::json;
 use super::output::{args_or_stdin, print_json, print_json_line, table};
 use super::{CalendarArgs, ClassifyArgs, Ctx, Exit, TableOrJson, TasksArgs};
 use crate::calendar::{Calendar, DayKind};
+use crate::catalog::expected::ExpectedColumn;
 use crate::classify::{ColumnPrior, classify};
 use crate::config;
-use crate::report::{Published, scorecards};
+use crate::evaluate::column_gaps;
+use crate::report::{Published, Scorecard, scorecards};
 use crate::store::FindingFilter;
+
+/// A department's line of `gkwatch departments --format json`: its scorecard and the
+/// expected columns its watched columns leave out.
+#[derive(serde::Serialize)]
+struct DepartmentJson<'a> {
+    #[serde(flatten)]
+    card: &'a Scorecard,
+    expected_missing: &'a [ExpectedColumn],
+    /// The targets file's `expected_confirmed`: the missing ones are the department's.
+    expected_confirmed: bool,
+}
 
 pub(super) async fn departments(g: &Ctx, a: &TasksArgs) -> anyhow::Result<Exit> {
     let catalog = g.load_catalog()?;
@@ -22,8 +35,23 @@ pub(super) async fn departments(g: &Ctx, a: &TasksArgs) -> anyhow::Result<Exit> 
     let open = store.findings(&FindingFilter::default(), today).await?;
     let published = Published::this_year(&store, today).await?;
     let cards = scorecards(&facts, &open, &catalog, &published);
+    let gaps = column_gaps(&facts, &catalog);
+    let gap_of = |department: &str| gaps.iter().find(|g| g.department == department);
     match a.format {
-        TableOrJson::Json => print_json(&cards)?,
+        TableOrJson::Json => {
+            let out: Vec<DepartmentJson<'_>> = cards
+                .iter()
+                .map(|card| {
+                    let gap = gap_of(&card.department);
+                    DepartmentJson {
+                        card,
+                        expected_missing: gap.map_or(&[], |g| g.missing.as_slice()),
+                        expected_confirmed: gap.is_some_and(|g| g.confirmed),
+                    }
+                })
+                .collect();
+            print_json(&out)?
+        }
         TableOrJson::Table => {
             println!(
                 "{}各部门政务公开情况（{today}）",
@@ -39,6 +67,7 @@ pub(super) async fn departments(g: &Ctx, a: &TasksArgs) -> anyhow::Result<Exit> 
                     "今年应公开类别（已公开/应公开）",
                     "required categories this year",
                 ),
+                ("应设未设栏目", "expected columns missing"),
             ]));
             for c in &cards {
                 let findings: Vec<String> = c
@@ -57,6 +86,7 @@ pub(super) async fn departments(g: &Ctx, a: &TasksArgs) -> anyhow::Result<Exit> 
                         findings.join(", ")
                     },
                     format!("{}/{}", c.required_present, c.required_categories),
+                    missing_columns(gap_of(&c.department), g),
                 ]);
             }
             println!("{t}");
@@ -64,6 +94,20 @@ pub(super) async fn departments(g: &Ctx, a: &TasksArgs) -> anyhow::Result<Exit> 
     }
     store.close().await;
     Ok(Exit::Ok)
+}
+
+/// The expected columns a department lacks, for the table: their names, marked 待核实 until
+/// the targets file confirms the department's columns.
+fn missing_columns(gap: Option<&crate::evaluate::ColumnGaps>, g: &Ctx) -> String {
+    let Some(gap) = gap.filter(|g| !g.missing.is_empty()) else {
+        return "-".into();
+    };
+    let names: Vec<&str> = gap.missing.iter().map(|e| e.name.as_str()).collect();
+    let mut s = names.join("、");
+    if !gap.confirmed {
+        s.push_str(g.lang.pick("（待核实）", " (to check)"));
+    }
+    s
 }
 
 pub(super) async fn tasks(g: &Ctx, a: &TasksArgs) -> anyhow::Result<Exit> {

@@ -36,6 +36,15 @@ pub struct RawDepartment {
     /// may name its own.
     #[serde(default)]
     pub ca_file: Option<String>,
+    /// The office has checked that every column the department keeps is configured: an
+    /// expected column (年报, 指南, each category it leads) still missing is the department's
+    /// `missing_column` finding, no longer the operator's (default false).
+    #[serde(default)]
+    pub expected_confirmed: bool,
+    /// Keys (category ids) of expected columns the department need not keep: no
+    /// `missing_column` finding for them.
+    #[serde(default)]
+    pub not_expected: Vec<String>,
     #[serde(default)]
     pub column: Vec<RawColumn>,
 }

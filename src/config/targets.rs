@@ -39,6 +39,10 @@ pub struct Department {
     pub name: String,
     pub aliases: Vec<String>,
     pub site: Option<Url>,
+    /// `expected_confirmed`: a missing expected column is the department's finding.
+    pub expected_confirmed: bool,
+    /// `not_expected`: keys of expected columns the department need not keep.
+    pub not_expected: Vec<String>,
 }
 
 /// One disclosure column to watch.
@@ -209,10 +213,20 @@ pub(crate) fn load_targets(
                     targets.columns.push(col);
                 }
             }
+            for (i, key) in dept.not_expected.iter().enumerate() {
+                if !CATEGORY_IDS.contains(&key.as_str()) {
+                    p.push(
+                        format!("{dkey}.not_expected[{i}]"),
+                        format!("unknown expected column {key:?} (a category id)"),
+                    );
+                }
+            }
             targets.departments.push(Department {
                 name: dept.name.clone(),
                 aliases: dept.aliases.clone(),
                 site,
+                expected_confirmed: dept.expected_confirmed,
+                not_expected: dept.not_expected.clone(),
             });
         }
         problems.extend(p.list);

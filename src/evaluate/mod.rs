@@ -4,11 +4,15 @@
 //! history. Every finding names the department, the seed task it comes from, the evidence
 //! (URLs, dates, counts) and a message in Chinese a staff member can act on. Our own failures
 //! (an unreachable site, a broken selector) are operator findings and never make a
-//! department look behind.
+//! department look behind; so is an expected column missing from the configuration
+//! (`missing_column`) until the targets file confirms the department's columns.
 
 mod categories;
 mod columns;
+mod expected;
 mod policies;
+
+pub use expected::{ColumnGaps, column_gaps};
 
 use chrono::NaiveDate;
 
@@ -54,6 +58,7 @@ pub fn evaluate(
     let mut findings = Vec::new();
     columns::judge(facts, &index, opts, &mut findings);
     categories::judge(facts, &index, catalog, opts, &mut findings);
+    expected::judge(facts, &index, catalog, &mut findings);
     policies::judge(facts, catalog, calendar, opts, &mut findings);
     findings
         .sort_by(|a, b| (&a.department, a.kind(), &a.key).cmp(&(&b.department, b.kind(), &b.key)));

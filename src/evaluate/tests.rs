@@ -62,6 +62,22 @@ impl TestFacts {
         self
     }
 
+    /// The last column's name.
+    fn with_name(mut self, name: &str) -> TestFacts {
+        if let Some(c) = self.facts.columns.last_mut() {
+            c.name = name.into();
+        }
+        self
+    }
+
+    /// The last column disabled.
+    fn disabled(mut self) -> TestFacts {
+        if let Some(c) = self.facts.columns.last_mut() {
+            c.enabled = false;
+        }
+        self
+    }
+
     /// An item of column `col`, published on a day, in `categories`.
     fn item(mut self, col: &str, title: &str, published: &str, categories: &[&str]) -> TestFacts {
         let department = self
@@ -115,13 +131,23 @@ impl TestFacts {
                 self.facts.departments.push(DepartmentFacts {
                     name: c.department.clone(),
                     aliases: vec![],
+                    expected_confirmed: false,
+                    not_expected: vec![],
                 });
             }
         }
         self.facts
     }
 
+    /// The findings of every rule but `missing_column`: the rules' own tests build departments
+    /// without their standard columns, which `missing_columns_*` judge on their own.
     fn run(self, today: &str) -> Vec<Finding> {
+        let mut f = self.run_all(today);
+        f.retain(|f| f.kind() != FindingKind::MissingColumn);
+        f
+    }
+
+    fn run_all(self, today: &str) -> Vec<Finding> {
         let facts = self.build();
         evaluate(
             &facts,
@@ -619,4 +645,170 @@ fn candidates_agree_with_interprets() {
         }
     }
     assert!(matched >= 6, "{matched}");
+}
+
+/// Issue 15: an expected column (年报 for everyone, a led category) no watched column covers.
+#[test]
+fn missing_columns_of_a_department() {
+    use crate::types::finding::MissingColumn;
+    const OK: &[ColumnState] = &[ColumnState::Ok];
+    struct Case {
+        what: &'static str,
+        facts: TestFacts,
+        confirmed: bool,
+        not_expected: &'static [&'static str],
+        /// Expected keys raised, in order.
+        missing: &'static [&'static str],
+    }
+    let cases = [
+        Case {
+            what: "nothing covers: the standard part and the led category",
+            facts: TestFacts::default().column("sfj-dt", "区司法局", OK),
+            confirmed: false,
+            not_expected: &[],
+            missing: &["annual_report", "normative_docs"],
+        },
+        Case {
+            what: "covered by a category and by a standard name",
+            facts: TestFacts::default()
+                .column("sfj-gfxwj", "区司法局", OK)
+                .declares(&["normative_docs"])
+                .column("sfj-nb", "区司法局", OK)
+                .with_name("政府信息公开工作年度报告"),
+            confirmed: false,
+            not_expected: &[],
+            missing: &[],
+        },
+        Case {
+            what: "a column whose crawls fail still covers: the question is the configuration",
+            facts: TestFacts::default()
+                .column("sfj-gfxwj", "区司法局", &[ColumnState::Unreachable])
+                .declares(&["normative_docs", "annual_report"]),
+            confirmed: false,
+            not_expected: &[],
+            missing: &[],
+        },
+        Case {
+            what: "confirmed: the department's",
+            facts: TestFacts::default()
+                .column("sfj-gfxwj", "区司法局", OK)
+                .declares(&["normative_docs"]),
+            confirmed: true,
+            not_expected: &[],
+            missing: &["annual_report"],
+        },
+        Case {
+            what: "not expected: never raised",
+            facts: TestFacts::default().column("sfj-dt", "区司法局", OK),
+            confirmed: false,
+            not_expected: &["annual_report"],
+            missing: &["normative_docs"],
+        },
+        Case {
+            what: "a disabled column does not cover",
+            facts: TestFacts::default()
+                .column("sfj-dt", "区司法局", OK)
+                .column("sfj-gfxwj", "区司法局", OK)
+                .declares(&["normative_docs", "annual_report"])
+                .disabled(),
+            confirmed: false,
+            not_expected: &[],
+            missing: &["annual_report", "normative_docs"],
+        },
+        Case {
+            what: "nothing watched yet: not deployed, nothing judged",
+            facts: TestFacts::default()
+                .column("sfj-dt", "区司法局", OK)
+                .disabled(),
+            confirmed: false,
+            not_expected: &[],
+            missing: &[],
+        },
+    ];
+    for c in cases {
+        let mut facts = c.facts.build();
+        for dept in &mut facts.departments {
+            dept.expected_confirmed = c.confirmed;
+            dept.not_expected = c.not_expected.iter().map(|s| s.to_string()).collect();
+        }
+        let f = evaluate(
+            &facts,
+            &catalog(),
+            Calendar::china(),
+            &EvaluateOptions::new(d("2026-11-30")),
+        );
+        let missing: Vec<&Finding> = f
+            .iter()
+            .filter(|f| f.kind() == FindingKind::MissingColumn)
+            .collect();
+        let keys: Vec<String> = missing.iter().map(|f| f.key.clone()).collect();
+        let want: Vec<String> = c
+            .missing
+            .iter()
+            .map(|k| format!("missing_column:区司法局:{k}"))
+            .collect();
+        assert_eq!(keys, want, "{}", c.what);
+        for f in &missing {
+            let Evidence::MissingColumn(MissingColumn {
+                expected,
+                confirmed,
+                columns_checked,
+                ..
+            }) = &f.evidence
+            else {
+                panic!("{}: evidence of {:?}", c.what, f.kind());
+            };
+            assert_eq!(*confirmed, c.confirmed, "{}", c.what);
+            assert!(!columns_checked.is_empty(), "{}", c.what);
+            let audience = if c.confirmed {
+                Audience::Department
+            } else {
+                Audience::Operator
+            };
+            assert_eq!(f.audience(), audience, "{}", c.what);
+            assert_eq!(
+                f.severity,
+                if c.confirmed {
+                    Severity::Medium
+                } else {
+                    Severity::Low
+                },
+                "{}",
+                c.what
+            );
+            // The task the department leads, or the one that names the category.
+            let task = if expected == "normative_docs" { 4 } else { 11 };
+            assert_eq!(f.task, Some(task), "{}", c.what);
+            assert!(f.message.starts_with("【区司法局】"), "{}", f.message);
+            assert!(
+                f.message
+                    .contains(if c.confirmed { "未设" } else { "请核实" }),
+                "{}",
+                f.message
+            );
+        }
+    }
+}
+
+/// The same condition keeps its key when the office confirms it: one finding changes hands,
+/// it does not resolve and reopen.
+#[test]
+fn confirming_a_missing_column_keeps_its_key() {
+    let facts = TestFacts::default().column("sfj-dt", "区司法局", &[ColumnState::Ok]);
+    let before = facts.build();
+    let mut after = before.clone();
+    after.departments[0].expected_confirmed = true;
+    let run = |facts: &Facts| -> Vec<String> {
+        keys_of(
+            &evaluate(
+                facts,
+                &catalog(),
+                Calendar::china(),
+                &EvaluateOptions::new(d("2026-11-30")),
+            ),
+            FindingKind::MissingColumn,
+        )
+    };
+    assert_eq!(run(&before), run(&after));
+    assert_eq!(run(&before).len(), 2);
 }

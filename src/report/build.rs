@@ -40,6 +40,7 @@ fn line(r: &StoredFinding, names: &BTreeMap<&str, &str>) -> FindingLine {
     FindingLine {
         id: r.label(),
         kind: f.kind(),
+        audience: f.audience(),
         department: f.department.clone(),
         column: f.column.as_deref().map(|id| column_name(names, id)),
         task: f.task,
@@ -116,10 +117,10 @@ pub async fn build(
             .then_with(|| a.department.cmp(&b.department))
     });
 
-    let is_operator = |f: &StoredFinding| f.kind().audience() == Audience::Operator;
+    let is_operator = |f: &StoredFinding| f.finding.audience() == Audience::Operator;
     let mut duties: Vec<FindingLine> = open
         .iter()
-        .filter(|f| f.kind().is_duty())
+        .filter(|f| f.kind().is_duty() && !is_operator(f))
         .map(|f| line(f))
         .collect();
     duties.sort_by(|a, b| {

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::config::District;
-use crate::types::{ColumnState, FindingKind, FindingStatus, Severity};
+use crate::types::{Audience, ColumnState, FindingKind, FindingStatus, Severity};
 
 /// The week a report covers: Monday to Sunday.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -33,6 +33,8 @@ pub struct FindingLine {
     /// `F12`.
     pub id: String,
     pub kind: FindingKind,
+    /// Whose it is: the kind's, except a confirmed missing column (the department's).
+    pub audience: Audience,
     pub department: String,
     /// The column's name (财政预决算), for the findings about one column.
     pub column: Option<String>,
@@ -97,6 +99,9 @@ pub struct Scorecard {
     pub stale: usize,
     /// Open findings by kind (waived ones are silenced and not counted).
     pub open_findings: BTreeMap<FindingKind, usize>,
+    /// Of those, the ones for whoever runs gkwatch (unreachable columns, broken selectors,
+    /// missing columns not yet confirmed).
+    pub operator_open: usize,
     /// Categories the department owes: those of the tasks it leads and of its columns.
     pub required_categories: usize,
     /// Of those, the ones with an item published this year.
@@ -106,11 +111,8 @@ pub struct Scorecard {
 impl Scorecard {
     /// Open findings the department itself has to act on (not the operator's).
     pub fn open_for_department(&self) -> usize {
-        self.open_findings
-            .iter()
-            .filter(|(k, _)| k.audience() == crate::types::Audience::Department)
-            .map(|(_, n)| n)
-            .sum()
+        let all: usize = self.open_findings.values().sum();
+        all.saturating_sub(self.operator_open)
     }
 }
 

@@ -275,7 +275,7 @@ impl<'a> View<'a> {
         let (n, label) = match section {
             Section::Summary => ("一", "总体情况"),
             Section::Stale => ("二", "栏目更新不及时"),
-            Section::Duties => ("三", "应公开未公开及解读、时效问题"),
+            Section::Duties => ("三", "应公开未公开、应设未设栏目及解读、时效问题"),
             Section::Changes => ("四", "本周新增与已整改"),
             Section::Freshness if self.department.is_some() => ("五", "本部门栏目更新情况"),
             Section::Freshness => ("五", "各部门栏目更新情况"),
@@ -328,9 +328,13 @@ enum Section {
     Operator,
 }
 
+/// The operator section's word on missing columns not yet confirmed, when it lists one.
+const MISSING_COLUMN_NOTE: &str =
+    "“缺少应设栏目”为部门应设而监测配置中未见的栏目，核实确认前不计入各部门。";
+
 /// Whether a finding is for whoever runs gkwatch (unreachable column, broken selector).
 fn is_operator(f: &FindingLine) -> bool {
-    f.kind.audience() == Audience::Operator
+    f.audience == Audience::Operator
 }
 
 /// Whether a finding is still to act on (not waived, not resolved).

@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use super::model::Scorecard;
 use crate::catalog::Catalog;
 use crate::store::{Store, StoreError};
-use crate::types::{Facts, FindingKind, FindingStatus, StoredFinding};
+use crate::types::{Audience, Facts, FindingKind, FindingStatus, StoredFinding};
 
 /// The (department, category) pairs with an item published in a period.
 #[derive(Debug, Clone, Default)]
@@ -77,6 +77,10 @@ pub fn scorecards(
                     .count(),
                 stale: stale.len(),
                 open_findings,
+                operator_open: open
+                    .iter()
+                    .filter(|f| f.finding.audience() == Audience::Operator)
+                    .count(),
                 required_categories: required.len(),
                 required_present: required
                     .iter()

@@ -69,16 +69,21 @@ async fn read_facts(conn: &mut SqliteConnection, recent: usize) -> Result<Facts,
 
 /// Departments and configured columns with their latest `recent` crawls, without the items.
 async fn column_facts_in(conn: &mut SqliteConnection, recent: usize) -> Result<Facts, StoreError> {
-    let departments: Vec<(String, String)> =
-        sqlx::query_as("SELECT name, aliases FROM departments ORDER BY name")
-            .fetch_all(&mut *conn)
-            .await?;
+    let departments: Vec<(String, String, bool, String)> = sqlx::query_as(
+        "SELECT name, aliases, expected_confirmed != 0, not_expected FROM departments ORDER BY name",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     let departments = departments
         .into_iter()
-        .map(|(name, aliases)| DepartmentFacts {
-            name,
-            aliases: serde_json::from_str(&aliases).unwrap_or_default(),
-        })
+        .map(
+            |(name, aliases, expected_confirmed, not_expected)| DepartmentFacts {
+                name,
+                aliases: serde_json::from_str(&aliases).unwrap_or_default(),
+                expected_confirmed,
+                not_expected: serde_json::from_str(&not_expected).unwrap_or_default(),
+            },
+        )
         .collect();
 
     type ColumnRow = (

@@ -183,6 +183,9 @@ impl<'de> de::DeserializeSeed<'de> for EvidenceOf {
             FindingKind::LatePublication => {
                 Evidence::LatePublication(serde::Deserialize::deserialize(d)?)
             }
+            FindingKind::MissingColumn => {
+                Evidence::MissingColumn(serde::Deserialize::deserialize(d)?)
+            }
         })
     }
 }
@@ -275,7 +278,8 @@ impl Store {
                         f.severity.as_str(),
                         f.message,
                         evidence,
-                        f.task
+                        f.task,
+                        f.audience().as_str()
                     ]));
                     sync.still_open += 1;
                 }
@@ -287,7 +291,7 @@ impl Store {
                         f.column,
                         f.task,
                         f.severity.as_str(),
-                        f.kind().audience().as_str(),
+                        f.audience().as_str(),
                         f.message,
                         evidence,
                     ]));
@@ -299,13 +303,14 @@ impl Store {
         if !updates.is_empty() {
             sqlx::query(
                 "UPDATE findings SET severity = u.value ->> 1, message = u.value ->> 2,
-                   evidence = u.value ->> 3, task = u.value ->> 4, last_seen = MAX(last_seen, ?1)
+                   evidence = u.value ->> 3, task = u.value ->> 4, audience = u.value ->> 5,
+                   last_seen = MAX(last_seen, ?1)
                  FROM jsonb_each(?2) AS u WHERE findings.id = u.value ->> 0
                    -- A finding already seen today and unchanged is not rewritten: the report's
                    -- evaluation right after the crawl's costs a read, not a rewrite.
                    AND (last_seen < ?1 OR severity IS NOT u.value ->> 1
                         OR message IS NOT u.value ->> 2 OR evidence IS NOT u.value ->> 3
-                        OR task IS NOT u.value ->> 4)",
+                        OR task IS NOT u.value ->> 4 OR audience IS NOT u.value ->> 5)",
             )
             .bind(&day)
             .bind(serde_json::Value::Array(updates).to_string())

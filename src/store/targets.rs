@@ -19,12 +19,17 @@ impl Store {
         let mut tx = self.begin_write().await?;
         for d in &targets.departments {
             sqlx::query(
-                "INSERT INTO departments (name, aliases, site) VALUES (?, ?, ?)
-                 ON CONFLICT(name) DO UPDATE SET aliases = excluded.aliases, site = excluded.site",
+                "INSERT INTO departments (name, aliases, site, expected_confirmed, not_expected)
+                 VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT(name) DO UPDATE SET aliases = excluded.aliases, site = excluded.site,
+                   expected_confirmed = excluded.expected_confirmed,
+                   not_expected = excluded.not_expected",
             )
             .bind(&d.name)
             .bind(serde_json::to_string(&d.aliases).unwrap_or_else(|_| "[]".into()))
             .bind(d.site.as_ref().map(|u| u.to_string()))
+            .bind(d.expected_confirmed)
+            .bind(serde_json::to_string(&d.not_expected).unwrap_or_else(|_| "[]".into()))
             .execute(&mut *tx)
             .await?;
         }

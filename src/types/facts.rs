@@ -20,6 +20,10 @@ pub struct Facts {
 pub struct DepartmentFacts {
     pub name: String,
     pub aliases: Vec<String>,
+    /// The targets file's `expected_confirmed`: a missing expected column is the department's.
+    pub expected_confirmed: bool,
+    /// The targets file's `not_expected`: expected columns the department need not keep.
+    pub not_expected: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -16,10 +16,11 @@ pub enum FindingKind {
     MissingCategory,
     InterpretationMissing,
     LatePublication,
+    MissingColumn,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 8] = [
+    pub const ALL: [FindingKind; 9] = [
         FindingKind::StaleColumn,
         FindingKind::BlankColumn,
         FindingKind::UnreachableColumn,
@@ -28,6 +29,7 @@ impl FindingKind {
         FindingKind::MissingCategory,
         FindingKind::InterpretationMissing,
         FindingKind::LatePublication,
+        FindingKind::MissingColumn,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -40,6 +42,7 @@ impl FindingKind {
             FindingKind::MissingCategory => "missing_category",
             FindingKind::InterpretationMissing => "interpretation_missing",
             FindingKind::LatePublication => "late_publication",
+            FindingKind::MissingColumn => "missing_column",
         }
     }
 
@@ -48,13 +51,15 @@ impl FindingKind {
     }
 
     /// Whether the kind is a duty of the department beyond freshness (a category, a 解读, a
-    /// publication delay): the report's 应公开事项 section.
+    /// publication delay, a column it must keep): the report's 应公开事项 section, for the
+    /// findings that are the department's ([`Finding::audience`]).
     pub fn is_duty(self) -> bool {
         matches!(
             self,
             FindingKind::MissingCategory
                 | FindingKind::InterpretationMissing
                 | FindingKind::LatePublication
+                | FindingKind::MissingColumn
         )
     }
 
@@ -69,15 +74,19 @@ impl FindingKind {
             FindingKind::MissingCategory => "应公开信息缺失",
             FindingKind::InterpretationMissing => "政策解读缺失",
             FindingKind::LatePublication => "公开不及时",
+            FindingKind::MissingColumn => "缺少应设栏目",
         }
     }
 
-    /// Whose problem it is: the department's, or whoever runs gkwatch.
+    /// Whose problem a finding of the kind is by default: the department's, or whoever runs
+    /// gkwatch. A `missing_column` is the operator's until the targets file confirms the
+    /// department's columns (`expected_confirmed`): [`Finding::audience`] says which.
     pub fn audience(self) -> Audience {
         match self {
             FindingKind::UnreachableColumn
             | FindingKind::SelectorBroken
-            | FindingKind::PartialColumn => Audience::Operator,
+            | FindingKind::PartialColumn
+            | FindingKind::MissingColumn => Audience::Operator,
             _ => Audience::Department,
         }
     }
@@ -153,6 +162,15 @@ impl Finding {
     pub fn kind(&self) -> FindingKind {
         self.evidence.kind()
     }
+
+    /// Whose problem it is: the kind's audience, except a confirmed `missing_column`, which
+    /// is the department's.
+    pub fn audience(&self) -> Audience {
+        match &self.evidence {
+            Evidence::MissingColumn(e) if e.confirmed => Audience::Department,
+            e => e.kind().audience(),
+        }
+    }
 }
 
 /// What a finding rests on, one shape per kind. Stored and printed as the JSON object of its
@@ -168,6 +186,7 @@ pub enum Evidence {
     MissingCategory(MissingCategory),
     InterpretationMissing(InterpretationMissing),
     LatePublication(LatePublication),
+    MissingColumn(MissingColumn),
 }
 
 impl Evidence {
@@ -181,6 +200,7 @@ impl Evidence {
             Evidence::MissingCategory(_) => FindingKind::MissingCategory,
             Evidence::InterpretationMissing(_) => FindingKind::InterpretationMissing,
             Evidence::LatePublication(_) => FindingKind::LatePublication,
+            Evidence::MissingColumn(_) => FindingKind::MissingColumn,
         }
     }
 
@@ -199,6 +219,7 @@ impl Evidence {
                 Evidence::InterpretationMissing(serde_json::from_str(json)?)
             }
             FindingKind::LatePublication => Evidence::LatePublication(serde_json::from_str(json)?),
+            FindingKind::MissingColumn => Evidence::MissingColumn(serde_json::from_str(json)?),
         })
     }
 
@@ -216,6 +237,7 @@ impl Evidence {
                 Some(&e.policy_url),
             ],
             Evidence::LatePublication(e) => vec![Some(&e.url)],
+            Evidence::MissingColumn(_) => vec![],
         };
         let mut links: Vec<&str> = Vec::new();
         for l in all.into_iter().flatten() {
@@ -338,6 +360,24 @@ pub struct LatePublication {
     pub calendar_estimated: bool,
 }
 
+/// A column the department is expected to keep (`catalog::expected`) that no configured
+/// column covers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MissingColumn {
+    /// The expected column's key (its category id: `annual_report`, `budget_final`, …).
+    pub expected: String,
+    /// Its standard name (政府信息公开年报).
+    pub name: String,
+    pub categories: Vec<String>,
+    /// Why it is expected (政府信息公开专栏标准栏目，任务11; 牵头任务2).
+    pub why: String,
+    /// The department's configured columns that were looked at.
+    pub columns_checked: Vec<String>,
+    /// The targets file confirmed the department's columns (`expected_confirmed`): the
+    /// department's finding, not the operator's.
+    pub confirmed: bool,
+}
+
 /// Where a stored finding stands on a given day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -438,7 +478,7 @@ impl Serialize for StoredFinding {
             column: f.column.as_deref(),
             task: f.task,
             severity: f.severity,
-            audience: f.kind().audience(),
+            audience: f.audience(),
             first_seen: self.first_seen,
             last_seen: self.last_seen,
             resolved_at: self.resolved_at,

@@ -103,3 +103,40 @@ fn classifier_precision_and_recall_on_real_titles() {
     assert!(p >= 0.90, "precision {p:.3} below 0.90");
     assert!(r >= 0.85, "recall {r:.3} below 0.85");
 }
+
+/// Issue 15: the columns each department is expected to keep follow the seed's 责任单位.
+#[test]
+fn the_shipped_catalog_expects_what_the_seed_assigns() {
+    use gkwatch::catalog::expected::{DepartmentName, expected_columns};
+    let cat = catalog();
+    let got = expected_columns(
+        &cat,
+        &[
+            DepartmentName::new("区财政局"),
+            DepartmentName::new("区档案馆"),
+        ],
+    );
+    let keys = |i: usize| -> Vec<&str> { got[i].columns.iter().map(|c| c.key.as_str()).collect() };
+    assert_eq!(
+        keys(0),
+        [
+            "annual_report",
+            "disclosure_guide",
+            "org_functions",
+            "budget_final",
+            "fees",
+            "agri_subsidy"
+        ]
+    );
+    // 区档案馆 co-leads only a task without a category.
+    assert_eq!(
+        keys(1),
+        ["annual_report", "disclosure_guide", "org_functions"]
+    );
+    assert!(
+        got[0]
+            .columns
+            .iter()
+            .all(|c| !c.name.is_empty() && !c.why.is_empty())
+    );
+}

@@ -240,3 +240,37 @@ fn pagination_keys_must_fit_the_strategy() {
     );
     assert_names(&err, "s.toml", "profile[0] (q).page_template", "required");
 }
+
+/// Issue 15: `not_expected` names expected columns by their keys (category ids); a typo is
+/// refused with its key path, and the knobs reach the compiled department.
+#[test]
+fn expected_column_knobs_are_checked_and_kept() {
+    let (err, _d) = load_err(
+        GOOD_PROFILE,
+        r#"
+[[department]]
+name = "区财政局"
+not_expected = ["fees", "anual_report"]
+"#,
+    );
+    assert_names(
+        &err,
+        "t.toml",
+        "department[0] (区财政局).not_expected[1]",
+        "unknown expected column \"anual_report\"",
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "t.toml",
+        "[[department]]\nname = \"区财政局\"\nexpected_confirmed = true\nnot_expected = [\"fees\"]\n\
+         [[department]]\nname = \"区司法局\"\n",
+    );
+    let cfg = config::load(&dir.path().join("t.toml"), None, &LoadOptions::default())
+        .expect("targets load");
+    let d = &cfg.targets.departments;
+    assert!(d[0].expected_confirmed);
+    assert_eq!(d[0].not_expected, ["fees"]);
+    assert!(!d[1].expected_confirmed, "not confirmed unless said");
+    assert!(d[1].not_expected.is_empty());
+}

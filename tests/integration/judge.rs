@@ -104,7 +104,17 @@ fn findings_waive_explain_and_scorecards_through_the_binary() {
     let out = run("findings --format json --today 2026-11-27");
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     let list = v.as_array().expect("array");
-    assert_eq!(list.len(), 6);
+    // The demo's designed findings, its one missing column (区财政局's 行政事业性收费) among them.
+    assert_eq!(list.len(), 7);
+    let missing = list
+        .iter()
+        .find(|f| f["kind"] == "missing_column")
+        .expect("a missing column");
+    assert_eq!(missing["department"], "区财政局");
+    assert_eq!(missing["audience"], "operator", "not confirmed");
+    assert_eq!(missing["task"], 8);
+    assert_eq!(missing["evidence"]["expected"], "fees");
+    assert_eq!(missing["evidence"]["confirmed"], false);
     for f in list {
         for key in [
             "id",
@@ -214,6 +224,29 @@ fn findings_waive_explain_and_scorecards_through_the_binary() {
         czj["stale"], 0,
         "the waived stale finding does not count against it"
     );
+    // Issue 15: its 财政预决算 column covers budget_final, the demo declares the other
+    // expected columns it lacks not_expected, but for 行政事业性收费 (task 8).
+    let missing: Vec<&str> = czj["expected_missing"]
+        .as_array()
+        .expect("expected_missing")
+        .iter()
+        .filter_map(|e| e["key"].as_str())
+        .collect();
+    assert_eq!(missing, ["fees"]);
+    assert_eq!(czj["expected_missing"][0]["name"], "行政事业性收费");
+    assert_eq!(czj["expected_confirmed"], false);
+    let out = run("departments --today 2026-11-27");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("应设未设栏目"), "{text}");
+    let czj_line = text
+        .lines()
+        .find(|l| l.contains("区财政局"))
+        .expect("区财政局's row");
+    assert!(
+        czj_line.contains("行政事业性收费") && czj_line.contains("待核实"),
+        "{czj_line}"
+    );
+    assert!(!czj_line.contains("财政预决算"), "{czj_line}");
 
     let out = run("tasks --format json --today 2026-11-27");
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");

@@ -9,7 +9,7 @@ use super::{
     Bar, DepartmentLine, FindingLine, Section, View, change_label, cn_date, escape, safe_href,
     task_label, week_range,
 };
-use crate::types::{FindingStatus, Severity};
+use crate::types::{FindingKind, FindingStatus, Severity};
 
 mod chart;
 
@@ -429,6 +429,9 @@ fn operator(h: &mut String, v: &View<'_>, lines: &[FindingLine]) {
         h,
         "以下为栏目无法访问、采集规则失效等问题，由 gkwatch 运维人员处理，不计入各部门。",
     );
+    if lines.iter().any(|f| f.kind == FindingKind::MissingColumn) {
+        note(h, super::MISSING_COLUMN_NOTE);
+    }
     if lines.is_empty() {
         note(h, "本周没有运维事项。");
         section_end(h);

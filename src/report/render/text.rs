@@ -6,7 +6,7 @@ use super::{
     Bar, FindingLine, Level, Section, View, change_label, cn_date, display_width, one_line,
     task_label, week_range,
 };
-use crate::types::{FindingStatus, Severity};
+use crate::types::{FindingKind, FindingStatus, Severity};
 
 /// Columns a line may take.
 const WIDTH: usize = 100;
@@ -384,6 +384,9 @@ fn operator(t: &mut Text, v: &View<'_>, lines: &[FindingLine]) {
         "  ",
         "以下为栏目无法访问、采集规则失效等问题，由 gkwatch 运维人员处理，不计入各部门。",
     );
+    if lines.iter().any(|f| f.kind == FindingKind::MissingColumn) {
+        t.wrapped("  ", "  ", super::MISSING_COLUMN_NOTE);
+    }
     if lines.is_empty() {
         t.line("  本周没有运维事项。");
     }

@@ -17,6 +17,7 @@ fn finding(id: &str, kind: &str, department: &str, message: &str) -> FindingLine
     FindingLine {
         id: id.to_owned(),
         kind: FindingKind::parse(kind).expect("a kind"),
+        audience: FindingKind::parse(kind).expect("a kind").audience(),
         department: department.to_owned(),
         column: None,
         task: None,
@@ -67,6 +68,10 @@ fn section(s: DepartmentSection) -> DepartmentSection {
             .filter(|f| f.kind == FindingKind::StaleColumn)
             .count(),
         open_findings,
+        operator_open: open
+            .iter()
+            .filter(|f| f.audience == crate::types::Audience::Operator)
+            .count(),
         ..Scorecard::default()
     };
     DepartmentSection { scorecard, ..s }

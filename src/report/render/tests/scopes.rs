@@ -34,7 +34,7 @@ fn office_copy_has_every_section_in_order_and_every_department() {
         "一、总体情况",
         "分部门情况",
         "二、栏目更新不及时",
-        "三、应公开未公开及解读、时效问题",
+        "三、应公开未公开、应设未设栏目及解读、时效问题",
         "四、本周新增与已整改",
         "本周新增（2 项）",
         "本周已整改（1 项）",
@@ -178,4 +178,63 @@ fn csv_lists_the_open_findings_in_scope() {
     let (header, jyj) = csv_rows(&render(&data, &department("区教育局")).csv);
     assert_eq!(header.len(), 10);
     assert!(jyj.is_empty());
+}
+
+/// Issue 15: a missing column is the office's operator row until confirmed, then a duty of
+/// the department in its own copy.
+#[test]
+fn missing_columns_go_to_the_operator_until_confirmed() {
+    let mut data = sample_data();
+    let unconfirmed = FindingLine {
+        task: Some(8),
+        severity: Severity::Low,
+        ..finding(
+            "F41",
+            "missing_column",
+            "区财政局",
+            "【区财政局】应设「行政事业性收费」栏目（依据：牵头任务8），监测配置中未见此类栏目。",
+        )
+    };
+    let confirmed = FindingLine {
+        task: Some(11),
+        audience: crate::types::Audience::Department,
+        ..finding(
+            "F42",
+            "missing_column",
+            "区政府办",
+            "【区政府办】未设「政府信息公开年报」栏目（依据：政府信息公开专栏标准栏目，任务11）。",
+        )
+    };
+    assert_eq!(unconfirmed.audience, crate::types::Audience::Operator);
+    data.operator.push(unconfirmed);
+    data.duties.push(confirmed.clone());
+    let zfb = data
+        .departments
+        .iter_mut()
+        .find(|s| s.department == "区政府办")
+        .expect("区政府办");
+    zfb.open.push(confirmed);
+    let office = render(&data, &Scope::Office);
+    for doc in [&office.html, &office.text] {
+        let duties = doc.find("三、").expect("duties");
+        let changes = doc.find("四、").expect("changes");
+        let operator = doc.find("六、运维事项").expect("operator");
+        let f42 = doc.find("F42").expect("F42");
+        let f41 = doc.find("F41").expect("F41");
+        assert!(duties < f42 && f42 < changes, "confirmed: a duty");
+        assert!(operator < f41, "unconfirmed: the operator's");
+        assert!(doc.contains("缺少应设栏目"));
+        assert!(doc.contains("核实确认前不计入各部门"));
+    }
+    let czj = render(&data, &department("区财政局"));
+    for doc in [&czj.html, &czj.text] {
+        assert!(!doc.contains("F41"), "not in the department's copy yet");
+    }
+    let zfb = render(&data, &department("区政府办"));
+    for doc in [&zfb.html, &zfb.text] {
+        assert!(doc.contains("F42") && doc.contains("缺少应设栏目"));
+    }
+    // Without a missing column the operator section says nothing of them.
+    let plain = render(&sample_data(), &Scope::Office);
+    assert!(!plain.text.contains("核实确认前不计入各部门"));
 }

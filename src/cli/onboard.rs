@@ -17,7 +17,8 @@ use crate::config::{
 };
 use crate::fetch::Fetcher;
 use crate::pipeline::onboard::{
-    FoundColumn, OnboardOptions, Onboarding, directory, onboard as walk, proposed_max_age,
+    ColumnGap, FoundColumn, KnownDepartment, OnboardOptions, Onboarding, directory, expected_gaps,
+    onboard as walk, proposed_max_age,
 };
 
 /// What `onboard --format json` prints.
@@ -27,13 +28,16 @@ struct Output<'a> {
     onboarding: &'a Onboarding,
     added: &'a [String],
     skipped: Vec<String>,
+    /// Per department found, the expected columns (年报, 指南, what it leads) not found.
+    expected_missing: &'a [ColumnGap],
     written: Option<String>,
 }
 
 pub(super) async fn onboard(c: &Ctx, a: &OnboardArgs) -> anyhow::Result<Exit> {
     let today = a.today.unwrap_or_else(|| c.today());
     let profiles = Arc::new(config::load_profiles(c.selectors.as_deref())?);
-    let classifier = Arc::new(Classifier::new(&c.load_catalog()?));
+    let catalog = c.load_catalog()?;
+    let classifier = Arc::new(Classifier::new(&catalog));
     let fetcher = Fetcher::new(&c.settings.crawl)?;
     let opts = OnboardOptions {
         start: a.url.clone(),
@@ -58,8 +62,9 @@ pub(super) async fn onboard(c: &Ctx, a: &OnboardArgs) -> anyhow::Result<Exit> {
         ),
         _ => None,
     };
-    let taken = ids_elsewhere(&c.targets, a.output.as_deref());
-    let merged = config::merge_targets(&file_label, existing.as_deref(), &proposal, &taken)?;
+    let known = known(&c.targets, a.output.as_deref());
+    let gaps = expected_gaps(&found.columns, &catalog, &known.departments, &district);
+    let merged = config::merge_targets(&file_label, existing.as_deref(), &proposal, &known.ids)?;
     let written = match &a.output {
         Some(path) => {
             if existing.as_deref() != Some(merged.text.as_str()) {
@@ -79,9 +84,10 @@ pub(super) async fn onboard(c: &Ctx, a: &OnboardArgs) -> anyhow::Result<Exit> {
             onboarding: &found,
             added: &merged.added,
             skipped: merged.skipped.iter().map(skip_line).collect(),
+            expected_missing: &gaps,
             written,
         })?,
-        TableOrJson::Table => print_summary(&found, &merged, written.as_deref(), a),
+        TableOrJson::Table => print_summary(&found, &merged, &gaps, written.as_deref(), a),
     }
     // Nothing found is never a quiet success: the platform may build its navigation with
     // JavaScript, or the start page may not be the 专栏's.
@@ -212,9 +218,16 @@ fn sanitise(s: &str) -> String {
         .collect()
 }
 
-/// Column ids of the other targets files (not reused for new columns).
-fn ids_elsewhere(targets: &Path, output: Option<&Path>) -> HashSet<String> {
-    let files: Vec<std::path::PathBuf> = if targets.is_dir() {
+/// What the targets files already hold: column ids (in files other than the output, which
+/// onboarding must not reuse) and departments with their aliases (in every file, the output
+/// included), read as plain TOML so a file that does not load yet still counts.
+struct Known {
+    ids: HashSet<String>,
+    departments: Vec<KnownDepartment>,
+}
+
+fn known(targets: &Path, output: Option<&Path>) -> Known {
+    let mut files: Vec<std::path::PathBuf> = if targets.is_dir() {
         std::fs::read_dir(targets)
             .map(|rd| {
                 rd.filter_map(Result::ok)
@@ -233,25 +246,51 @@ fn ids_elsewhere(targets: &Path, output: Option<&Path>) -> HashSet<String> {
                 .is_some_and(|o| std::fs::canonicalize(p).ok() == Some(o))
         })
     };
-    let mut ids = HashSet::new();
-    for f in files.iter().filter(|f| !same(f)) {
+    let output_elsewhere = output.filter(|o| o.exists() && !files.iter().any(|f| same(f)));
+    if let Some(o) = output_elsewhere {
+        files.push(o.to_path_buf());
+    }
+    let mut out = Known {
+        ids: HashSet::new(),
+        departments: Vec::new(),
+    };
+    for f in &files {
         let Ok(text) = std::fs::read_to_string(f) else {
             continue;
         };
         let Ok(value) = text.parse::<toml::Table>() else {
             continue;
         };
+        let is_output = same(f);
         let depts = value.get("department").and_then(toml::Value::as_array);
         for d in depts.into_iter().flatten() {
+            if let Some(name) = d.get("name").and_then(toml::Value::as_str) {
+                let aliases = d
+                    .get("aliases")
+                    .and_then(toml::Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                out.departments.push(KnownDepartment {
+                    name: name.to_string(),
+                    aliases,
+                });
+            }
+            if is_output {
+                continue;
+            }
             let cols = d.get("column").and_then(toml::Value::as_array);
             for col in cols.into_iter().flatten() {
                 if let Some(id) = col.get("id").and_then(toml::Value::as_str) {
-                    ids.insert(id.to_string());
+                    out.ids.insert(id.to_string());
                 }
             }
         }
     }
-    ids
+    out
 }
 
 /// Writes `text` to `path` through a temporary file beside it, after loading it as the daemon
@@ -292,7 +331,13 @@ fn skip_line(s: &crate::config::Skipped) -> String {
 
 /// The summary goes to standard output when the file was written, else to standard error
 /// (standard output then holds the file).
-fn print_summary(found: &Onboarding, merged: &Merged, written: Option<&str>, a: &OnboardArgs) {
+fn print_summary(
+    found: &Onboarding,
+    merged: &Merged,
+    gaps: &[ColumnGap],
+    written: Option<&str>,
+    a: &OnboardArgs,
+) {
     let say = |line: String| {
         if written.is_some() {
             println!("{line}");
@@ -350,6 +395,18 @@ fn print_summary(found: &Onboarding, merged: &Merged, written: Option<&str>, a: 
     }
     for f in found.failed.iter().filter(|f| !f.gone) {
         say(format!("读取失败：{} —— {}", f.url, f.reason));
+    }
+    for g in gaps.iter().filter(|g| !g.missing.is_empty()) {
+        let names: Vec<String> = g
+            .missing
+            .iter()
+            .map(|e| format!("{}（{}）", e.name, e.why))
+            .collect();
+        say(format!(
+            "应设未设栏目：{} —— {}",
+            g.department,
+            names.join("、")
+        ));
     }
     for s in &merged.skipped {
         say(format!("未写入：{}", skip_line(s)));

@@ -43,6 +43,16 @@ async fn onboard_finds_the_demo_columns_and_writes_a_file_that_crawls_exactly() 
     assert_eq!(first.status.code(), Some(2), "{}", stderr(&first));
     let said = String::from_utf8_lossy(&first.stdout).into_owned();
     assert!(said.contains("读取失败"), "{said}");
+    // The expected columns not found are said per department: 区财政局 leads 收费 (task 8),
+    // which the site lacks, and has its 财政预决算.
+    let finance = said
+        .lines()
+        .find(|l| l.starts_with("应设未设栏目：区财政局"))
+        .unwrap_or_else(|| panic!("no expected columns said for 区财政局: {said}"));
+    assert!(
+        finance.contains("行政事业性收费（牵头任务8）") && !finance.contains("财政预决算"),
+        "{finance}"
+    );
 
     let loaded = config::load(&out, None, &LoadOptions::default()).expect("the file loads");
     let found: BTreeMap<String, &gkwatch::config::Column> = loaded

@@ -13,6 +13,7 @@
 //! unit), else inherited from the page that linked here; never from a folder's abbreviation
 //! (`fgw_6931` is the 文旅局 on the 吉林 platform).
 
+mod expected;
 mod names;
 mod read;
 
@@ -31,6 +32,7 @@ use crate::extract::is_waf_challenge;
 use crate::fetch::{FetchRequest, Fetcher};
 use crate::types::{PageRequest, page_key};
 
+pub use expected::{ColumnGap, KnownDepartment, expected_gaps};
 pub use names::{is_standing_name, is_unit_name, name_categories};
 pub use read::{AUTO, ListFound, PageVerdict, directory, item_categories, judge_backend};
 

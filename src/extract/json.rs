@@ -1,5 +1,6 @@
-//! Lists served as JSON: an API answer (`getInfoCommon`, gkmlpt `/api/all/…`), or a JavaScript
-//! object in the page (`var listData = { articleList: [...] }`). A profile names where the array
+//! Lists served as JSON: an API answer (`getInfoCommon`, gkmlpt `/api/all/…`), a JSONP answer
+//! (`cb({...});`, as TRS govsearch back-ends give), or a JavaScript object in the page
+//! (`var listData = { articleList: [...] }`). A profile names where the array
 //! is and which fields hold the title, the URL and the date, as dot paths; a field whose value
 //! is itself a JSON string (`"urls": "{\"pc\": \"/a.html\"}"`) is read through.
 
@@ -14,12 +15,16 @@ use super::{DateSource, ExtractWarning, ItemDate, ListItem};
 use crate::fetch::complexity::{JSON_MAX_DEPTH, TooComplex, json_depth};
 use crate::types::{JsonFields, ParsedDate};
 
-/// The JSON document of a page: the body itself, or the object assigned to `var`. Lone
+/// The JSON document of a page: the body itself (a JSONP answer's argument), or the object
+/// assigned to `var`. Lone
 /// surrogate escapes (`"\ud800"`, invalid in JSON) read as U+FFFD; a document nested deeper
 /// than the JSON reader allows is too complex, not a page without items.
 pub(super) fn document(body: &str, var: Option<&str>) -> Result<Option<Value>, TooComplex> {
     let text = match var {
-        None => body.trim_start_matches('\u{feff}').trim(),
+        None => {
+            let text = body.trim_start_matches('\u{feff}').trim();
+            jsonp_argument(text).unwrap_or(text)
+        }
         Some(name) => match assigned_object(body, name) {
             Some(text) => text,
             None => return Ok(None),
@@ -30,6 +35,41 @@ pub(super) fn document(body: &str, var: Option<&str>) -> Result<Option<Value>, T
     Ok(serde_json::from_str(&text)
         .ok()
         .or_else(|| serde_json::from_str(&relax(&text)).ok()))
+}
+
+/// The object a JSONP answer passes to its callback: `cb({...})`, with an optional `;`, a
+/// leading `/**/`, or wrapped in `try{ … }catch(e){}`. `None` for anything else (JSON itself
+/// starts with a bracket, never with a name).
+fn jsonp_argument(text: &str) -> Option<&str> {
+    let rest = text.trim_start();
+    let rest = rest.strip_prefix("/**/").unwrap_or(rest).trim_start();
+    let in_try = rest
+        .strip_prefix("try")
+        .map(str::trim_start)
+        .and_then(|r| r.strip_prefix('{'));
+    let rest = in_try.unwrap_or(rest).trim_start();
+    let name_end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '.'))
+        .unwrap_or(rest.len());
+    if !rest
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+    {
+        return None;
+    }
+    let args = rest[name_end..]
+        .trim_start()
+        .strip_prefix('(')?
+        .trim_start();
+    let end = balanced_end(args)?;
+    let tail = args[end..].trim_start().strip_prefix(')')?.trim_start();
+    let tail = tail.strip_prefix(';').unwrap_or(tail).trim_start();
+    let closed = match in_try {
+        Some(_) => tail.starts_with('}'),
+        None => tail.is_empty(),
+    };
+    closed.then(|| &args[..end])
 }
 
 /// `\uD800`–`\uDFFF` escapes that are not a high surrogate followed by a low one, replaced by
@@ -440,6 +480,36 @@ mod tests {
             "]".repeat(120)
         );
         assert_eq!(read(&ok).len(), 1);
+    }
+
+    #[test]
+    fn jsonp_answers_are_read_through_their_callback() {
+        let object = r#"{"list":[{"title":"甲","url":"/1.html","time":"2024-05-01 09:30:00"}]}"#;
+        for body in [
+            format!("cb({object});"),
+            format!("  jQuery1830_17({object})\n"),
+            format!("/**/ cb ( {object} ) ;"),
+            format!("try{{cb({object});}}catch(e){{}}"),
+            format!("try {{ jsonp.cb_1({object}) }} catch (e) {{ }}"),
+        ] {
+            let got = read(&body);
+            assert_eq!(got.len(), 1, "{body}");
+            assert_eq!(got[0].title, "甲");
+            assert_eq!(
+                got[0].date.map(|d| d.display()).as_deref(),
+                Some("2024-05-01")
+            );
+        }
+        // Not JSONP: a call with more after it, two arguments, a number for a name.
+        for body in [
+            format!("cb({object}); cb({object});"),
+            format!("cb({object}, 1)"),
+            format!("1cb({object})"),
+            format!("cb({object}"),
+        ] {
+            assert_eq!(jsonp_argument(&body), None, "{body}");
+        }
+        assert_eq!(jsonp_argument(r#"{"a":1}"#), None);
     }
 
     #[test]

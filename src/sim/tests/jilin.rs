@@ -212,3 +212,69 @@ fn the_waf_host_answers_every_path_with_a_challenge() {
         "/zcbm/fgw_6931/ndbg/index.html"
     )));
 }
+
+#[test]
+fn the_shipped_presets_read_both_list_forms() {
+    use crate::extract::{PageContext, extract_list};
+    use crate::types::PageRequest;
+    let site = site();
+    let profiles = crate::config::load_profiles(None).expect("shipped selectors");
+    let origin = super::support::origin();
+    for col in site.columns() {
+        let profile = profiles.get(col.profile()).expect("profile");
+        let first = crate::sim::targets::url_at_query(&origin, &col.crawl_path());
+        let mut request = PageRequest::get(first.clone());
+        let mut got = Vec::new();
+        for page_index in 0..20u32 {
+            let body = match col.jilin {
+                Some(JilinList::Jsonp { .. }) => {
+                    let params: Vec<(String, String)> = request
+                        .url
+                        .query_pairs()
+                        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                        .collect();
+                    site.jilin_jsonp(&params).body
+                }
+                _ => site.page(request.url.path()).expect("list page").body,
+            };
+            let html = String::from_utf8(body).expect("utf-8");
+            let page = extract_list(
+                &html,
+                profile,
+                PageContext {
+                    request: &request,
+                    first_url: &first,
+                    page_index,
+                    today: today(),
+                },
+            );
+            got.extend(page.items);
+            match page.pagination.next {
+                Some(next) => request = next,
+                None => break,
+            }
+        }
+        let want: Vec<(String, String, String)> = col
+            .items
+            .iter()
+            .map(|i| {
+                (
+                    i.title.clone(),
+                    crate::sim::targets::url_at(&origin, &i.path).to_string(),
+                    i.date.to_string(),
+                )
+            })
+            .collect();
+        let got: Vec<(String, String, String)> = got
+            .into_iter()
+            .map(|i| {
+                (
+                    i.title,
+                    i.url.to_string(),
+                    i.date.map(|d| d.display()).unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(got, want, "{}", col.id);
+    }
+}

@@ -278,3 +278,45 @@ fn the_shipped_presets_read_both_list_forms() {
         assert_eq!(got, want, "{}", col.id);
     }
 }
+
+#[test]
+fn detail_pages_give_written_published_and_index_number_once_each() {
+    let site = site();
+    let (mut tables, mut annual) = (0, 0);
+    for col in site.columns() {
+        for it in &col.items {
+            let html = page_text(&site, &it.path);
+            let d = crate::extract::extract_detail(&html, today());
+            let count = |label: &str| d.fields.iter().filter(|(l, _)| l == label).count();
+            let date = d.date.map(|x| x.date);
+            match site.detail_facts(col, it) {
+                Some(f) => {
+                    for label in ["成文日期", "发布日期", "索引号", "发文机关"] {
+                        // Printed twice, read once.
+                        assert_eq!(html.matches(&format!("{label}：")).count(), 2, "{label}");
+                        assert_eq!(count(label), 1, "{label} on {}", it.path);
+                    }
+                    assert_eq!(d.written, Some(f.written), "{}", it.path);
+                    assert_eq!(d.published(today()), Some(f.published));
+                    assert_eq!(d.index_no(), Some(f.index_no.as_str()));
+                    assert_eq!(d.field("发文机关"), Some(f.issuer.as_str()));
+                    assert_eq!(d.field("发文字号"), f.doc_no.as_deref());
+                    assert_eq!(d.field("标题"), Some(f.title.as_str()));
+                    assert_eq!(date, Some(f.published));
+                    tables += 1;
+                }
+                None => {
+                    // A 年报 page: 发布日期 in the text, no table.
+                    assert!(d.fields.is_empty(), "{:?}", d.fields);
+                    assert_eq!(d.written, None);
+                    assert_eq!(date, Some(it.date), "{}", it.path);
+                    annual += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        tables > 100 && annual > 20,
+        "{tables} tables, {annual} 年报"
+    );
+}

@@ -29,6 +29,7 @@ mod health;
 mod hostile;
 mod identity;
 mod installed;
+mod jilin;
 mod judge;
 mod mailing;
 mod onboard;

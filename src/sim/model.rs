@@ -238,7 +238,7 @@ impl SimColumn {
     pub fn crawl_path(&self) -> String {
         match self.jilin {
             Some(JilinList::Jsonp { channel_id }) => {
-                format!("{JILIN_JSONP_PATH}?channelId={channel_id}&page=1&callback=cb")
+                format!("{JILIN_JSONP_PATH}?page=1&channelId={channel_id}&callback=cb")
             }
             _ => self.path.clone(),
         }

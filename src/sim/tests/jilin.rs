@@ -150,6 +150,22 @@ fn a_jsonp_column_page_names_its_back_end_and_lists_nothing_itself() {
         "{JILIN_JSONP_PATH}?page=1&channelId={channel_id}&callback=cb"
     )));
     assert!(html.contains("<tbody id=\"content\"></tbody>"));
+    // What the page's script names is what the targets column points at, for every such
+    // column.
+    let origin = super::support::origin();
+    for c in site
+        .columns()
+        .iter()
+        .filter(|c| matches!(c.jilin, Some(JilinList::Jsonp { .. })))
+    {
+        let page = crate::sim::targets::url_at(&origin, &c.path);
+        assert_eq!(
+            crate::extract::script_backends(&page_text(&site, &c.path), &page),
+            [crate::sim::targets::url_at_query(&origin, &c.crawl_path())],
+            "{}",
+            c.id
+        );
+    }
     assert!(!col.items.iter().any(|i| html.contains(&i.path)));
     let params = |page: &str| {
         vec![

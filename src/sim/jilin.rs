@@ -369,6 +369,7 @@ impl SimSite {
             let age = u64::from(today.ordinal()).saturating_sub(20 + b.rng.below(20));
             add_column(&mut b, d, unit.key, &ndbg, 0, 5, age.max(1));
         }
+        late_urls(&mut b, today);
         b.finish()
     }
 
@@ -448,6 +449,39 @@ fn add_column(
     });
     if let Some(column) = b.columns.get_mut(c) {
         column.categories = def.categories.iter().map(|s| (*s).to_owned()).collect();
+    }
+}
+
+/// About one item in seven went online after its 发布日期, as on the real platform
+/// (`t20220114_924380` says 发布日期 2021-12-10): its URL carries the later day. Lists and the
+/// back-end show the 发布日期, which is the item's date. Never past `today`; 年报 kept as they
+/// are.
+fn late_urls(b: &mut Builder, today: NaiveDate) {
+    for col in b.columns.iter_mut().filter(|c| c.jilin.is_some()) {
+        if col.kind == TitleKind::AnnualReport {
+            continue;
+        }
+        let dir = col.dir().to_owned();
+        let template = col.template;
+        for it in col.items.iter_mut().filter(|i| i.doc_id % 7 == 3) {
+            let Some(online) = it
+                .date
+                .checked_add_days(chrono::Days::new(1 + it.doc_id % 30))
+            else {
+                continue;
+            };
+            if online > today {
+                continue;
+            }
+            let rel = online
+                .format(&format!("%Y%m/t%Y%m%d_{}.html", it.doc_id))
+                .to_string();
+            it.path = format!("{dir}{rel}");
+            it.href = match template {
+                Template::Trs => format!("./{rel}"),
+                _ => it.path.clone(),
+            };
+        }
     }
 }
 

@@ -340,6 +340,9 @@ impl SimSite {
                         ymd(it.date)
                     );
                 }
+                if col.items.is_empty() {
+                    main.push_str("<tr><td colspan=\"4\" class=\"no-data\">暂无信息</td></tr>\n");
+                }
                 main.push_str("</table>\n");
                 let _ = writeln!(
                     main,
@@ -524,7 +527,8 @@ impl SimSite {
 fn column_meta(name: &str, dept: &str) -> String {
     format!(
         "<meta name=\"ColumnName\" content=\"{n}\">\n<meta name=\"ColumnType\" content=\"{n}\">\n\
-         <meta name=\"ColumnDescription\" content=\"{d}{n}\">\n",
+         <meta name=\"ColumnDescription\" content=\"{d}{n}\">\n\
+         <meta name=\"ColumnKeywords\" content=\"{n},{d},政府信息公开\">\n",
         n = esc(name),
         d = esc(dept)
     )

@@ -71,14 +71,26 @@ fn urls_follow_the_platform_shape() {
         assert!(paths.contains(p), "{p}");
     }
     let re = regex::Regex::new(r"^/(asd|zcbm)/[a-z_0-9/]+/\d{6}/t\d{8}_\d+\.html$").expect("re");
+    let mut late = 0;
     for col in site.columns() {
         for it in &col.items {
             assert!(re.is_match(&it.path), "{}", it.path);
             assert!(it.path.starts_with(col.dir()), "{}", it.path);
-            let ym = it.date.format("/%Y%m/t%Y%m%d_").to_string();
-            assert!(it.path.contains(&ym), "{} dated {}", it.path, it.date);
+            // The URL's day: the 发布日期, or a later day the item went online.
+            let online = crate::extract::parse_url_date(&it.path).expect("url date");
+            assert!(
+                online.date >= it.date && online.date <= today(),
+                "{}",
+                it.path
+            );
+            let ym = online.date.format("/%Y%m/t%Y%m%d_").to_string();
+            assert!(it.path.contains(&ym), "{}", it.path);
+            if online.date > it.date {
+                late += 1;
+            }
         }
     }
+    assert!(late > 20, "{late} items online after their 发布日期");
     let forms: HashSet<bool> = site
         .columns()
         .iter()

@@ -345,6 +345,13 @@ impl Builder {
                         item: ii,
                     },
                 );
+                if col.jilin.is_some() {
+                    let [doc, pdf] = super::jilin::attachment_paths(it);
+                    for (path, pdf) in [(doc, false), (pdf, true)] {
+                        let (column, item) = (ci, ii);
+                        routes.insert(path, Route::Attachment { column, item, pdf });
+                    }
+                }
             }
             if let Some(h) = col.hanweb {
                 hanweb_by_id.insert(h.column_id, ci);

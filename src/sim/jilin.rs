@@ -485,6 +485,26 @@ fn late_urls(b: &mut Builder, today: NaiveDate) {
     }
 }
 
+/// The TRS names of an item's two attachments (`P020251229513740369959.doc`, `.pdf`), in
+/// the detail page's dated folder.
+pub(crate) fn attachment_names(it: &SimItem) -> [String; 2] {
+    let stamp = it.date.format("%Y%m%d");
+    let n = it.doc_id.wrapping_mul(2_654_435_761) % 1_000_000_000_000;
+    [
+        format!("P0{stamp}{n:012}.doc"),
+        format!("P0{stamp}{:012}.pdf", (n + 7_919) % 1_000_000_000_000),
+    ]
+}
+
+/// Absolute paths of an item's attachments.
+pub(crate) fn attachment_paths(it: &SimItem) -> [String; 2] {
+    let dir = match it.path.rfind('/') {
+        Some(i) => &it.path[..=i],
+        None => "/",
+    };
+    attachment_names(it).map(|name| format!("{dir}{name}"))
+}
+
 fn standing_body(dept: &str, name: &str) -> Vec<String> {
     let full = super::model::with_district(dept);
     match name {

@@ -327,6 +327,12 @@ pub(crate) enum Route {
     Standing {
         page: usize,
     },
+    /// An item's `.doc` or `.pdf` attachment (吉林 platform).
+    Attachment {
+        column: usize,
+        item: usize,
+        pdf: bool,
+    },
 }
 
 /// Which platform the site models: its home page, chrome and page layouts.
@@ -342,7 +348,7 @@ pub(crate) enum Family {
 /// 机构职能 on the 吉林 platform. A targets file has it as `kind = "page"`.
 #[derive(Debug, Clone)]
 pub struct SimStanding {
-    /// Column id in the targets file, e.g. "wlj-zn".
+    /// Column id in the targets file, e.g. "wlj-zfxxgkzn".
     pub id: String,
     /// Department name, e.g. "区文化广播电视和旅游局".
     pub department: String,

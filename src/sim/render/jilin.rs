@@ -10,7 +10,7 @@ use chrono::Datelike;
 use super::html::{esc, ymd};
 use super::response::SimPage;
 use crate::sim::dates::{fallback_instant, item_instant};
-use crate::sim::jilin::{DetailFacts, JILIN_JSONP_PAGE};
+use crate::sim::jilin::{DetailFacts, JILIN_JSONP_PAGE, attachment_names};
 use crate::sim::model::{
     JILIN_JSONP_PATH, JilinList, SimColumn, SimDepartment, SimItem, SimSite, SimStanding,
 };
@@ -481,10 +481,10 @@ impl SimSite {
             let _ = writeln!(main, "<p>{}</p>", esc(&p));
         }
         main.push_str("</div></div>\n");
-        let (a, b) = attachment_names(it);
+        let [doc, pdf] = attachment_names(it);
         let _ = writeln!(
             main,
-            "<div class=\"zl-fj\">附件：<a href=\"./{a}.doc\">附件1.{title}.doc</a> <a href=\"./{b}.pdf\">附件2.{title}.pdf</a></div>\n</div>"
+            "<div class=\"zl-fj\">附件：<a href=\"./{doc}\">附件1.{title}.doc</a> <a href=\"./{pdf}\">附件2.{title}.pdf</a></div>\n</div>"
         );
         let page = ZlPage {
             title: format!("{}_{}_{ZL_NAME}", it.title, col.name),
@@ -494,6 +494,24 @@ impl SimSite {
             main,
         };
         self.zl_page(page, item_instant(it))
+    }
+
+    /// An attachment: a few bytes that start as a Word or PDF file does.
+    pub(super) fn jilin_attachment(&self, it: &SimItem, pdf: bool) -> SimPage {
+        let (content_type, head): (&'static str, &[u8]) = if pdf {
+            ("application/pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+        } else {
+            ("application/msword", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
+        };
+        let mut body = head.to_vec();
+        body.extend_from_slice(it.title.as_bytes());
+        body.resize(body.len() + 2048, 0);
+        SimPage {
+            status: 200,
+            content_type,
+            body,
+            last_modified: Some(item_instant(it)),
+        }
     }
 
     /// A WZWS-style challenge: status 200, an obfuscated script that computes a cookie and
@@ -566,19 +584,4 @@ fn metadata_tables(main: &mut String, f: &DetailFacts) {
         esc(&f.title),
         esc(doc_no),
     );
-}
-
-/// TRS attachment names (`P020251229513740369959`) in the item's dated folder.
-fn attachment_names(it: &SimItem) -> (String, String) {
-    let stamp = format!(
-        "{:04}{:02}{:02}",
-        it.date.year(),
-        it.date.month(),
-        it.date.day()
-    );
-    let n = it.doc_id.wrapping_mul(2_654_435_761) % 1_000_000_000_000;
-    (
-        format!("P0{stamp}{n:012}"),
-        format!("P0{stamp}{:012}", (n + 7_919) % 1_000_000_000_000),
-    )
 }

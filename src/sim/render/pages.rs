@@ -54,6 +54,9 @@ impl SimSite {
             }
             Route::DeptHome { dept } => self.jilin_dept_home(self.departments.get(dept)?),
             Route::Standing { page } => self.jilin_standing(self.standing.get(page)?),
+            Route::Attachment { column, item, pdf } => {
+                self.jilin_attachment(self.columns.get(column)?.items.get(item)?, pdf)
+            }
         })
     }
 

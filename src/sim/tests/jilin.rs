@@ -205,6 +205,18 @@ fn detail_pages_print_the_metadata_table_twice() {
             let html = page_text(&site, &it.path);
             assert!(html.contains("Custom_UnionStyle"));
             assert!(html.contains(".doc\">") && html.contains(".pdf\">"));
+            for (path, ext) in crate::sim::jilin::attachment_paths(it)
+                .iter()
+                .zip(["doc", "pdf"])
+            {
+                let name = path.rsplit('/').next().unwrap_or_default();
+                assert!(html.contains(&format!("href=\"./{name}\"")), "{name}");
+                let re = regex::Regex::new(&format!(r"^P0\d{{20}}\.{ext}$")).expect("re");
+                assert!(re.is_match(name), "{name}");
+                let file = site.page(path).expect("attachment served");
+                assert_eq!(file.status, 200);
+                assert!(file.content_type.starts_with("application/"));
+            }
             match site.detail_facts(col, it) {
                 Some(f) => {
                     assert_eq!(html.matches(&f.index_no).count(), 2, "{}", it.path);

@@ -5,8 +5,6 @@
 
 use std::fmt::Write as _;
 
-use chrono::Datelike;
-
 use super::html::{esc, ymd};
 use super::response::SimPage;
 use crate::sim::dates::{fallback_instant, item_instant};

@@ -1,5 +1,6 @@
-//! Lists served as JSON: an API answer (`getInfoCommon`, gkmlpt `/api/all/…`), or a JavaScript
-//! object in the page (`var listData = { articleList: [...] }`). A profile names where the array
+//! Lists served as JSON: an API answer (`getInfoCommon`, gkmlpt `/api/all/…`), a JSONP answer
+//! (`cb({...});`, as TRS govsearch back-ends give), or a JavaScript object in the page
+//! (`var listData = { articleList: [...] }`). A profile names where the array
 //! is and which fields hold the title, the URL and the date, as dot paths; a field whose value
 //! is itself a JSON string (`"urls": "{\"pc\": \"/a.html\"}"`) is read through.
 
@@ -14,12 +15,16 @@ use super::{DateSource, ExtractWarning, ItemDate, ListItem};
 use crate::fetch::complexity::{JSON_MAX_DEPTH, TooComplex, json_depth};
 use crate::types::{JsonFields, ParsedDate};
 
-/// The JSON document of a page: the body itself, or the object assigned to `var`. Lone
+/// The JSON document of a page: the body itself (a JSONP answer's argument), or the object
+/// assigned to `var`. Lone
 /// surrogate escapes (`"\ud800"`, invalid in JSON) read as U+FFFD; a document nested deeper
 /// than the JSON reader allows is too complex, not a page without items.
 pub(super) fn document(body: &str, var: Option<&str>) -> Result<Option<Value>, TooComplex> {
     let text = match var {
-        None => body.trim_start_matches('\u{feff}').trim(),
+        None => {
+            let text = body.trim_start_matches('\u{feff}').trim();
+            jsonp_argument(text).unwrap_or(text)
+        }
         Some(name) => match assigned_object(body, name) {
             Some(text) => text,
             None => return Ok(None),
@@ -31,6 +36,84 @@ pub(super) fn document(body: &str, var: Option<&str>) -> Result<Option<Value>, T
         .ok()
         .or_else(|| serde_json::from_str(&relax(&text)).ok()))
 }
+
+/// The object a JSONP answer passes to its callback: `cb({...})`, with an optional `;`, a
+/// leading `/**/`, or wrapped in `try{ … }catch(e){}`. `None` for anything else (JSON itself
+/// starts with a bracket, never with a name).
+fn jsonp_argument(text: &str) -> Option<&str> {
+    let rest = text.trim_start();
+    let rest = rest.strip_prefix("/**/").unwrap_or(rest).trim_start();
+    let in_try = rest
+        .strip_prefix("try")
+        .map(str::trim_start)
+        .and_then(|r| r.strip_prefix('{'));
+    let rest = in_try.unwrap_or(rest).trim_start();
+    let name_end = rest
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == '.'))
+        .unwrap_or(rest.len());
+    if !rest
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+    {
+        return None;
+    }
+    let args = rest[name_end..]
+        .trim_start()
+        .strip_prefix('(')?
+        .trim_start();
+    let end = balanced_end(args)?;
+    let tail = args[end..].trim_start().strip_prefix(')')?.trim_start();
+    let tail = tail.strip_prefix(';').unwrap_or(tail).trim_start();
+    let closed = match in_try {
+        Some(_) => tail.starts_with('}'),
+        None => tail.is_empty(),
+    };
+    closed.then(|| &args[..end])
+}
+
+/// Quoted strings in a page's inline scripts.
+static QUOTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r#""([^"\s]{4,500})"|'([^'\s]{4,500})'"#).expect("static regex")
+});
+
+/// The JSONP back-ends a page's scripts name as whole URLs (a quoted string with a query that
+/// asks for a `callback=`, or a path through `/jsonp/`), resolved against `base`, in page
+/// order without repeats: where a list built by JavaScript gets its records. URLs put together
+/// from pieces (`"…?page=" + n`) are not whole and are left out.
+pub fn script_backends(html: &str, base: &Url) -> Vec<Url> {
+    let doc = scraper::Html::parse_document(html);
+    let mut out: Vec<Url> = Vec::new();
+    for script in doc.select(&SCRIPT) {
+        if script.value().attr("src").is_some() {
+            continue;
+        }
+        let code: String = script.text().collect();
+        for cap in QUOTED.captures_iter(&code) {
+            let Some(s) = cap.get(1).or_else(|| cap.get(2)).map(|m| m.as_str()) else {
+                continue;
+            };
+            let lower = s.to_ascii_lowercase();
+            let Some((path, query)) = lower.split_once('?') else {
+                continue;
+            };
+            let whole = !query.is_empty() && !lower.ends_with('=') && !lower.ends_with('&');
+            let jsonp = query.contains("callback=") || path.contains("/jsonp/");
+            if !(whole && jsonp) {
+                continue;
+            }
+            if let Some(url) = item_link(base, s)
+                && !out.contains(&url)
+            {
+                out.push(url);
+            }
+        }
+    }
+    out
+}
+
+static SCRIPT: std::sync::LazyLock<scraper::Selector> =
+    std::sync::LazyLock::new(|| scraper::Selector::parse("script").expect("static selector"));
 
 /// `\uD800`–`\uDFFF` escapes that are not a high surrogate followed by a low one, replaced by
 /// `\uFFFD` (inside strings; an escaped backslash is not the start of an escape).
@@ -440,6 +523,59 @@ mod tests {
             "]".repeat(120)
         );
         assert_eq!(read(&ok).len(), 1);
+    }
+
+    #[test]
+    fn jsonp_answers_are_read_through_their_callback() {
+        let object = r#"{"list":[{"title":"甲","url":"/1.html","time":"2024-05-01 09:30:00"}]}"#;
+        for body in [
+            format!("cb({object});"),
+            format!("  jQuery1830_17({object})\n"),
+            format!("/**/ cb ( {object} ) ;"),
+            format!("try{{cb({object});}}catch(e){{}}"),
+            format!("try {{ jsonp.cb_1({object}) }} catch (e) {{ }}"),
+        ] {
+            let got = read(&body);
+            assert_eq!(got.len(), 1, "{body}");
+            assert_eq!(got[0].title, "甲");
+            assert_eq!(
+                got[0].date.map(|d| d.display()).as_deref(),
+                Some("2024-05-01")
+            );
+        }
+        // Not JSONP: a call with more after it, two arguments, a number for a name.
+        for body in [
+            format!("cb({object}); cb({object});"),
+            format!("cb({object}, 1)"),
+            format!("1cb({object})"),
+            format!("cb({object}"),
+        ] {
+            assert_eq!(jsonp_argument(&body), None, "{body}");
+        }
+        assert_eq!(jsonp_argument(r#"{"a":1}"#), None);
+    }
+
+    #[test]
+    fn script_backends_are_whole_jsonp_urls() {
+        let page = r#"<html><body><tbody id="content"></tbody>
+          <script src="/js/list.js?callback=x"></script>
+          <script>var first = "/govsearch/jsonp/zf_jd_list.jsp?page=1&channelId=7&callback=cb";
+          var again = '/govsearch/jsonp/zf_jd_list.jsp?page=1&channelId=7&callback=cb';
+          function load(n) { s.src = "/govsearch/jsonp/zf_jd_list.jsp?page=" + n + "&channelId=" + id; }
+          var other = "http://infogate.jl.gov.cn/api/list?id=3&callback=jQuery17";
+          var plain = "/api/list?id=3"; var img = "/images/a.png";</script></body></html>"#;
+        let base = Url::parse("http://xxgk.a.gov.cn/zcbm/x/zcwj/index.html").expect("url");
+        let got: Vec<String> = script_backends(page, &base)
+            .into_iter()
+            .map(|u| u.to_string())
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "http://xxgk.a.gov.cn/govsearch/jsonp/zf_jd_list.jsp?page=1&channelId=7&callback=cb",
+                "http://infogate.jl.gov.cn/api/list?id=3&callback=jQuery17",
+            ]
+        );
     }
 
     #[test]

@@ -410,6 +410,59 @@ fn base_href_is_honoured() {
 }
 
 #[test]
+fn a_metadata_table_printed_twice_is_read_once() {
+    // The wide layout (label cell, value cell) and the compact one (`label：value` cells);
+    // the second copy disagreeing, to show which one is kept.
+    let html = r#"<html><body>
+      <div class="wide"><table><tr><td>索 引 号：</td><td>11220802013594178H/2021-00089</td><th>分类：</th><td>政策文件；通知</td></tr>
+      <tr><td>发文机关：</td><td>洮北区人民政府</td><td>成文日期：</td><td>2021年12月02日</td></tr>
+      <tr><td>标　　题：</td><td>关于印发某办法的通知</td></tr>
+      <tr><td>发文字号：</td><td></td><td>发布日期：</td><td>2021年12月10日</td></tr></table></div>
+      <div class="compact"><table><tr><td>索引号：OTHER/2021-1</td></tr><tr><td>成文日期：2021年12月03日</td></tr>
+      <tr><td>发文字号：白洮政发〔2021〕29号</td></tr><tr><td>发布日期：2021年12月11日</td></tr>
+      <tr><td><table><tr><td>有效性：有效</td></tr></table></td></tr></table></div>
+      <div>成文日期：2020年01月01日</div></body></html>"#;
+    let d = extract_detail(html, today());
+    let labels: Vec<&str> = d.fields.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "索引号",
+            "分类",
+            "发文机关",
+            "成文日期",
+            "标题",
+            "发布日期",
+            "发文字号",
+            "有效性"
+        ]
+    );
+    assert_eq!(d.index_no(), Some("11220802013594178H/2021-00089"));
+    assert_eq!(d.field("标题"), Some("关于印发某办法的通知"));
+    assert_eq!(
+        d.written,
+        Some(ymd(2021, 12, 2)),
+        "the table's, not the text's"
+    );
+    assert_eq!(d.published(today()), Some(ymd(2021, 12, 10)));
+    // An empty value in the first copy is filled from the second.
+    assert_eq!(d.field("发文字号"), Some("白洮政发〔2021〕29号"));
+    // A label cell followed by another label, or by a labelled cell, is no field.
+    let d = extract_detail(
+        "<table><tr><td>索引号</td><td>发布日期</td><td>2024-01-02</td></tr>\
+         <tr><td>文号：</td><td>成文日期：2024年01月01日</td></tr></table>",
+        today(),
+    );
+    assert_eq!(
+        d.fields,
+        [
+            ("发布日期".to_owned(), "2024-01-02".to_owned()),
+            ("成文日期".to_owned(), "2024年01月01日".to_owned())
+        ]
+    );
+}
+
+#[test]
 fn detail_meta_and_text_dates() {
     let html = r#"<html><head>
       <meta name="ArticleTitle" content="<font color='red'>[置顶]</font>洮北区高龄津贴发放名单">

@@ -60,6 +60,9 @@ pub(super) async fn crawl_column(col: &Column, run: &Run) -> Result<ColumnCrawl,
     }
 }
 
+/// The detail of a column a firewall's challenge answered for (the findings read `waf:`).
+const WAF_DETAIL: &str = "waf: a firewall's challenge page (安全验证) answered instead of the list";
+
 /// A standing page is read whole: reachable and not blank is all that is asked of it.
 async fn crawl_page(col: &Column, url: &Url, run: &Run) -> ColumnCrawl {
     let request = PageRequest::get(url.clone());
@@ -72,7 +75,10 @@ async fn crawl_page(col: &Column, url: &Url, run: &Run) -> ColumnCrawl {
         }
         Ok(f) => {
             let text = f.body.as_ref().map(|b| b.text.as_str()).unwrap_or("");
-            if extract::is_blank_page(text) {
+            // A firewall's challenge shows no content either: blocked, not an empty page.
+            if extract::is_waf_challenge(text) {
+                (ColumnState::Blocked, Some(WAF_DETAIL.into()))
+            } else if extract::is_blank_page(text) {
                 (ColumnState::Empty, Some("the page shows no content".into()))
             } else {
                 (ColumnState::Ok, None)
@@ -314,7 +320,7 @@ impl ListColumn<'_> {
         read.empty_marker |= page.empty_marker && page_index == 0;
         // A firewall's challenge answered with 200 instead of the list: blocked, not broken.
         if waf {
-            let why = "waf: a firewall's challenge page (安全验证) answered instead of the list";
+            let why = WAF_DETAIL;
             read.fail(page_index, &request.url, ColumnState::Blocked, why.into());
             if page_index == 0 {
                 read.detail = Some(why.into());

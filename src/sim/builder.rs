@@ -9,7 +9,8 @@ use chrono::{Datelike, NaiveDate};
 use super::dates::days_before;
 use super::items::{list_text, make_item, needs_interpretation, policy_named, policy_subject};
 use super::model::{
-    Behaviour, GbkMode, HanwebIds, Route, SimColumn, SimDepartment, SimSite, Template,
+    Behaviour, Family, GbkMode, HanwebIds, JilinList, Route, SimColumn, SimDepartment, SimSite,
+    SimStanding, Template,
 };
 use super::rng::SplitMix64;
 use super::titles::{TitleCtx, TitleKind, cn_num, make_title};
@@ -36,6 +37,8 @@ pub(crate) struct ColumnSpec {
     /// Most policies are followed in the same column by their 政策解读 (as many 规范性文件
     /// columns publish them), within the 3 working days the task list allows.
     pub(crate) interpreted: bool,
+    /// The 吉林 platform's list form, for its columns.
+    pub(crate) jilin: Option<JilinList>,
 }
 
 /// A site under construction.
@@ -48,6 +51,8 @@ pub(crate) struct Builder {
     next_doc: u64,
     pub(crate) departments: Vec<SimDepartment>,
     pub(crate) columns: Vec<SimColumn>,
+    pub(crate) standing: Vec<SimStanding>,
+    pub(crate) family: Family,
 }
 
 impl Builder {
@@ -60,6 +65,8 @@ impl Builder {
             next_doc: first_doc,
             departments: Vec::new(),
             columns: Vec::new(),
+            standing: Vec::new(),
+            family: Family::Classic,
         }
     }
 
@@ -75,6 +82,7 @@ impl Builder {
             aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
             prefix: format!("/{prefix}/"),
             abbr: abbr.to_owned(),
+            credit_code: None,
         });
         self.departments.len() - 1
     }
@@ -180,6 +188,7 @@ impl Builder {
             hanweb: spec.hanweb,
             comment_trap: spec.comment_trap,
             redesigned: false,
+            jilin: spec.jilin,
             kind: spec.kind,
         });
         self.columns.len() - 1
@@ -309,8 +318,21 @@ impl Builder {
     pub(crate) fn finish(self) -> SimSite {
         let mut routes = HashMap::new();
         let mut hanweb_by_id = HashMap::new();
+        let mut jsonp_by_channel = HashMap::new();
         routes.insert("/".to_owned(), Route::Home);
         routes.insert("/index.html".to_owned(), Route::Home);
+        if self.family == Family::Jilin {
+            for (di, d) in self.departments.iter().enumerate() {
+                routes.insert(d.prefix.clone(), Route::DeptHome { dept: di });
+                routes.insert(
+                    format!("{}index.html", d.prefix),
+                    Route::DeptHome { dept: di },
+                );
+            }
+        }
+        for (si, s) in self.standing.iter().enumerate() {
+            routes.insert(s.path.clone(), Route::Standing { page: si });
+        }
         for (ci, col) in self.columns.iter().enumerate() {
             for page in 0..col.page_count() {
                 routes.insert(col.page_path(page), Route::List { column: ci, page });
@@ -323,9 +345,19 @@ impl Builder {
                         item: ii,
                     },
                 );
+                if col.jilin.is_some() {
+                    let [doc, pdf] = super::jilin::attachment_paths(it);
+                    for (path, pdf) in [(doc, false), (pdf, true)] {
+                        let (column, item) = (ci, ii);
+                        routes.insert(path, Route::Attachment { column, item, pdf });
+                    }
+                }
             }
             if let Some(h) = col.hanweb {
                 hanweb_by_id.insert(h.column_id, ci);
+            }
+            if let Some(JilinList::Jsonp { channel_id }) = col.jilin {
+                jsonp_by_channel.insert(channel_id, ci);
             }
         }
         SimSite {
@@ -336,6 +368,10 @@ impl Builder {
             columns: self.columns,
             routes,
             hanweb_by_id,
+            family: self.family,
+            standing: self.standing,
+            jsonp_by_channel,
+            waf: false,
         }
     }
 }

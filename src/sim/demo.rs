@@ -48,6 +48,7 @@ fn spec(
         comment_trap: false,
         hanweb: None,
         interpreted: false,
+        jilin: None,
     }
 }
 

@@ -165,6 +165,7 @@ impl SimSite {
                     comment_trap: false,
                     hanweb,
                     interpreted: kind == TitleKind::NormativeDoc,
+                    jilin: None,
                 });
                 k += 1;
             }

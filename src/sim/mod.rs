@@ -14,6 +14,11 @@
 //! * lists whose only date is in the URL, and lists whose date is only in the detail page's
 //!   `PubDate` meta tag,
 //!
+//! The 吉林 platform ([`SimSite::jilin`]) is a site family of its own: a 专栏 home with
+//! navigation, department sub-sites under `zcbm/<abbr>_<id>/`, static and JSONP-built lists
+//! ([`JilinList`]), detail pages with a doubled metadata table ([`DetailFacts`]), and, with
+//! [`SimSite::behind_waf`], a WZWS-style challenge answered with 200 for every path.
+//!
 //! together with GBK pages declared in the header, in a meta tag or not at all ([`GbkMode`]),
 //! empty and failing columns ([`Behaviour`]), sidebar noise, a commented-out old item, escaped
 //! and truncated titles, and ETag / Last-Modified validators with 304 answers.
@@ -38,6 +43,7 @@ mod dates;
 mod demo;
 mod generated;
 mod items;
+mod jilin;
 mod model;
 pub mod pii;
 mod render;
@@ -49,9 +55,11 @@ mod titles;
 #[cfg(test)]
 mod tests;
 
+pub use jilin::{DetailFacts, JILIN_JSONP_PAGE};
 pub use model::{
     Behaviour, DISTRICT, DemoState, GbkMode, HANWEB_FIRST_RECORDS, HANWEB_PER_PAGE,
-    HANWEB_PROXY_PATH, HanwebIds, SimColumn, SimDepartment, SimItem, SimSite, Template,
+    HANWEB_PROXY_PATH, HanwebIds, JILIN_JSONP_PATH, JilinList, SimColumn, SimDepartment, SimItem,
+    SimSite, SimStanding, Template,
 };
 pub use render::{API_PAGE, API_PATH, SimPage};
 pub use server::{ServeOptions, SimServer, SimStats};

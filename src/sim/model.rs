@@ -43,6 +43,21 @@ impl Template {
     }
 }
 
+/// How a column of the 吉林 platform ([`SimSite::jilin`]) lists its items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JilinList {
+    /// Static HTML rows (`tr.zly_xxmu_20170104ulbg2`, date in a `span`), `createPageHTML`
+    /// pages `index.html`, `index_1.html` …; read by the `jilin_list` profile.
+    Static,
+    /// An HTML page with an empty `#content` table whose script fills it from the JSONP
+    /// back-end at [`crate::sim::JILIN_JSONP_PATH`] (`?page=N&channelId=<id>&callback=cb`);
+    /// the targets column points at the back-end, read by the `jilin_jsonp` profile.
+    Jsonp {
+        /// The back-end's `channelId` of the column.
+        channel_id: u32,
+    },
+}
+
 /// How a column's list pages answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Behaviour {
@@ -85,6 +100,8 @@ pub struct SimDepartment {
     pub prefix: String,
     /// Prefix of its document numbers (文号), e.g. "洮北财".
     pub(crate) abbr: String,
+    /// 统一社会信用代码, the start of its 索引号 (吉林 platform only).
+    pub credit_code: Option<String>,
 }
 
 impl SimDepartment {
@@ -180,6 +197,9 @@ pub struct SimColumn {
     pub comment_trap: bool,
     /// The department redesigned its list pages: new markup the shipped profiles do not know.
     pub redesigned: bool,
+    /// The 吉林 platform's list form, for its columns only (`template` is then `Trs` for
+    /// static lists and `UrlDate` for JSONP ones: the shape of their item URLs).
+    pub jilin: Option<JilinList>,
     pub(crate) kind: TitleKind,
 }
 
@@ -189,10 +209,41 @@ pub const HANWEB_FIRST_RECORDS: usize = 45;
 pub const HANWEB_PER_PAGE: usize = 15;
 /// Path of the Hanweb jpage data proxy.
 pub const HANWEB_PROXY_PATH: &str = "/module/web/jpage/dataproxy.jsp";
+/// Path of the 吉林 platform's JSONP list back-end (TRS govsearch).
+pub const JILIN_JSONP_PATH: &str = "/govsearch/jsonp/zf_jd_list.jsp";
 /// The district every site belongs to.
 pub const DISTRICT: &str = "洮北区";
 
 impl SimColumn {
+    /// The crawler's selector profile for this column.
+    pub fn profile(&self) -> &'static str {
+        match self.jilin {
+            Some(JilinList::Static) => "jilin_list",
+            Some(JilinList::Jsonp { .. }) => "jilin_jsonp",
+            None => self.template.profile(),
+        }
+    }
+
+    /// Where a correct crawler finds the items' dates: "list", "url" or "detail_meta".
+    pub fn date_source(&self) -> &'static str {
+        match self.jilin {
+            Some(_) => "list",
+            None => self.template.date_source(),
+        }
+    }
+
+    /// What a targets file's `url` of the column holds, path and query: the first list page,
+    /// or for a JSONP column its back-end's first page (the HTML page staff see is
+    /// [`SimColumn::path`], and its script names the same back-end URL).
+    pub fn crawl_path(&self) -> String {
+        match self.jilin {
+            Some(JilinList::Jsonp { channel_id }) => {
+                format!("{JILIN_JSONP_PATH}?page=1&channelId={channel_id}&callback=cb")
+            }
+            _ => self.path.clone(),
+        }
+    }
+
     /// The column's directory, e.g. "/czj/zfxxgk/yjs/".
     pub fn dir(&self) -> &str {
         match self.path.rfind('/') {
@@ -203,7 +254,11 @@ impl SimColumn {
 
     /// Number of list pages served (Hanweb: the one column page; at least 1).
     pub fn page_count(&self) -> usize {
-        if self.template == Template::Hanweb || self.items.is_empty() || self.per_page == 0 {
+        if self.template == Template::Hanweb
+            || matches!(self.jilin, Some(JilinList::Jsonp { .. }))
+            || self.items.is_empty()
+            || self.per_page == 0
+        {
             1
         } else {
             self.items.len().div_ceil(self.per_page)
@@ -256,8 +311,57 @@ impl SimColumn {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Route {
     Home,
-    List { column: usize, page: usize },
-    Article { column: usize, item: usize },
+    List {
+        column: usize,
+        page: usize,
+    },
+    Article {
+        column: usize,
+        item: usize,
+    },
+    /// A department's sub-site home (吉林 platform).
+    DeptHome {
+        dept: usize,
+    },
+    /// A standing page (吉林 platform: 政府信息公开指南, 制度, 机构职能).
+    Standing {
+        page: usize,
+    },
+    /// An item's `.doc` or `.pdf` attachment (吉林 platform).
+    Attachment {
+        column: usize,
+        item: usize,
+        pdf: bool,
+    },
+}
+
+/// Which platform the site models: its home page, chrome and page layouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    /// The demo and generated districts.
+    Classic,
+    /// The 吉林 province-wide TRS platform ([`SimSite::jilin`]).
+    Jilin,
+}
+
+/// A standing page of a department (a page, not a list): 政府信息公开指南, 政府信息公开制度,
+/// 机构职能 on the 吉林 platform. A targets file has it as `kind = "page"`.
+#[derive(Debug, Clone)]
+pub struct SimStanding {
+    /// Column id in the targets file, e.g. "wlj-zfxxgkzn".
+    pub id: String,
+    /// Department name, e.g. "区文化广播电视和旅游局".
+    pub department: String,
+    /// Page name, e.g. "政府信息公开指南".
+    pub name: String,
+    /// Absolute path, e.g. "/zcbm/fgw_6931/zfxxgkzn/index.html".
+    pub path: String,
+    /// Category ids the name implies.
+    pub categories: Vec<String>,
+    /// Path prefix of the department.
+    pub prefix: String,
+    /// Paragraphs of the page.
+    pub(crate) body: Vec<String>,
 }
 
 /// Immutable model of a whole simulated district site. Rendering is a pure function of it, so
@@ -271,6 +375,11 @@ pub struct SimSite {
     pub(crate) columns: Vec<SimColumn>,
     pub(crate) routes: HashMap<String, Route>,
     pub(crate) hanweb_by_id: HashMap<u32, usize>,
+    pub(crate) family: Family,
+    pub(crate) standing: Vec<SimStanding>,
+    pub(crate) jsonp_by_channel: HashMap<u32, usize>,
+    /// Every answer is a WZWS-style JavaScript challenge with status 200.
+    pub(crate) waf: bool,
 }
 
 impl SimSite {
@@ -296,6 +405,24 @@ impl SimSite {
     /// Every department, in targets-file order.
     pub fn departments(&self) -> &[SimDepartment] {
         &self.departments
+    }
+
+    /// Standing pages (吉林 platform), in targets-file order; empty for other sites.
+    pub fn standing_pages(&self) -> &[SimStanding] {
+        &self.standing
+    }
+
+    /// The department a column or standing page with path prefix `prefix` belongs to.
+    pub fn department_at(&self, prefix: &str) -> Option<&SimDepartment> {
+        self.departments.iter().find(|d| d.prefix == prefix)
+    }
+
+    /// The same site behind a WZWS-style firewall: every path answers 200 with an obfuscated
+    /// JavaScript challenge page (`wzws_cid`, `wzwschallenge`, cookie `wzws_sessionid`) and
+    /// almost no visible text. A crawl must record its columns as blocked, never empty.
+    pub fn behind_waf(mut self) -> SimSite {
+        self.waf = true;
+        self
     }
 
     /// The reference date the site is dated from.

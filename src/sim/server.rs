@@ -17,7 +17,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
 
-use super::model::{HANWEB_PROXY_PATH, SimSite};
+use super::model::{HANWEB_PROXY_PATH, JILIN_JSONP_PATH, SimSite};
 use super::render::{API_PATH, SimPage, error_page, not_found};
 use super::targets::url_at;
 
@@ -282,7 +282,14 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             answer
         }
     };
-    let (response, not_modified) = respond(&answer, &parts.headers);
+    let (mut response, not_modified) = respond(&answer, &parts.headers);
+    if served.site.waf {
+        // The WZWS family's session cookie, set with the challenge.
+        response.headers_mut().insert(
+            header::SET_COOKIE,
+            HeaderValue::from_static("wzws_sessionid=gWZmZjYxOTk3MmRkYzVlNTY2; path=/; HttpOnly"),
+        );
+    }
     if not_modified {
         shared.stats().not_modified += 1;
     }
@@ -304,6 +311,10 @@ fn render(
     form: Option<&[u8]>,
 ) -> SimPage {
     match *method {
+        Method::GET | Method::HEAD if site.waf => site.waf_page(path),
+        Method::GET | Method::HEAD if path == JILIN_JSONP_PATH => {
+            site.jilin_jsonp(&form_params(query.as_bytes()))
+        }
         Method::GET | Method::HEAD if path.starts_with(API_PATH) => {
             let params = form_params(query.as_bytes());
             let page = params

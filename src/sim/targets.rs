@@ -42,7 +42,7 @@ impl SimSite {
                     title: crate::extract::text::normalize_space(&it.title),
                     url: url_at(origin, &it.path),
                     date: it.date,
-                    date_source: col.template.date_source(),
+                    date_source: col.date_source(),
                 })
             })
             .collect()
@@ -92,14 +92,28 @@ impl SimSite {
                     "\n[[department.column]]\nid = {}\nname = {}\nurl = {}\nprofile = {}\nkind = \"list\"\ncategories = [{}]\nmax_age_days = {}\n",
                     toml_str(&col.id),
                     toml_str(&col.name),
-                    toml_str(url_at(origin, &col.path).as_str()),
-                    toml_str(col.template.profile()),
+                    toml_str(url_at_query(origin, &col.crawl_path()).as_str()),
+                    toml_str(col.profile()),
                     col.categories
                         .iter()
                         .map(|c| toml_str(c))
                         .collect::<Vec<_>>()
                         .join(", "),
                     col.max_age_days,
+                );
+            }
+            for page in self.standing.iter().filter(|s| s.prefix == dept.prefix) {
+                let _ = write!(
+                    out,
+                    "\n[[department.column]]\nid = {}\nname = {}\nurl = {}\nkind = \"page\"\ncategories = [{}]\n",
+                    toml_str(&page.id),
+                    toml_str(&page.name),
+                    toml_str(url_at(origin, &page.path).as_str()),
+                    page.categories
+                        .iter()
+                        .map(|c| toml_str(c))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 );
             }
         }
@@ -113,6 +127,17 @@ pub(crate) fn url_at(origin: &Url, path: &str) -> Url {
     u.set_path(path);
     u.set_query(None);
     u.set_fragment(None);
+    u
+}
+
+/// `origin` with the absolute `path_and_query` (a `?query` kept).
+pub(crate) fn url_at_query(origin: &Url, path_and_query: &str) -> Url {
+    let (path, query) = match path_and_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_and_query, None),
+    };
+    let mut u = url_at(origin, path);
+    u.set_query(query);
     u
 }
 

@@ -30,6 +30,7 @@ mod heldout;
 mod hostile;
 mod identity;
 mod installed;
+mod jilin;
 mod judge;
 mod mailing;
 mod onboard;

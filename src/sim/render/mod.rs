@@ -9,6 +9,7 @@ mod api;
 mod chrome;
 mod hanweb;
 mod html;
+mod jilin;
 mod pages;
 mod response;
 mod table;

@@ -12,7 +12,7 @@ use super::response::{SimPage, error_page};
 use super::table::table_list;
 use super::trs::{trs_list, url_list};
 use crate::sim::dates::{fallback_instant, item_instant};
-use crate::sim::model::{Behaviour, GbkMode, Route, SimColumn, SimItem, SimSite, Template};
+use crate::sim::model::{Behaviour, Family, GbkMode, Route, SimColumn, SimItem, SimSite, Template};
 use crate::sim::titles::TitleKind;
 use crate::util::fnv1a;
 
@@ -31,12 +31,31 @@ impl SimSite {
                 .find_map(|f| self.routes.get(&format!("{path}{f}")).copied())?,
             None => return None,
         };
+        let jilin = self.family == Family::Jilin;
         Some(match route {
+            Route::Home if jilin => self.jilin_home(),
             Route::Home => self.home_page(),
-            Route::List { column, page } => self.list_page(self.columns.get(column)?, page),
+            Route::List { column, page } => {
+                let col = self.columns.get(column)?;
+                if col.jilin.is_some() {
+                    self.jilin_list(col, page)
+                } else {
+                    self.list_page(col, page)
+                }
+            }
             Route::Article { column, item } => {
                 let col = self.columns.get(column)?;
-                self.article_page(col, col.items.get(item)?)
+                let it = col.items.get(item)?;
+                if col.jilin.is_some() {
+                    self.jilin_article(col, it)
+                } else {
+                    self.article_page(col, it)
+                }
+            }
+            Route::DeptHome { dept } => self.jilin_dept_home(self.departments.get(dept)?),
+            Route::Standing { page } => self.jilin_standing(self.standing.get(page)?),
+            Route::Attachment { column, item, pdf } => {
+                self.jilin_attachment(self.columns.get(column)?.items.get(item)?, pdf)
             }
         })
     }

@@ -4,6 +4,7 @@
 
 mod crawler;
 mod http;
+mod jilin;
 mod model;
 mod render;
 mod server;

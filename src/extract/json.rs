@@ -72,49 +72,6 @@ fn jsonp_argument(text: &str) -> Option<&str> {
     closed.then(|| &args[..end])
 }
 
-/// Quoted strings in a page's inline scripts.
-static QUOTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r#""([^"\s]{4,500})"|'([^'\s]{4,500})'"#).expect("static regex")
-});
-
-/// The JSONP back-ends a page's scripts name as whole URLs (a quoted string with a query that
-/// asks for a `callback=`, or a path through `/jsonp/`), resolved against `base`, in page
-/// order without repeats: where a list built by JavaScript gets its records. URLs put together
-/// from pieces (`"…?page=" + n`) are not whole and are left out.
-pub fn script_backends(html: &str, base: &Url) -> Vec<Url> {
-    let doc = scraper::Html::parse_document(html);
-    let mut out: Vec<Url> = Vec::new();
-    for script in doc.select(&SCRIPT) {
-        if script.value().attr("src").is_some() {
-            continue;
-        }
-        let code: String = script.text().collect();
-        for cap in QUOTED.captures_iter(&code) {
-            let Some(s) = cap.get(1).or_else(|| cap.get(2)).map(|m| m.as_str()) else {
-                continue;
-            };
-            let lower = s.to_ascii_lowercase();
-            let Some((path, query)) = lower.split_once('?') else {
-                continue;
-            };
-            let whole = !query.is_empty() && !lower.ends_with('=') && !lower.ends_with('&');
-            let jsonp = query.contains("callback=") || path.contains("/jsonp/");
-            if !(whole && jsonp) {
-                continue;
-            }
-            if let Some(url) = item_link(base, s)
-                && !out.contains(&url)
-            {
-                out.push(url);
-            }
-        }
-    }
-    out
-}
-
-static SCRIPT: std::sync::LazyLock<scraper::Selector> =
-    std::sync::LazyLock::new(|| scraper::Selector::parse("script").expect("static selector"));
-
 /// `\uD800`–`\uDFFF` escapes that are not a high surrogate followed by a low one, replaced by
 /// `\uFFFD` (inside strings; an escaped backslash is not the start of an escape).
 fn replace_lone_surrogates(text: &str) -> std::borrow::Cow<'_, str> {
@@ -553,29 +510,6 @@ mod tests {
             assert_eq!(jsonp_argument(&body), None, "{body}");
         }
         assert_eq!(jsonp_argument(r#"{"a":1}"#), None);
-    }
-
-    #[test]
-    fn script_backends_are_whole_jsonp_urls() {
-        let page = r#"<html><body><tbody id="content"></tbody>
-          <script src="/js/list.js?callback=x"></script>
-          <script>var first = "/govsearch/jsonp/zf_jd_list.jsp?page=1&channelId=7&callback=cb";
-          var again = '/govsearch/jsonp/zf_jd_list.jsp?page=1&channelId=7&callback=cb';
-          function load(n) { s.src = "/govsearch/jsonp/zf_jd_list.jsp?page=" + n + "&channelId=" + id; }
-          var other = "http://infogate.jl.gov.cn/api/list?id=3&callback=jQuery17";
-          var plain = "/api/list?id=3"; var img = "/images/a.png";</script></body></html>"#;
-        let base = Url::parse("http://xxgk.a.gov.cn/zcbm/x/zcwj/index.html").expect("url");
-        let got: Vec<String> = script_backends(page, &base)
-            .into_iter()
-            .map(|u| u.to_string())
-            .collect();
-        assert_eq!(
-            got,
-            [
-                "http://xxgk.a.gov.cn/govsearch/jsonp/zf_jd_list.jsp?page=1&channelId=7&callback=cb",
-                "http://infogate.jl.gov.cn/api/list?id=3&callback=jQuery17",
-            ]
-        );
     }
 
     #[test]

@@ -21,7 +21,6 @@ use url::Url;
 
 pub use date::{YearHint, parse_date, parse_url_date};
 pub use detail::{DetailPage, extract_detail};
-pub use json::script_backends;
 
 use crate::fetch::complexity::{self, PageLimits};
 use crate::types::profile::DEFAULT_EMPTY_MARKERS;

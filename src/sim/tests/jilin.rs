@@ -172,7 +172,7 @@ fn a_jsonp_column_page_names_its_back_end_and_lists_nothing_itself() {
     {
         let page = crate::sim::targets::url_at(&origin, &c.path);
         assert_eq!(
-            crate::extract::script_backends(&page_text(&site, &c.path), &page),
+            crate::discover::nav::read_nav(&page_text(&site, &c.path), &page).backends,
             [crate::sim::targets::url_at_query(&origin, &c.crawl_path())],
             "{}",
             c.id

@@ -18,7 +18,7 @@ use crate::config::{
 use crate::fetch::Fetcher;
 use crate::pipeline::onboard::{
     ColumnGap, FoundColumn, KnownDepartment, OnboardOptions, Onboarding, directory, expected_gaps,
-    onboard as walk, proposed_max_age,
+    onboard as walk, proposed_max_age, resolve_department,
 };
 
 /// What `onboard --format json` prints.
@@ -49,9 +49,21 @@ pub(super) async fn onboard(c: &Ctx, a: &OnboardArgs) -> anyhow::Result<Exit> {
         concurrency: c.settings.crawl.concurrency,
         today,
     };
-    let found = walk(&opts, &fetcher, profiles, classifier).await?;
+    let mut found = walk(&opts, &fetcher, profiles, classifier).await?;
     let district = c.settings.district.name().to_string();
-    let proposal = proposal(&found, a, &district, today);
+    let known = known(&c.targets, a.output.as_deref());
+    let gaps = expected_gaps(&found.columns, &catalog, &known.departments, &district);
+    // Departments named as the targets files (or else the task list) name them, the page's
+    // own name kept as an alias.
+    let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for col in &mut found.columns {
+        if let Some(d) = col.department.take() {
+            let r = resolve_department(&d, &known.departments, &district);
+            aliases.entry(r.name.clone()).or_default().extend(r.aliases);
+            col.department = Some(r.name);
+        }
+    }
+    let proposal = proposal(&found, &aliases, a, &district, today);
     let file_label = a.output.as_deref().map_or_else(
         || "(standard output)".to_string(),
         |p| p.display().to_string(),
@@ -62,8 +74,6 @@ pub(super) async fn onboard(c: &Ctx, a: &OnboardArgs) -> anyhow::Result<Exit> {
         ),
         _ => None,
     };
-    let known = known(&c.targets, a.output.as_deref());
-    let gaps = expected_gaps(&found.columns, &catalog, &known.departments, &district);
     let merged = config::merge_targets(&file_label, existing.as_deref(), &proposal, &known.ids)?;
     let written = match &a.output {
         Some(path) => {
@@ -107,6 +117,7 @@ pub(super) async fn onboard(c: &Ctx, a: &OnboardArgs) -> anyhow::Result<Exit> {
 /// The columns found, grouped by department in the order found, as the writer takes them.
 fn proposal(
     found: &Onboarding,
+    aliases: &BTreeMap<String, Vec<String>>,
     a: &OnboardArgs,
     district: &str,
     today: chrono::NaiveDate,
@@ -124,8 +135,15 @@ fn proposal(
         };
         let entry = by_dept.entry(dept.clone()).or_insert_with(|| {
             order.push(dept.clone());
+            let mut names: Vec<String> = Vec::new();
+            for n in aliases.get(dept).into_iter().flatten() {
+                if !names.contains(n) {
+                    names.push(n.clone());
+                }
+            }
             ProposedDepartment {
                 name: dept.clone(),
+                aliases: names,
                 site: col
                     .department_home
                     .as_deref()

@@ -19,8 +19,10 @@ use crate::types::page_key;
 /// A department as onboarding proposes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProposedDepartment {
-    /// As the page names it (区财政局).
+    /// As the targets files or the task list name it (区财政局).
     pub name: String,
+    /// Other names (as the page names it: 洮北区财政局), written for a new department.
+    pub aliases: Vec<String>,
     /// The department's sub-site, when it has one.
     pub site: Option<Url>,
     /// Write `allow_private = true` (a loopback or intranet platform).
@@ -365,6 +367,10 @@ fn quoted(s: &str) -> String {
 fn department_header(d: &ProposedDepartment) -> String {
     let mut out = String::from("[[department]]\n");
     out.push_str(&format!("name = {}\n", quoted(&d.name)));
+    if !d.aliases.is_empty() {
+        let list: Vec<String> = d.aliases.iter().map(|a| quoted(a)).collect();
+        out.push_str(&format!("aliases = [{}]\n", list.join(", ")));
+    }
     if let Some(site) = &d.site {
         out.push_str(&format!("site = {}\n", quoted(site.as_str())));
     }
@@ -475,6 +481,7 @@ mod tests {
     fn dept(name: &str, columns: Vec<ProposedColumn>) -> ProposedDepartment {
         ProposedDepartment {
             name: name.into(),
+            aliases: Vec::new(),
             site: None,
             allow_private: false,
             columns,

@@ -4,7 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use gkwatch::config::{self, LoadOptions};
-use gkwatch::sim::Behaviour;
+use std::time::Duration;
+
+use gkwatch::sim::{Behaviour, SimSite};
 use gkwatch::store::ItemFilter;
 use gkwatch::types::page_key;
 
@@ -109,7 +111,29 @@ async fn onboard_finds_the_demo_columns_and_writes_a_file_that_crawls_exactly() 
     assert!(recall >= 0.8, "category recall {recall:.2}");
 
     // The file crawls with every item exact (by URL, title and date).
-    let bed = Bed::open(&out, &LoadOptions::default(), &settings::crawl()).await;
+    assert_crawls_exactly(&out, &served, &matched).await;
+
+    // A second run finds the same and changes nothing.
+    let before = std::fs::read(&out).expect("read");
+    let second = run(onboard()).await;
+    assert_eq!(
+        std::fs::read(&out).expect("read"),
+        before,
+        "the file changed"
+    );
+    let said = String::from_utf8_lossy(&second.stdout).into_owned();
+    assert!(said.contains("没有新栏目"), "{said}");
+}
+
+/// The targets file `out` crawls `served` with every expected item of the matched columns
+/// (`matched`: id in `out` → the site's column id) stored exactly: URL, title and date.
+async fn assert_crawls_exactly(
+    out: &std::path::Path,
+    served: &ServedSite,
+    matched: &BTreeMap<String, String>,
+) {
+    let origin = &served.server.origin;
+    let bed = Bed::open(out, &LoadOptions::default(), &settings::crawl()).await;
     bed.crawl_with(&bed.config.targets, &crawl_options(true))
         .await
         .expect("crawl runs");
@@ -128,6 +152,7 @@ async fn onboard_finds_the_demo_columns_and_writes_a_file_that_crawls_exactly() 
             )
         })
         .collect();
+    assert!(!expected.is_empty(), "no item expected");
     let stored: BTreeSet<Row> = bed
         .store
         .items(&ItemFilter::default())
@@ -149,17 +174,6 @@ async fn onboard_finds_the_demo_columns_and_writes_a_file_that_crawls_exactly() 
         missing.is_empty() && extra.is_empty(),
         "missing {missing:#?}\nextra {extra:#?}"
     );
-
-    // A second run finds the same and changes nothing.
-    let before = std::fs::read(&out).expect("read");
-    let second = run(onboard()).await;
-    assert_eq!(
-        std::fs::read(&out).expect("read"),
-        before,
-        "the file changed"
-    );
-    let said = String::from_utf8_lossy(&second.stdout).into_owned();
-    assert!(said.contains("没有新栏目"), "{said}");
 }
 
 /// A WZWS-style answer: HTTP 200, no text, a script that sets the firewall's cookie.
@@ -332,4 +346,271 @@ async fn a_list_its_script_builds_is_read_from_the_back_end_the_script_names() {
         })
         .collect();
     assert_eq!(stored, want);
+}
+
+/// The 吉林 platform's truth: every list column (at the URL a targets file crawls: a JSONP
+/// column's back-end) and every standing page, by page key: (site id, department, name,
+/// profile or `None` for a page, categories).
+type Truth = BTreeMap<String, (String, String, String, Option<String>, Vec<String>)>;
+
+fn jilin_truth(served: &ServedSite) -> Truth {
+    let origin = &served.server.origin;
+    let mut truth = Truth::new();
+    for col in served.site.columns() {
+        let url = origin.join(&col.crawl_path()).expect("column url");
+        truth.insert(
+            page_key(&url),
+            (
+                col.id.clone(),
+                col.department.clone(),
+                col.name.clone(),
+                Some(col.profile().to_string()),
+                col.categories.clone(),
+            ),
+        );
+    }
+    for page in served.site.standing_pages() {
+        let url = origin.join(&page.path).expect("page url");
+        truth.insert(
+            page_key(&url),
+            (
+                page.id.clone(),
+                page.department.clone(),
+                page.name.clone(),
+                None,
+                page.categories.clone(),
+            ),
+        );
+    }
+    truth
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboard_finds_every_column_of_the_jilin_platform_from_its_home_page() {
+    let served = ServedSite::start(SimSite::jilin(today(), 15), Duration::ZERO).await;
+    let truth = jilin_truth(&served);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("taobei.toml");
+    let budget = 400;
+    let onboard = || {
+        let mut cmd = onboard_in(dir.path(), served.server.origin.as_str(), &out);
+        cmd.arg("--today")
+            .arg(today().to_string())
+            .arg("--max-requests")
+            .arg(budget.to_string());
+        cmd
+    };
+    served.server.reset_stats();
+    let first = run(onboard()).await;
+    let said = String::from_utf8_lossy(&first.stdout).into_owned();
+    assert_eq!(first.status.code(), Some(0), "{said}\n{}", stderr(&first));
+    let requests = served.server.stats().requests;
+    let pages = requests
+        - served
+            .server
+            .stats()
+            .by_path
+            .get("/robots.txt")
+            .copied()
+            .unwrap_or(0);
+    crate::report!(
+        "onboard on the 吉林 platform: {pages} pages fetched for {} columns",
+        truth.len()
+    );
+    assert!(pages <= budget, "{pages} pages fetched, budget {budget}");
+
+    let loaded = config::load(&out, None, &LoadOptions::default()).expect("the file loads");
+    let mut wrong = Vec::new();
+    let mut matched: BTreeMap<String, String> = BTreeMap::new();
+    let (mut want_cats, mut given_cats, mut right_cats) = (0, 0, 0);
+    for got in &loaded.targets.columns {
+        let key = page_key(got.url.as_ref().expect("url"));
+        let Some((id, department, name, profile, categories)) = truth.get(&key) else {
+            wrong.push(format!(
+                "false column {} {} {key}",
+                got.department, got.name
+            ));
+            continue;
+        };
+        let got_profile = match &got.kind {
+            gkwatch::config::ColumnKind::List(p) => Some(p.name.clone()),
+            gkwatch::config::ColumnKind::Auto => Some("auto".to_string()),
+            gkwatch::config::ColumnKind::Page => None,
+        };
+        if (&got.department, &got.name, &got_profile) != (department, name, profile) {
+            wrong.push(format!(
+                "{id}: {} {} {got_profile:?}, want {department} {name} {profile:?}",
+                got.department, got.name
+            ));
+        }
+        want_cats += categories.len();
+        given_cats += got.categories.len();
+        right_cats += got
+            .categories
+            .iter()
+            .filter(|c| categories.contains(c))
+            .count();
+        matched.insert(got.id.clone(), id.clone());
+    }
+    let found: BTreeSet<&String> = matched.values().collect();
+    let missed: Vec<&String> = truth
+        .values()
+        .map(|t| &t.0)
+        .filter(|id| !found.contains(id))
+        .collect();
+    let precision = right_cats as f64 / given_cats.max(1) as f64;
+    let recall = right_cats as f64 / want_cats.max(1) as f64;
+    crate::report!(
+        "onboard on the 吉林 platform: {} of {} columns found, categories precision {precision:.3}, recall {recall:.3}",
+        matched.len(),
+        truth.len()
+    );
+    assert!(
+        wrong.is_empty() && missed.is_empty(),
+        "wrong {wrong:#?}\nmissed {missed:#?}"
+    );
+    assert!(
+        precision >= 0.95 && recall >= 0.95,
+        "precision {precision:.3}, recall {recall:.3}"
+    );
+    // The 文旅局 lives in `fgw_6931`: its department comes from the page, not the folder.
+    assert!(
+        loaded
+            .targets
+            .columns
+            .iter()
+            .filter(|c| c
+                .url
+                .as_ref()
+                .is_some_and(|u| u.path().contains("/fgw_6931/")))
+            .all(|c| c.department.contains("文") && c.department.contains("旅")),
+        "fgw_6931 is the 文旅局"
+    );
+    let ids: BTreeSet<&str> = loaded
+        .targets
+        .columns
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(ids.len(), loaded.targets.columns.len(), "ids are unique");
+
+    assert_crawls_exactly(&out, &served, &matched).await;
+
+    let before = std::fs::read(&out).expect("read");
+    let second = run(onboard()).await;
+    assert_eq!(
+        std::fs::read(&out).expect("read"),
+        before,
+        "the file changed"
+    );
+    assert!(String::from_utf8_lossy(&second.stdout).contains("没有新栏目"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboard_keeps_to_its_request_budget_and_says_it_ran_out() {
+    let served = ServedSite::start(SimSite::jilin(today(), 15), Duration::ZERO).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("part.toml");
+    for budget in [1usize, 12, 40] {
+        served.server.reset_stats();
+        let mut cmd = onboard_in(dir.path(), served.server.origin.as_str(), &out);
+        cmd.arg("--today")
+            .arg(today().to_string())
+            .arg("--max-requests")
+            .arg(budget.to_string());
+        let o = run(cmd).await;
+        let stats = served.server.stats();
+        let pages = stats.requests - stats.by_path.get("/robots.txt").copied().unwrap_or(0) as u64;
+        assert!(
+            pages as usize <= budget,
+            "budget {budget}: {pages} pages fetched"
+        );
+        assert_eq!(o.status.code(), Some(2), "budget {budget}: {}", stderr(&o));
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("请求预算已用完"),
+            "budget {budget}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboard_on_the_jilin_firewall_host_is_blocked() {
+    let served = ServedSite::start(SimSite::jilin(today(), 15).behind_waf(), Duration::ZERO).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("waf.toml");
+    let o = run(onboard_in(dir.path(), served.server.origin.as_str(), &out)).await;
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("blocked (waf)"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("未发现任何栏目"));
+    assert!(!out.exists(), "no file for a blocked site");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboard_merges_the_jilin_platform_into_the_districts_own_file() {
+    let served = ServedSite::start(SimSite::jilin(today(), 15), Duration::ZERO).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let targets = dir.path().join("targets");
+    std::fs::create_dir(&targets).expect("mkdir");
+    let file = targets.join("taobei.toml");
+    let original = std::fs::read_to_string(crate::support::repo().join("targets/taobei.toml"))
+        .expect("targets/taobei.toml");
+    std::fs::write(&file, &original).expect("copy");
+    let mut cmd = gkwatch();
+    cmd.arg("--config")
+        .arg(settings::fast(dir.path()))
+        .arg("--targets")
+        .arg(&targets)
+        .arg("onboard")
+        .arg(served.server.origin.as_str())
+        .arg("--allow-private")
+        .arg("--today")
+        .arg(today().to_string())
+        .arg("--output")
+        .arg(&file);
+    let o = run(cmd).await;
+    let said = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{said}\n{}", stderr(&o));
+    let merged = std::fs::read_to_string(&file).expect("read");
+    // Every line of the hand-kept file is still there, in order.
+    let mut rest = merged.as_str();
+    for line in original.lines() {
+        let at = rest
+            .find(line)
+            .unwrap_or_else(|| panic!("line {line:?} lost or moved"));
+        rest = &rest[at + line.len()..];
+    }
+    // Departments the file knows under another name are merged into, not added again.
+    let names = |text: &str| -> Vec<String> {
+        text.lines()
+            .zip(text.lines().skip(1))
+            .filter(|(h, _)| h.trim() == "[[department]]")
+            .filter_map(|(_, n)| {
+                n.strip_prefix("name = ")
+                    .map(|v| v.trim_matches('"').to_string())
+            })
+            .collect()
+    };
+    let before = names(&original);
+    let added: Vec<String> = names(&merged)
+        .into_iter()
+        .filter(|n| !before.contains(n))
+        .collect();
+    for known in [
+        "区人社局",
+        "区住建局",
+        "区卫健局",
+        "区财政局",
+        "区政府办",
+        "区发改局",
+    ] {
+        assert!(
+            !added
+                .iter()
+                .any(|a| a.contains(known.trim_start_matches('区'))),
+            "{known} added again: {added:?}"
+        );
+    }
+    // Its placeholders (empty URLs) are reported for the clerk to fill, never filled.
+    assert!(said.contains("已有占位栏目"), "{said}");
+    config::load(&file, None, &LoadOptions::default()).expect("the merged file loads");
 }

@@ -42,20 +42,11 @@ pub fn expected_gaps(
     departments
         .into_iter()
         .map(|d| {
-            let short = shorten(d, district);
-            let names = [d, short.as_str()];
-            let entry = known.iter().find(|k| {
-                names
-                    .iter()
-                    .any(|n| k.name == *n || k.aliases.iter().any(|a| a == n))
-            });
-            let mut aliases: Vec<String> = entry.map(|k| k.aliases.clone()).unwrap_or_default();
-            aliases.extend(names.iter().map(|n| n.to_string()));
-            let name = entry.map_or(short.as_str(), |k| k.name.as_str());
+            let Resolved { name, aliases } = resolve_department(d, known, district);
             let expected = expected_columns(
                 catalog,
                 &[DepartmentName {
-                    name,
+                    name: &name,
                     aliases: &aliases,
                 }],
             );
@@ -72,11 +63,41 @@ pub fn expected_gaps(
                 .map(|e| uncovered(&e.columns, &have).into_iter().cloned().collect())
                 .unwrap_or_default();
             ColumnGap {
-                department: d.to_string(),
+                department: name.clone(),
                 missing,
             }
         })
         .collect()
+}
+
+/// A department as the targets file and the task list name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// A known department's name, else the page's name with the district shortened
+    /// (`洮北区财政局` → `区财政局`, as the task list writes its 责任单位).
+    pub name: String,
+    /// The known department's aliases, and the page's own name when it differs.
+    pub aliases: Vec<String>,
+}
+
+/// The department a page calls `found`: a known department whose name or alias is `found`
+/// or its shortened form, else a new one named the task list's way.
+pub fn resolve_department(found: &str, known: &[KnownDepartment], district: &str) -> Resolved {
+    let short = shorten(found, district);
+    let names = [found, short.as_str()];
+    let entry = known.iter().find(|k| {
+        names
+            .iter()
+            .any(|n| k.name == *n || k.aliases.iter().any(|a| a == n))
+    });
+    let name = entry.map_or_else(|| short.clone(), |k| k.name.clone());
+    let mut aliases: Vec<String> = entry.map(|k| k.aliases.clone()).unwrap_or_default();
+    for n in names {
+        if n != name && !aliases.iter().any(|a| a == n) {
+            aliases.push(n.to_string());
+        }
+    }
+    Resolved { name, aliases }
 }
 
 /// `洮北区财政局` → `区财政局` for the district `洮北区`; other names as they are.
@@ -134,7 +155,8 @@ mod tests {
                 .map(|g| g.missing.iter().map(|e| e.key.clone()).collect())
                 .unwrap_or_default()
         };
-        let finance = keys("洮北区财政局");
+        // Named as the task list (区财政局) and the targets file (区文旅局) name them.
+        let finance = keys("区财政局");
         // Found: its 年报 and its 预决算 (it leads task 2); not found: its 指南.
         assert!(
             !finance.contains(&"annual_report".to_string()),
@@ -148,7 +170,7 @@ mod tests {
             finance.contains(&"disclosure_guide".to_string()),
             "{finance:?}"
         );
-        let culture = keys("洮北区文化广电和旅游局");
+        let culture = keys("区文旅局");
         assert!(
             culture.contains(&"annual_report".to_string()),
             "{culture:?}"
@@ -158,6 +180,20 @@ mod tests {
             "{culture:?}"
         );
         assert_eq!(gaps.len(), 2);
+    }
+
+    #[test]
+    fn a_known_department_keeps_its_name_and_a_new_one_is_named_the_task_lists_way() {
+        let known = vec![KnownDepartment {
+            name: "区政府办".into(),
+            aliases: vec!["洮北区人民政府办公室".into()],
+        }];
+        let r = resolve_department("洮北区人民政府办公室", &known, "洮北区");
+        assert_eq!(r.name, "区政府办");
+        assert_eq!(r.aliases, ["洮北区人民政府办公室", "区人民政府办公室"]);
+        let r = resolve_department("洮北区卫生健康局", &known, "洮北区");
+        assert_eq!(r.name, "区卫生健康局");
+        assert_eq!(r.aliases, ["洮北区卫生健康局"]);
     }
 
     #[test]

@@ -32,7 +32,7 @@ use crate::extract::is_waf_challenge;
 use crate::fetch::{FetchRequest, Fetcher};
 use crate::types::{PageRequest, page_key};
 
-pub use expected::{ColumnGap, KnownDepartment, expected_gaps};
+pub use expected::{ColumnGap, KnownDepartment, Resolved, expected_gaps, resolve_department};
 pub use names::{is_standing_name, is_unit_name, name_categories};
 pub use read::{AUTO, ListFound, PageVerdict, directory, item_categories, judge_backend};
 

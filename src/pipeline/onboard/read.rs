@@ -188,32 +188,32 @@ fn standing_or_nav(
 }
 
 /// A page that shows the newest items of several columns (a department's home, a 专栏's
-/// front page) is navigation, not a column: most of its items sit in two or more sub-folders
-/// that its own links lead to.
+/// front page) is navigation, not a column: most of its items sit in the folders of two or
+/// more of the columns its own links lead to (`/zcbm/czj_1/ysjs/…` and `/zcbm/jyj_2/tzgg/…`
+/// from the front page `/`).
 fn aggregates_columns(page: &ListPage, url: &Url, nav: &NavPage) -> bool {
-    let dir = directory(url);
-    let mut folders: Vec<String> = Vec::new();
+    let own = directory(url);
+    let column_dirs: Vec<String> = nav
+        .links
+        .iter()
+        .map(|l| directory(&l.url))
+        .filter(|d| d.len() > own.len() && d.starts_with(own.as_str()))
+        .collect();
+    let mut folders: Vec<&str> = Vec::new();
     let mut in_folders = 0;
     for item in &page.items {
         let path = item.url.path();
-        let Some(rest) = path.strip_prefix(dir.as_str()) else {
-            continue;
-        };
-        let Some((first, _)) = rest.split_once('/') else {
-            continue;
-        };
-        if first.is_empty() || first.chars().all(|c| c.is_ascii_digit()) {
-            continue;
-        }
-        let linked = nav
-            .links
+        // The deepest linked column folder that holds the item.
+        let Some(folder) = column_dirs
             .iter()
-            .any(|l| l.url.path().starts_with(&format!("{dir}{first}/")));
-        if linked {
-            in_folders += 1;
-            if !folders.iter().any(|f| f == first) {
-                folders.push(first.to_string());
-            }
+            .filter(|d| path.starts_with(d.as_str()))
+            .max_by_key(|d| d.len())
+        else {
+            continue;
+        };
+        in_folders += 1;
+        if !folders.contains(&folder.as_str()) {
+            folders.push(folder);
         }
     }
     folders.len() >= 2 && in_folders * 2 > page.items.len()

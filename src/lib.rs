@@ -5,9 +5,10 @@
 //! points down it (ARCHITECTURE.md draws it whole):
 //!
 //! ```text
-//! config ─▶ fetch ─▶ extract ─▶ discover ─▶ classify ─▶ store ─▶ evaluate ─▶ report
-//!   files     HTTP      page →      page →      title →     SQLite   facts →      week →
-//!   compiled  politely  items       profile     categories           findings     mail
+//! config ─▶ fetch ─▶ extract ─▶ content ─▶ discover ─▶ classify ─▶ store ─▶ evaluate ─▶ report
+//!   files     HTTP      page →      page →     page →      title →     SQLite   facts →      week →
+//!   compiled  politely  items       personal   profile     categories           findings     mail
+//!                                   data
 //! ```
 //!
 //! The types two stages share live below all of them in [`types`] (with [`util`],

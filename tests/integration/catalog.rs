@@ -79,29 +79,88 @@ fn the_catalog_holds_all_47_tasks_and_uses_every_category() {
     ));
 }
 
+/// The repository's labelled titles: (title, gold categories, from the second file), from
+/// both files. The first file's titles were all read when the patterns were first written;
+/// the second file's evaluation part never was.
+fn labelled_titles() -> Vec<(String, BTreeSet<String>, bool)> {
+    let mut out = Vec::new();
+    for file in ["classify_titles.tsv", "classify_titles_more.tsv"] {
+        let path = repo().join("tests/data").join(file);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for line in text.lines().skip(1) {
+            let mut cols = line.split('\t');
+            let (Some(title), Some(labels)) = (cols.next(), cols.next()) else {
+                panic!("{file}: malformed line: {line}");
+            };
+            let truth = labels
+                .split(' ')
+                .filter(|l| *l != "-" && !l.is_empty())
+                .map(String::from)
+                .collect();
+            out.push((title.to_string(), truth, file != "classify_titles.tsv"));
+        }
+    }
+    out
+}
+
+/// Whether a title belongs to the evaluation part: the SHA-1 of its UTF-8 bytes, read as a
+/// big-endian number, divisible by 5 (one in five), so the split is fixed and the patterns
+/// are tuned on the other four fifths only (tests/data/README.md).
+fn in_evaluation_part(title: &str) -> bool {
+    use sha1::Digest;
+    let digest = sha1::Sha1::digest(title.as_bytes());
+    digest
+        .iter()
+        .fold(0u32, |r, b| (r * 256 + u32::from(*b)) % 5)
+        == 0
+}
+
 #[test]
 fn classifier_precision_and_recall_on_real_titles() {
     let c = catalog();
-    let text = std::fs::read_to_string(repo().join("tests/data/classify_titles.tsv"))
-        .expect("labelled titles");
-    let mut scores = Scores::default();
-    for line in text.lines().skip(1) {
-        let mut cols = line.split('\t');
-        let (Some(title), Some(labels)) = (cols.next(), cols.next()) else {
-            panic!("malformed line: {line}");
-        };
-        let truth: BTreeSet<&str> = labels.split(' ').filter(|l| *l != "-").collect();
+    let titles = labelled_titles();
+    let (mut training, mut evaluation, mut unseen) =
+        (Scores::default(), Scores::default(), Scores::default());
+    for (title, truth, second) in &titles {
         let got = classify(title, None, &c);
         let got: BTreeSet<&str> = got.categories.iter().map(String::as_str).collect();
-        scores.add(&truth, &got, &BTreeSet::new());
+        let truth: BTreeSet<&str> = truth.iter().map(String::as_str).collect();
+        if !in_evaluation_part(title) {
+            training.add(&truth, &got, &BTreeSet::new());
+            continue;
+        }
+        evaluation.add(&truth, &got, &BTreeSet::new());
+        if *second {
+            unseen.add(&truth, &got, &BTreeSet::new());
+        }
     }
-    let titles = scores.titles;
-    let (p, r) = scores.report(&format!(
-        "classifier on {titles} labelled real titles (tests/data/classify_titles.tsv):"
+    assert!(titles.len() >= 1600, "at least 1600 labelled titles");
+    let (tp, tr) = training.report(&format!(
+        "classifier on the training part of tests/data ({} titles; the patterns are tuned on it):",
+        training.titles
     ));
-    assert!(titles >= 400, "at least 400 labelled titles");
-    assert!(p >= 0.90, "precision {p:.3} below 0.90");
-    assert!(r >= 0.85, "recall {r:.3} below 0.85");
+    let (ep, er) = evaluation.report(&format!(
+        "classifier on the evaluation part of tests/data ({} titles, not tuned on since the split):",
+        evaluation.titles
+    ));
+    let (up, ur) = unseen.report(&format!(
+        "  of which from classify_titles_more.tsv ({} titles, never read while writing patterns):",
+        unseen.titles
+    ));
+    assert!(
+        up >= 0.80 && ur >= 0.65,
+        "unseen: precision {up:.3}, recall {ur:.3}"
+    );
+    // Today's floors, so a regression fails; issue 16's goal is 0.95 / 0.90 on both.
+    assert!(
+        tp >= 0.90 && tr >= 0.80,
+        "training: precision {tp:.3}, recall {tr:.3}"
+    );
+    assert!(
+        ep >= 0.85 && er >= 0.75,
+        "evaluation: precision {ep:.3}, recall {er:.3}"
+    );
 }
 
 /// Issue 15: the columns each department is expected to keep follow the seed's 责任单位.

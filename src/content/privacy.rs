@@ -383,10 +383,7 @@ impl Scanner {
         if born > self.today || born.year() < 1900 {
             return false;
         }
-        const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-        let sum: u32 = (0..17).map(|i| d(i) * W[i]).sum();
-        let check = b"10X98765432"[(sum % 11) as usize];
-        b[17].to_ascii_uppercase() == check
+        id_check_char(&s[..17]).is_some_and(|c| char::from(b[17].to_ascii_uppercase()) == c)
     }
 
     fn id15(&self, s: &str) -> bool {
@@ -587,7 +584,22 @@ fn date_of(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
 }
 
-fn luhn(digits: &str) -> bool {
+/// The GB 11643 check character of an ID's first 17 digits (`None` if they are not 17 digits).
+pub fn id_check_char(body: &str) -> Option<char> {
+    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+    if body.len() != 17 || !body.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let sum: u32 = body
+        .bytes()
+        .zip(W)
+        .map(|(c, w)| u32::from(c - b'0') * w)
+        .sum();
+    Some(char::from(b"10X98765432"[(sum % 11) as usize]))
+}
+
+/// Whether `digits` (ASCII digits) pass the Luhn check.
+pub fn luhn(digits: &str) -> bool {
     let sum: u32 = digits
         .bytes()
         .rev()

@@ -3,17 +3,13 @@
 
 use chrono::NaiveDate;
 
+use crate::content::privacy::{id_check_char, luhn};
+
 /// An 18-character 身份证 number: region `region` (6 digits, e.g. `220802`), born on `born`,
 /// sequence `seq` (0–999), with its GB 11643 check character.
 pub fn id_number(region: u32, born: NaiveDate, seq: u32) -> String {
     let body = format!("{region:06}{}{:03}", born.format("%Y%m%d"), seq % 1000);
-    const W: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body
-        .bytes()
-        .zip(W)
-        .map(|(c, w)| u32::from(c - b'0') * w)
-        .sum();
-    let check = char::from(b"10X98765432"[(sum % 11) as usize]);
+    let check = id_check_char(&body).unwrap_or('0');
     format!("{body}{check}")
 }
 
@@ -29,21 +25,8 @@ pub fn card_number(bin: &str, serial: u64, len: usize) -> String {
     while body.len() < len - 1 {
         body.push('0');
     }
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, c)| {
-            let d = u32::from(c - b'0');
-            if i % 2 == 0 {
-                let x = d * 2;
-                if x > 9 { x - 9 } else { x }
-            } else {
-                d
-            }
-        })
-        .sum();
-    format!("{body}{}", (10 - sum % 10) % 10)
+    let check = (0..10).find(|d| luhn(&format!("{body}{d}"))).unwrap_or(0);
+    format!("{body}{check}")
 }
 
 /// A mobile number: `1` + a network digit 3–9 + nine digits from `serial`.

@@ -114,15 +114,21 @@ async fn onboard_finds_the_demo_columns_and_writes_a_file_that_crawls_exactly() 
     assert_crawls_exactly(&out, &served, &matched).await;
 
     // A second run finds the same and changes nothing.
-    let before = std::fs::read(&out).expect("read");
-    let second = run(onboard()).await;
+    let said = second_run_changes_nothing(&out, onboard()).await;
+    assert!(said.contains("没有新栏目"), "{said}");
+}
+
+/// Runs `again` (the same onboard) and asserts `out` is byte for byte what it was; returns
+/// what the run said.
+async fn second_run_changes_nothing(out: &std::path::Path, again: assert_cmd::Command) -> String {
+    let before = std::fs::read(out).expect("read");
+    let second = run(again).await;
     assert_eq!(
-        std::fs::read(&out).expect("read"),
+        std::fs::read(out).expect("read"),
         before,
         "the file changed"
     );
-    let said = String::from_utf8_lossy(&second.stdout).into_owned();
-    assert!(said.contains("没有新栏目"), "{said}");
+    String::from_utf8_lossy(&second.stdout).into_owned()
 }
 
 /// The targets file `out` crawls `served` with every expected item of the matched columns
@@ -496,14 +502,8 @@ async fn onboard_finds_every_column_of_the_jilin_platform_from_its_home_page() {
 
     assert_crawls_exactly(&out, &served, &matched).await;
 
-    let before = std::fs::read(&out).expect("read");
-    let second = run(onboard()).await;
-    assert_eq!(
-        std::fs::read(&out).expect("read"),
-        before,
-        "the file changed"
-    );
-    assert!(String::from_utf8_lossy(&second.stdout).contains("没有新栏目"));
+    let said = second_run_changes_nothing(&out, onboard()).await;
+    assert!(said.contains("没有新栏目"), "{said}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,6 +16,9 @@ pub enum Role {
     Serve,
     /// Crawl it once, then re-crawl it (child process).
     Crawl,
+    /// Evaluate the query benchmark's database once and print the time and peak RSS (child
+    /// process: its memory is the evaluation's alone).
+    Evaluate,
 }
 
 /// Command line.
@@ -108,6 +111,9 @@ pub struct Args {
     /// Control URL of the server (crawl role).
     #[arg(long, hide = true)]
     pub control: Option<String>,
+    /// Days after the benchmark's reference date the evaluation runs on (evaluate role).
+    #[arg(long, default_value_t = 0, hide = true)]
+    pub evaluate_day: i64,
     /// Name of this run's database (crawl role).
     #[arg(long, default_value = "crawl", hide = true)]
     pub run_name: String,

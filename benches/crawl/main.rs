@@ -79,6 +79,7 @@ fn main() -> anyhow::Result<()> {
     match args.role {
         Role::Serve => server::serve(&args),
         Role::Crawl => crawler::run(&args),
+        Role::Evaluate => query::evaluate_child(&args),
         Role::Orchestrate if !args.bench => {
             eprintln!(
                 "crawl: not a test, nothing measured; run it with `cargo bench --bench crawl -- [FLAGS]`"

@@ -20,8 +20,8 @@ use gkwatch::sim::SimSite;
 use gkwatch::store::{FindingFilter, Store};
 use gkwatch::types::{ColumnCrawl, ColumnState, DateSource, ItemDate, ItemRecord, Precision};
 
-use crate::args::Args;
-use crate::measure::{median_s, round};
+use crate::args::{Args, Role};
+use crate::measure::{median_s, round, status_mib};
 use crate::{WorkDir, fresh_db, load_catalog, load_targets, today};
 
 /// The origin the database's item URLs are on (nothing is fetched).
@@ -251,6 +251,17 @@ async fn time_queries(args: &Args, catalog: &Catalog, db: &Database) -> anyhow::
         html_len / 1024,
         s(&dept_renders)
     );
+    store.close().await;
+    // Evaluation's memory alone: a process of its own opens the database and evaluates once,
+    // a routine same-day run and then the day after's (every open finding rewritten).
+    let mut peaks = Vec::new();
+    for day in [0i64, 2] {
+        let (secs, peak) = evaluate_in_child(args, &db.path, day)?;
+        println!(
+            "evaluate in a process of its own (day +{day}): {secs:.3} s, peak RSS {peak:.1} MiB"
+        );
+        peaks.push(peak);
+    }
     let r3 = |x: f64| round(x, 3);
     println!(
         "{}",
@@ -264,8 +275,65 @@ async fn time_queries(args: &Args, catalog: &Catalog, db: &Database) -> anyhow::
             "report_build_s": r3(s(&builds)),
             "report_render_s": r3(s(&renders)),
             "report_s": r3(s(&builds) + s(&renders)),
+            "evaluate_peak_rss_mib": peaks.iter().copied().fold(0.0, f64::max).round(),
         })
     );
-    store.close().await;
+    Ok(())
+}
+
+/// The line the evaluate role prints its result on.
+const EVALUATE_PREFIX: &str = "evaluate-result ";
+
+/// Runs the evaluate role on the database at `db`, `day` days after the reference date:
+/// its time and peak RSS.
+fn evaluate_in_child(args: &Args, db: &Path, day: i64) -> anyhow::Result<(f64, f64)> {
+    let dir = db.parent().context("database directory")?;
+    let out = args
+        .child(Role::Evaluate, dir)?
+        .args(["--evaluate-day", &day.to_string()])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("running the evaluation process")?;
+    anyhow::ensure!(
+        out.status.success(),
+        "the evaluation failed: {}",
+        out.status
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix(EVALUATE_PREFIX))
+        .context("the evaluation printed no result")?;
+    let v: serde_json::Value = serde_json::from_str(line)?;
+    let num = |k: &str| {
+        v.get(k)
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(f64::NAN)
+    };
+    Ok((num("seconds"), num("peak_rss_mib")))
+}
+
+/// The evaluate role: one evaluation of `--dir`'s query database, then its time and this
+/// process's peak RSS on one line.
+pub fn evaluate_child(args: &Args) -> anyhow::Result<()> {
+    let dir = args.dir.as_ref().context("--dir is required")?;
+    let db = dir.join("query.db");
+    let catalog = load_catalog()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let opts = EvaluateOptions::new(today() + chrono::Duration::days(args.evaluate_day));
+    let seconds = rt.block_on(async {
+        let store = Store::open(&db).await?;
+        let t = Instant::now();
+        pipeline::refresh_findings(&catalog, &store, Calendar::china(), &opts).await?;
+        let seconds = t.elapsed().as_secs_f64();
+        store.close().await;
+        anyhow::Ok(seconds)
+    })?;
+    println!(
+        "{EVALUATE_PREFIX}{}",
+        serde_json::json!({"seconds": round(seconds, 3), "peak_rss_mib": round(status_mib("VmHWM"), 1)})
+    );
     Ok(())
 }

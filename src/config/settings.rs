@@ -403,9 +403,9 @@ pub struct CrawlSettings {
     pub contact: Option<String>,
     /// Requests in flight overall.
     pub concurrency: usize,
-    /// Requests in flight per host.
+    /// Requests in flight per server (host names resolving to one address are one server).
     pub per_host: usize,
-    /// Minimum time between the starts of two requests to one host.
+    /// Minimum time between the starts of two requests to one server.
     pub min_delay_ms: u64,
     pub connect_timeout_secs: u64,
     /// Whole request, body included: a server trickling bytes cannot hold a crawl forever.

@@ -1,7 +1,13 @@
 //! Per-host politeness: a bounded number of requests in flight and a minimum gap between
 //! request starts, created lazily per host (as lychee's `ratelimit/` does).
+//!
+//! A "host" here is a server: host names that resolve to a common address (a district's
+//! department sites as virtual hosts of one CMS server) share one state once the crawl has
+//! grouped them ([`HostLimits::share`], from [`group_by_address`]), so two names never double
+//! the load on one machine.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,6 +27,8 @@ pub(crate) struct HostLimits {
     per_host: usize,
     min_delay: Duration,
     hosts: Mutex<HashMap<String, Arc<HostState>>>,
+    /// Host name → the name of the server group it belongs to (absent: its own).
+    shared: Mutex<HashMap<String, String>>,
 }
 
 impl HostLimits {
@@ -29,13 +37,31 @@ impl HostLimits {
             per_host: per_host.max(1),
             min_delay,
             hosts: Mutex::new(HashMap::new()),
+            shared: Mutex::new(HashMap::new()),
         }
     }
 
+    /// Makes the host names of each group share one politeness state, replacing any earlier
+    /// grouping (`groups`: host name → its group's name, as [`group_by_address`] gives).
+    pub(crate) fn share(&self, groups: HashMap<String, String>) {
+        let mut shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        *shared = groups;
+    }
+
+    /// The name the state of `host` is kept under: its server group's.
+    pub(crate) fn server(&self, host: &str) -> String {
+        let shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        shared
+            .get(host)
+            .cloned()
+            .unwrap_or_else(|| host.to_string())
+    }
+
     fn state(&self, host: &str) -> Arc<HostState> {
+        let key = self.server(host);
         let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
         hosts
-            .entry(host.to_string())
+            .entry(key)
             .or_insert_with(|| {
                 Arc::new(HostState {
                     in_flight: Arc::new(Semaphore::new(self.per_host)),
@@ -79,9 +105,112 @@ impl HostLimits {
     }
 }
 
+/// Groups host names that share an address: each name → the first name (in sort order) of
+/// its group. Names sharing any one address are one group, transitively (`a` and `b` share an
+/// IPv4 address, `b` and `c` an IPv6 one: all three are one server). A name without addresses
+/// (not resolved) stays alone.
+pub fn group_by_address(resolved: &[(String, Vec<IpAddr>)]) -> HashMap<String, String> {
+    // Union-find over the names, joined through the first name seen at each address.
+    let mut names: Vec<&str> = resolved.iter().map(|(n, _)| n.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let mut parent: Vec<usize> = (0..names.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let mut at: BTreeMap<IpAddr, usize> = BTreeMap::new();
+    for (name, addrs) in resolved {
+        let Some(&i) = index.get(name.as_str()) else {
+            continue;
+        };
+        for addr in addrs {
+            let j = *at.entry(*addr).or_insert(i);
+            let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+            // The smaller index (the name first in sort order) is the group's name.
+            parent[a.max(b)] = a.min(b);
+        }
+    }
+    (0..names.len())
+        .map(|i| {
+            let r = root(&mut parent, i);
+            (names[i].to_string(), names[r].to_string())
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_sharing_an_address_are_one_server() {
+        let ip = |s: &str| s.parse::<IpAddr>().expect("address");
+        // (names with their addresses, each name's group)
+        type Case<'a> = (&'a [(&'a str, &'a [&'a str])], &'a [(&'a str, &'a str)]);
+        let cases: &[Case] = &[
+            // Two virtual hosts of one server, a third elsewhere.
+            (
+                &[
+                    ("www.a.gov.cn", &["10.0.0.1"]),
+                    ("xxgk.a.gov.cn", &["10.0.0.1"]),
+                    ("b.gov.cn", &["10.0.0.2"]),
+                ],
+                &[
+                    ("www.a.gov.cn", "www.a.gov.cn"),
+                    ("xxgk.a.gov.cn", "www.a.gov.cn"),
+                    ("b.gov.cn", "b.gov.cn"),
+                ],
+            ),
+            // Transitively, across address families; an unresolved name stays alone.
+            (
+                &[
+                    ("c", &["10.0.0.3", "2001:db8::1"]),
+                    ("b", &["2001:db8::1"]),
+                    ("a", &["10.0.0.9", "10.0.0.3"]),
+                    ("z", &[]),
+                ],
+                &[("a", "a"), ("b", "a"), ("c", "a"), ("z", "z")],
+            ),
+        ];
+        for (input, want) in cases {
+            let resolved: Vec<(String, Vec<IpAddr>)> = input
+                .iter()
+                .map(|(n, a)| (n.to_string(), a.iter().map(|s| ip(s)).collect()))
+                .collect();
+            let got = group_by_address(&resolved);
+            for (name, group) in *want {
+                assert_eq!(got.get(*name).map(String::as_str), Some(*group), "{name}");
+            }
+            assert_eq!(got.len(), want.len());
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn names_of_one_server_share_its_pacing() {
+        let limits = HostLimits::new(2, Duration::from_millis(500));
+        let groups = [("a.gov.cn", "a.gov.cn"), ("b.gov.cn", "a.gov.cn")];
+        limits.share(
+            groups
+                .iter()
+                .map(|(n, g)| (n.to_string(), g.to_string()))
+                .collect(),
+        );
+        let start = Instant::now();
+        drop(limits.acquire("a.gov.cn").await);
+        drop(limits.acquire("b.gov.cn").await);
+        drop(limits.acquire("a.gov.cn").await);
+        assert!(start.elapsed() >= Duration::from_millis(1000));
+        // Ungrouped again: b's own state, not held back by a's.
+        limits.share(HashMap::new());
+        let other = Instant::now();
+        drop(limits.acquire("b.gov.cn").await);
+        assert!(other.elapsed() < Duration::from_millis(10));
+    }
 
     #[tokio::test(start_paused = true)]
     async fn requests_to_one_host_are_spaced() {

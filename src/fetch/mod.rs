@@ -21,7 +21,8 @@ mod robots;
 pub mod ssrf;
 pub mod tls;
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -132,10 +133,69 @@ impl Fetcher {
         })))
     }
 
+    /// Groups `hosts` by the addresses their names resolve to, so that the names of one
+    /// server share its politeness (requests in flight and the gap between them) from now on;
+    /// returns each name's server, named by its group's first name. A name that does not
+    /// resolve within `timeout` is its own server; behind a proxy (which resolves names
+    /// itself) every name is. Resolving sends nothing to the servers.
+    pub async fn group_servers<'a>(
+        &self,
+        hosts: impl IntoIterator<Item = &'a str>,
+        timeout: Duration,
+    ) -> HashMap<String, String> {
+        let mut names: Vec<&str> = hosts.into_iter().filter(|h| !h.is_empty()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let behind_proxy = self.0.settings.proxy.is_some();
+        let resolved = futures::future::join_all(names.into_iter().map(|name| async move {
+            let addrs = if behind_proxy {
+                Vec::new()
+            } else {
+                resolve(name, timeout).await
+            };
+            (name.to_string(), addrs)
+        }))
+        .await;
+        let groups = host::group_by_address(&resolved);
+        let shared = groups
+            .values()
+            .collect::<std::collections::HashSet<_>>()
+            .len();
+        if shared < groups.len() {
+            tracing::info!(
+                hosts = groups.len(),
+                servers = shared,
+                "host names sharing an address share its politeness"
+            );
+        }
+        self.0.hosts.share(groups.clone());
+        groups
+    }
+
     /// Fetches one page: SSRF check, robots check, politeness, retries with backoff, size
     /// cap, decoding.
     pub async fn fetch(&self, req: FetchRequest<'_>) -> Result<Fetched, FetchFailure> {
         self.0.fetch(req).await
+    }
+}
+
+/// The addresses `host` (a name or an IP literal, bracketed for IPv6 as in URLs) stands for;
+/// none when it does not resolve within `timeout`.
+async fn resolve(host: &str, timeout: Duration) -> Vec<IpAddr> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return vec![ip];
+    }
+    match tokio::time::timeout(timeout, tokio::net::lookup_host((bare, 0))).await {
+        Ok(Ok(found)) => found.map(|a| a.ip()).collect(),
+        Ok(Err(e)) => {
+            tracing::debug!(host, "not grouped by address: {e}");
+            Vec::new()
+        }
+        Err(_) => {
+            tracing::debug!(host, "not grouped by address: resolving timed out");
+            Vec::new()
+        }
     }
 }
 

@@ -68,6 +68,15 @@ impl CrawlSummary {
 /// Finished columns saved in one transaction at most.
 const SAVE_BATCH: usize = 16;
 
+/// The host a column's crawl starts on ("" without a URL).
+fn host_of(col: &Column) -> &str {
+    col.crawl_url().and_then(|u| u.host_str()).unwrap_or("")
+}
+
+/// How long the crawl waits for the names of its hosts to resolve before it groups them by
+/// server (a name not resolved by then is a server of its own).
+const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Columns in flight per request the fetcher may have in flight (`concurrency`): columns
 /// waiting on their host's pacing hold a little state, not a socket.
 const COLUMNS_PER_REQUEST_SLOT: usize = 4;
@@ -115,12 +124,17 @@ pub async fn crawl(
     });
     // Both halves below run in this task: they share the selection by reference.
     let columns = &columns;
-    // Columns queued by host: every host with work kept at its limit, the biggest first.
+    // Columns queued by server (host names resolving to one address are one server, paced as
+    // one): every server with work kept at its limit, the biggest first.
+    let servers = fetcher
+        .group_servers(columns.iter().map(|c| host_of(c)), RESOLVE_TIMEOUT)
+        .await;
     let queues = HostQueues::new(
         columns.iter().enumerate().map(|(index, col)| {
-            let host = col.crawl_url().and_then(|u| u.host_str()).unwrap_or("");
+            let host = host_of(col);
+            let server = servers.get(host).map_or(host, String::as_str);
             let weight = run.resumes.get(&col.id).map_or(1, |r| u64::from(r.pages));
-            (index, host, weight)
+            (index, server, weight)
         }),
         opts.per_host,
         parallel.saturating_mul(COLUMNS_PER_REQUEST_SLOT),

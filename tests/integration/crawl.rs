@@ -396,3 +396,96 @@ async fn every_host_is_read_while_another_waits_on_its_pacing() {
         "the third host waited for the first host's pacing"
     );
 }
+
+/// Two host names of one server (`localhost` and `127.0.0.1`, as a district's department
+/// sites are virtual hosts of one CMS server) are paced as one server: every request to either
+/// name starts at least the delay after the one before, never two at once.
+#[tokio::test]
+async fn host_names_of_one_server_share_its_pacing() {
+    use axum::Router;
+    use gkwatch::config::CrawlSettings;
+
+    use crate::support::bed::Bed;
+    use crate::support::pages::trs_page;
+    use crate::support::server::{Server, html};
+    use crate::support::settings;
+
+    let resolves_here = tokio::net::lookup_host(("localhost", 0))
+        .await
+        .map(|mut a| a.any(|a| a.ip() == std::net::Ipv4Addr::LOCALHOST))
+        .unwrap_or(false);
+    if !resolves_here {
+        crate::report!("skipped: localhost does not resolve to 127.0.0.1 on this machine");
+        return;
+    }
+    let router = Router::new().fallback(|| async {
+        html(trs_page(
+            &[(
+                "./202611/t20261120_1.html",
+                "关于开展冬季安全生产大检查的通知",
+                "2026-11-20",
+            )],
+            1,
+            0,
+        ))
+    });
+    let server = Server::router(router).await;
+    let mut by_name = server.origin.clone();
+    by_name.set_host(Some("localhost")).expect("host name");
+    assert_ne!(by_name, server.origin, "the test server is on 127.0.0.1");
+    let targets = [("部门甲", &server.origin), ("部门乙", &by_name)]
+        .iter()
+        .enumerate()
+        .map(|(i, (name, origin))| {
+            department(
+                name,
+                origin,
+                "trs_list",
+                &[
+                    (&format!("d{i}-a"), &format!("zfxxgk/d{i}a/index.html")),
+                    (&format!("d{i}-b"), &format!("zfxxgk/d{i}b/index.html")),
+                ],
+            )
+        })
+        .collect::<String>();
+    let delay = std::time::Duration::from_millis(300);
+    let crawl = CrawlSettings {
+        min_delay_ms: 300,
+        per_host: 1,
+        concurrency: 4,
+        respect_robots: false,
+        ..settings::crawl()
+    };
+    let bed = Bed::new(&targets, &crawl).await;
+    let opts = gkwatch::pipeline::CrawlOptions {
+        respect_robots: false,
+        ..gkwatch::pipeline::CrawlOptions::new(&crawl, crate::support::today())
+    };
+    let summary = bed
+        .crawl_with(&bed.config.targets, &opts)
+        .await
+        .expect("crawl");
+    assert_eq!(summary.errors(), 0, "{summary:?}");
+    let mut starts: Vec<_> = server
+        .log
+        .paths()
+        .iter()
+        .flat_map(|p| server.log.times(p).into_iter().take(1))
+        .collect();
+    starts.sort();
+    starts.dedup();
+    assert_eq!(
+        starts.len(),
+        4,
+        "one request a column: {:?}",
+        server.log.paths()
+    );
+    for pair in starts.windows(2) {
+        let gap = pair[1] - pair[0];
+        // The server logs arrivals, a little after the client's start: allow 10 ms.
+        assert!(
+            gap + std::time::Duration::from_millis(10) >= delay,
+            "two names of one server were requested {gap:?} apart"
+        );
+    }
+}

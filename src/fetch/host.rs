@@ -83,10 +83,16 @@ impl HostLimits {
         };
         let mut schedule = state.schedule.lock().await;
         let now = Instant::now();
-        if schedule.0 > now {
+        // The next start is a gap after this one's slot, not after the moment the timer woke
+        // us (a millisecond or so late): otherwise the lateness adds up, request after
+        // request, and a busy host is paced slower than asked.
+        let start = if schedule.0 > now {
             tokio::time::sleep_until(schedule.0).await;
-        }
-        schedule.0 = Instant::now() + schedule.1;
+            schedule.0
+        } else {
+            now
+        };
+        schedule.0 = start + schedule.1;
         permit
     }
 

@@ -253,8 +253,17 @@ fn xls_area(bytes: &[u8], limits: &Limits) -> Result<(), NotScanned> {
     for off in offsets {
         let (mut r_min, mut r_max, mut c_min, mut c_max) = (u64::MAX, 0u64, u64::MAX, 0u64);
         let mut dims = 0u64;
-        let mut seen_bof = false;
+        // As calamine reads a sheet: nested substreams (embedded charts) skipped.
+        let (mut seen_bof, mut depth) = (false, 0usize);
         for (t, d) in records(&data, off) {
+            if depth > 0 {
+                match t {
+                    0x0809 => depth += 1,
+                    0x000A => depth -= 1,
+                    _ => {}
+                }
+                continue;
+            }
             let u16_at = |i: usize| {
                 d.get(i..i + 2)
                     .map(|b| u64::from(u16::from_le_bytes([b[0], b[1]])))
@@ -264,7 +273,7 @@ fn xls_area(bytes: &[u8], limits: &Limits) -> Result<(), NotScanned> {
                     .map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
             };
             match t {
-                0x0809 if seen_bof => break,
+                0x0809 if seen_bof => depth += 1,
                 0x0809 => seen_bof = true,
                 0x000A => break,
                 0x0200 => {

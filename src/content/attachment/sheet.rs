@@ -3,8 +3,9 @@
 //! as its digits (`13812345678`, never `1.38e10`), an ID typed as text as typed.
 //!
 //! calamine lays out a sheet's whole used range, so a few cells placed far apart would make it
-//! allocate billions: xlsx is read cell by cell (its streaming reader), and for xls and ods the
-//! area is computed from the records before calamine opens the file.
+//! allocate billions: xlsx is read cell by cell (its streaming reader) into rows padded only
+//! up to their last cell, under the cell cap; for xls and ods, where calamine lays out the
+//! range itself, the area is computed from the records before calamine opens the file.
 
 use std::io::{Cursor, Read};
 
@@ -20,7 +21,7 @@ pub(super) fn read(
     out: &mut Out,
 ) -> Result<(), NotScanned> {
     match format {
-        Format::Xlsx => xlsx(bytes, limits, out),
+        Format::Xlsx => xlsx(bytes, out),
         Format::Xls => {
             xls_area(bytes, limits)?;
             let mut book: Xls<_> = open(bytes, "xls")?;
@@ -51,13 +52,12 @@ where
     })
 }
 
-fn xlsx(bytes: &[u8], limits: &Limits, out: &mut Out) -> Result<(), NotScanned> {
+fn xlsx(bytes: &[u8], out: &mut Out) -> Result<(), NotScanned> {
     let mut book: Xlsx<_> = open(bytes, "xlsx")?;
     let corrupt = NotScanned::Corrupt {
         format: "xlsx",
         what: "a sheet does not read",
     };
-    let mut area = 0u64;
     for name in book.sheet_names() {
         let Ok(mut cells) = book.worksheet_cells_reader(&name) else {
             return Err(corrupt);
@@ -75,19 +75,13 @@ fn xlsx(bytes: &[u8], limits: &Limits, out: &mut Out) -> Result<(), NotScanned> 
             }
             let (r, c) = cell.get_position();
             let (r, c) = (r as usize, c as usize);
-            // The rows up to this one, and this row up to this cell, as laid out.
+            // The rows up to this one and this row up to this cell, as laid out, are what
+            // the cell cap counts: a far cell costs its row's width, an empty row one cell.
             let grow = r.saturating_add(1).saturating_sub(rows.len());
             let widen = rows
                 .get(r)
                 .map_or(c + 1, |row| (c + 1).saturating_sub(row.len()));
-            area = area.saturating_add(grow as u64 + widen as u64);
-            if area > limits.max_area {
-                return Err(NotScanned::TooManyCells {
-                    format: "xlsx",
-                    limit: limits.max_area,
-                });
-            }
-            if !out.take_cells(widen) {
+            if !out.take_cells(grow.saturating_add(widen)) {
                 break;
             }
             if rows.len() <= r {

@@ -1,55 +1,832 @@
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Cursor, Write};
+
+use chrono::NaiveDate;
+
 use super::*;
+use crate::content::privacy::{PiiKind, PrivacyScan, Scanner};
 use crate::sim::attachments::{self as files, Cell};
+use crate::sim::pii::{card_number, id_number, id_number_15, mobile_number};
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("date")
+}
+
+/// The office's official numbers: never reported.
+const OFFICIAL_MOBILE: &str = "13904361234";
+
+fn scanner() -> Scanner {
+    Scanner::new(
+        b"attachment test key",
+        ["0436-3221234", OFFICIAL_MOBILE],
+        day(2026, 12, 1),
+    )
+}
 
 fn read(name: &str, bytes: &[u8]) -> Result<Attachment, NotScanned> {
     read_attachment(name, None, bytes, &Limits::default())
 }
 
+/// One person of a published list.
+struct Person {
+    name: &'static str,
+    /// 18-character or 15-digit ID, or a masked one.
+    id: String,
+    card: String,
+    mobile: String,
+}
+
+/// The planted numbers, by kind, and the masks.
+#[derive(Default)]
+struct Planted {
+    numbers: BTreeMap<PiiKind, Vec<String>>,
+    masked: usize,
+    weak: usize,
+}
+
+impl Planted {
+    fn add(&mut self, kind: PiiKind, n: &str) {
+        self.numbers.entry(kind).or_default().push(n.to_string());
+    }
+
+    /// Each planted number's fingerprint, taken by scanning it alone in a context that names
+    /// its kind: the attachment's hits must be exactly these.
+    fn fingerprints(&self, s: &Scanner) -> BTreeSet<(PiiKind, String)> {
+        let mut out = BTreeSet::new();
+        for (kind, numbers) in &self.numbers {
+            for n in numbers {
+                let line = match kind {
+                    PiiKind::Mobile => format!("姓名：张三 {n}"),
+                    PiiKind::BankCard => format!("卡号 {n}"),
+                    _ => format!("身份证号 {n}"),
+                };
+                let scan = s.scan(&[Block::Text(line)]);
+                assert_eq!(scan.hits.len(), 1, "{kind:?} alone");
+                out.insert((*kind, scan.hits[0].fingerprint.clone()));
+            }
+        }
+        out
+    }
+
+    fn count(&self, kind: PiiKind) -> usize {
+        self.numbers.get(&kind).map_or(0, Vec::len)
+    }
+}
+
+const NAMES: [&str; 12] = [
+    "张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周丽", "吴军", "徐燕", "孙涛",
+];
+
+/// A 公示 list of twelve: eight 18-character IDs (three ending in X), two 15-digit IDs, a row
+/// masked as prescribed and a row whose ID is masked too weakly; a bank card and a mobile for
+/// each of the ten unmasked rows, masked ones for the other two.
+fn people() -> (Vec<Person>, Planted) {
+    let mut planted = Planted::default();
+    let x_ids: Vec<String> = (0..1000)
+        .map(|seq| id_number(220802, day(1985, 7, 9), seq))
+        .filter(|id| id.ends_with('X'))
+        .take(3)
+        .collect();
+    assert_eq!(x_ids.len(), 3);
+    let mut people = Vec::new();
+    for (i, name) in NAMES.iter().enumerate() {
+        let k = i as u64;
+        let id = match i {
+            0..=2 => x_ids[i].clone(),
+            3..=7 => id_number(
+                220802 + i as u32,
+                day(1960 + i as i32, 3, 1 + i as u32),
+                17 * i as u32,
+            ),
+            8 | 9 => id_number_15(220802, day(1952 + i as i32, 11, 20), 300 + i as u32),
+            10 => "2208**********123X".to_string(),
+            _ => "22080219900101**3X".to_string(),
+        };
+        let (card, mobile) = if i >= 10 {
+            (
+                format!("622848*********{:04}", 1000 + i),
+                format!("138****{:04}", 5600 + i),
+            )
+        } else {
+            (
+                card_number(
+                    if i % 2 == 0 { "622848" } else { "621700" },
+                    7_000_000 + k * 7919,
+                    19,
+                ),
+                mobile_number(50_000_000 + k * 104_729),
+            )
+        };
+        match i {
+            0..=7 => planted.add(PiiKind::IdCard, &id),
+            8 | 9 => planted.add(PiiKind::IdCard15, &id),
+            10 => planted.masked += 3,
+            _ => {
+                planted.weak += 1;
+                planted.masked += 2;
+            }
+        }
+        if i < 10 {
+            planted.add(PiiKind::BankCard, &card);
+            planted.add(PiiKind::Mobile, &mobile);
+        }
+        people.push(Person {
+            name,
+            id,
+            card,
+            mobile,
+        });
+    }
+    (people, planted)
+}
+
+const HEADER: [&str; 6] = ["序号", "姓名", "身份证号码", "银行卡号", "联系电话", "备注"];
+
+/// The list as table rows; `numbers_as_numbers`: mobiles stored as number cells, as offices
+/// often type them.
+fn rows(people: &[Person], numbers_as_numbers: bool) -> Vec<Vec<Cell>> {
+    let mut rows = vec![HEADER.iter().map(|h| Cell::text(*h)).collect::<Vec<_>>()];
+    for (i, p) in people.iter().enumerate() {
+        let mobile = match p.mobile.parse::<f64>() {
+            Ok(m) if numbers_as_numbers => Cell::Number(m),
+            _ => Cell::text(&p.mobile),
+        };
+        rows.push(vec![
+            Cell::Number((i + 1) as f64),
+            Cell::text(p.name),
+            Cell::text(&p.id),
+            Cell::text(&p.card),
+            mobile,
+            Cell::text(""),
+        ]);
+    }
+    rows
+}
+
+fn text_rows(people: &[Person]) -> Vec<Vec<String>> {
+    rows(people, false)
+        .into_iter()
+        .map(|r| {
+            r.into_iter()
+                .map(|c| match c {
+                    Cell::Text(s) => s,
+                    Cell::Number(n) => format!("{n}"),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Lines of the list as a PDF or a text file prints it: the name before the mobile, the
+/// rest after.
+fn lines(people: &[Person]) -> Vec<String> {
+    people
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            format!(
+                "{}. 姓名：{} 电话：{} 身份证号：{} 银行卡号：{}",
+                i + 1,
+                p.name,
+                p.mobile,
+                p.id,
+                p.card
+            )
+        })
+        .collect()
+}
+
+/// What surrounds the list on every page: a unit's codes and its official numbers, never
+/// personal data.
+const NOTICE_HEAD: [&str; 4] = [
+    "关于2024年度耕地地力保护补贴发放情况的公示",
+    "索引号：11220802013594178H/2021-00089",
+    "发布单位：区农业农村局 统一社会信用代码：11220802013594178H",
+    "咨询电话：0436-3221234 13904361234（工作日）",
+];
+
+/// A second sheet of units: codes and official numbers under their headers.
+fn units_sheet(people: &[Person]) -> Vec<Vec<Cell>> {
+    vec![
+        // The scanner knows a table's header by a name column (联系人), and only then skips
+        // the code columns it names.
+        [
+            "单位名称",
+            "统一社会信用代码",
+            "索引号",
+            "联系人",
+            "联系电话",
+        ]
+        .iter()
+        .map(|h| Cell::text(*h))
+        .collect(),
+        vec![
+            Cell::text("区农业农村局"),
+            // A code of all digits that passes as an ID: its header says what it is.
+            Cell::text(&people[3].id),
+            Cell::text("11220802013594178H/2021-00089"),
+            Cell::text("刘科长"),
+            // The office's number beside a name: allow-listed.
+            Cell::text(OFFICIAL_MOBILE),
+        ],
+        vec![
+            Cell::text("某合作社"),
+            Cell::text("93220802MA0Y4X2K3B"),
+            Cell::text("11220802013594178H/2024-00112"),
+            Cell::text("王社长"),
+            Cell::text("0436-3221234"),
+        ],
+    ]
+}
+
+fn gb18030(s: &str) -> Vec<u8> {
+    encoding_rs::GB18030.encode(s).0.into_owned()
+}
+
+fn csv(rows: &[Vec<String>]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.write_record(r).expect("csv");
+    }
+    w.into_inner().expect("csv")
+}
+
+/// Every format's file of the same list, with the format it must be read as.
+fn corpus() -> (Vec<(&'static str, Format, Vec<u8>)>, Planted) {
+    let (people, planted) = people();
+    let head: Vec<&str> = NOTICE_HEAD.to_vec();
+    let lines = lines(&people);
+    let mut pdf_lines = head.clone();
+    pdf_lines.extend(lines.iter().map(String::as_str));
+    let text = format!("{}\n{}\n", head.join("\n"), lines.join("\n"));
+    let html = format!(
+        "<html><head><meta charset=\"utf-8\"></head><body><p>{}</p><table>{}</table></body></html>",
+        head.join("</p><p>"),
+        text_rows(&people)
+            .iter()
+            .map(|r| format!("<tr><td>{}</td></tr>", r.join("</td><td>")))
+            .collect::<String>()
+    );
+    let units = units_sheet(&people);
+    let corpus = vec![
+        (
+            "名单.xlsx",
+            Format::Xlsx,
+            files::xlsx_sheets(&[("名单", &rows(&people, true)), ("单位", &units)]).expect("xlsx"),
+        ),
+        (
+            "名单.xls",
+            Format::Xls,
+            files::xls(&rows(&people, true)).expect("xls"),
+        ),
+        (
+            "名单.ods",
+            Format::Ods,
+            files::ods(&rows(&people, true)).expect("ods"),
+        ),
+        (
+            "公示.docx",
+            Format::Docx,
+            files::docx(&head, &text_rows(&people)).expect("docx"),
+        ),
+        ("公示.pdf", Format::Pdf, files::pdf(&pdf_lines)),
+        ("公示.txt", Format::Text, gb18030(&text)),
+        ("名单.csv", Format::Csv, csv(&text_rows(&people))),
+        // A page saved as .doc: HTML inside, as Chinese office software often writes.
+        ("公示.doc", Format::Html, html.into_bytes()),
+    ];
+    (corpus, planted)
+}
+
+fn counts(scan: &PrivacyScan) -> BTreeMap<PiiKind, usize> {
+    let mut m = BTreeMap::new();
+    for h in &scan.hits {
+        *m.entry(h.kind).or_insert(0) += 1;
+    }
+    m
+}
+
 #[test]
-fn smoke() {
-    let rows = vec![
-        vec![
-            Cell::text("姓名"),
-            Cell::text("身份证号"),
-            Cell::text("手机"),
-        ],
-        vec![
-            Cell::text("张三"),
-            Cell::text("22080219900101123X"),
-            Cell::Number(13812345678.0),
-        ],
-        vec![
-            Cell::text("李四"),
-            Cell::Number(220802199001011234.0),
-            Cell::Number(0.5),
-        ],
+fn every_format_read_then_scanned_gives_precision_and_recall_one_with_exact_counts() {
+    let s = scanner();
+    let (corpus, planted) = corpus();
+    let expected = planted.fingerprints(&s);
+    assert_eq!(planted.count(PiiKind::IdCard), 8);
+    assert_eq!(planted.count(PiiKind::IdCard15), 2);
+    assert_eq!(planted.count(PiiKind::BankCard), 10);
+    assert_eq!(planted.count(PiiKind::Mobile), 10);
+    for (name, format, bytes) in &corpus {
+        let att = read(name, bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(att.format, *format, "{name}");
+        assert!(!att.truncated, "{name}");
+        let scan = s.scan(&att.blocks);
+        let found: BTreeSet<(PiiKind, String)> = scan
+            .hits
+            .iter()
+            .map(|h| (h.kind, h.fingerprint.clone()))
+            .collect();
+        // Every hit counted (a number found twice is a false positive once).
+        let right = scan
+            .hits
+            .iter()
+            .filter(|h| expected.contains(&(h.kind, h.fingerprint.clone())))
+            .count();
+        let precision = right as f64 / scan.hits.len().max(1) as f64;
+        let recall = found.intersection(&expected).count() as f64 / expected.len() as f64;
+        assert_eq!((precision, recall), (1.0, 1.0), "{name}: {:?}", scan.hits);
+        for kind in [
+            PiiKind::IdCard,
+            PiiKind::IdCard15,
+            PiiKind::BankCard,
+            PiiKind::Mobile,
+        ] {
+            assert_eq!(
+                scan.count(kind),
+                planted.count(kind),
+                "{name} {kind:?}: {:?}",
+                counts(&scan)
+            );
+        }
+        assert_eq!(scan.weak_masks.len(), planted.weak, "{name}: weak masks");
+        assert_eq!(scan.masked, planted.masked, "{name}: masked");
+        // The mobiles of the list are beside names, wherever the format put them.
+        assert!(
+            scan.hits
+                .iter()
+                .filter(|h| h.kind == PiiKind::Mobile)
+                .all(|h| h.near_name),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_sheet_keeps_its_row_and_column_numbers_and_every_sheet_is_a_table() {
+    let (people, _) = people();
+    let bytes = files::xlsx_sheets(&[
+        ("名单", &rows(&people, true)),
+        ("单位", &units_sheet(&people)),
+    ])
+    .expect("xlsx");
+    let att = read("a.xlsx", &bytes).expect("read");
+    assert_eq!(att.blocks.len(), 2);
+    let Block::Table(t) = &att.blocks[0] else {
+        panic!("table");
+    };
+    assert_eq!(t[0][2], "身份证号码");
+    assert_eq!(t[1][1], NAMES[0]);
+    let hits = scanner().scan(&att.blocks).hits;
+    let first = hits
+        .iter()
+        .find(|h| h.kind == PiiKind::IdCard)
+        .expect("an id");
+    assert_eq!(
+        first.at,
+        crate::content::privacy::Position::Cell {
+            block: 0,
+            row: 2,
+            column: 3,
+            header: Some("身份证号码".into())
+        }
+    );
+}
+
+#[test]
+fn number_cells_come_out_as_their_digits() {
+    // What calamine gives for number cells: f64; shown as Excel shows them with a 0 format.
+    let rows = vec![vec![
+        Cell::Number(13_812_345_678.0),
+        // An 18-digit ID typed as a number: Excel keeps 15 significant digits.
+        Cell::Number(220_802_199_001_011_234.0),
+        Cell::text("22080219900101123X"),
+        Cell::Number(6.5),
+        Cell::Number(-42.0),
+        Cell::Number(1e15),
+    ]];
+    let want = [
+        "13812345678",
+        "220802199001011000",
+        "22080219900101123X",
+        "6.5",
+        "-42",
+        "1000000000000000",
     ];
     for (name, bytes) in [
         ("a.xlsx", files::xlsx(&rows).expect("xlsx")),
         ("a.xls", files::xls(&rows).expect("xls")),
         ("a.ods", files::ods(&rows).expect("ods")),
-        (
-            "a.docx",
-            files::docx(
-                &["第一行", "联系人：王五 13912345678"],
-                &[
-                    vec!["姓名".into(), "号码".into()],
-                    vec!["张三".into(), "22080219900101123X".into()],
-                ],
-            )
-            .expect("docx"),
-        ),
-        (
-            "a.pdf",
-            files::pdf(&[
-                "关于2024年补贴发放的公示",
-                "姓名：张三 身份证号：22080219900101123X",
-                "abc",
-            ]),
-        ),
-        ("b.pdf", files::image_pdf()),
-        ("a.doc", files::legacy_doc("正文").expect("doc")),
     ] {
-        println!("{name}: {:?}", read(name, &bytes));
+        let att = read(name, &bytes).expect(name);
+        assert_eq!(
+            att.blocks,
+            vec![Block::Table(vec![want.map(String::from).to_vec()])],
+            "{name}"
+        );
+    }
+    assert_eq!(sheet::number_text(2.20802e17), "220802000000000000");
+    assert_eq!(sheet::number_text(f64::NAN), "");
+}
+
+/// An OLE container holding `streams`.
+fn ole(streams: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut file = cfb::CompoundFile::create(Cursor::new(Vec::new())).expect("cfb");
+    for (name, data) in streams {
+        file.create_stream(name)
+            .expect("stream")
+            .write_all(data)
+            .expect("write");
+    }
+    file.flush().expect("flush");
+    file.into_inner().into_inner()
+}
+
+fn biff(records: &[(u16, Vec<u8>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (t, d) in records {
+        out.extend_from_slice(&t.to_le_bytes());
+        out.extend_from_slice(&(d.len() as u16).to_le_bytes());
+        out.extend_from_slice(d);
+    }
+    out
+}
+
+fn bof(dt: u16) -> Vec<u8> {
+    let mut d: Vec<u8> = [0x0600u16, dt, 0x0DBB, 0x07CC]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    d.extend_from_slice(&[0, 0, 0, 0, 6, 0, 0, 0]);
+    d
+}
+
+/// A workbook with `extra` records in its globals (after BOF) and one sheet of `sheet`.
+fn xls_with(extra: &[(u16, Vec<u8>)], sheet: &[(u16, Vec<u8>)]) -> Vec<u8> {
+    let mut globals = vec![(0x0809, bof(5))];
+    globals.extend_from_slice(extra);
+    globals.push((0x0042, 1200u16.to_le_bytes().to_vec()));
+    globals.push((0x0085, vec![0, 0, 0, 0, 0, 0, 1, 1, b'S', 0]));
+    globals.push((0x000A, vec![]));
+    let offset = biff(&globals).len() as u32;
+    if let Some((_, bound)) = globals.iter_mut().find(|(t, _)| *t == 0x0085) {
+        bound[..4].copy_from_slice(&offset.to_le_bytes());
+    }
+    let mut records = globals;
+    records.push((0x0809, bof(0x10)));
+    records.extend_from_slice(sheet);
+    records.push((0x000A, vec![]));
+    ole(&[("Workbook", &biff(&records))])
+}
+
+fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, data) in entries {
+        zip.start_file(*name, zip::write::SimpleFileOptions::default())
+            .expect("entry");
+        zip.write_all(data).expect("write");
+    }
+    zip.finish().expect("zip").into_inner()
+}
+
+fn encrypted_pdf(user_password: &str) -> Vec<u8> {
+    let line = format!("身份证号：{}", id_number(220802, day(1990, 1, 1), 123));
+    let mut doc = lopdf::Document::load_mem(&files::pdf(&[&line])).expect("pdf");
+    doc.trailer.set(
+        "ID",
+        lopdf::Object::Array(vec![
+            lopdf::Object::string_literal("0123456789abcdef"),
+            lopdf::Object::string_literal("0123456789abcdef"),
+        ]),
+    );
+    let version = lopdf::EncryptionVersion::V2 {
+        document: &doc,
+        owner_password: "owner",
+        user_password,
+        key_length: 128,
+        permissions: lopdf::Permissions::default(),
+    };
+    let state = lopdf::EncryptionState::try_from(version).expect("state");
+    doc.encrypt(&state).expect("encrypt");
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("save");
+    out
+}
+
+#[test]
+fn what_cannot_be_read_is_not_scanned_with_its_reason() {
+    let huge_dims = {
+        let mut d = 0u32.to_le_bytes().to_vec();
+        d.extend_from_slice(&0x00FF_FFFFu32.to_le_bytes());
+        d.extend_from_slice(&[0, 0, 0xFF, 0, 0, 0]);
+        d
+    };
+    let far_cells = {
+        let label = |r: u16, c: u16| {
+            let mut d = r.to_le_bytes().to_vec();
+            d.extend_from_slice(&c.to_le_bytes());
+            d.extend_from_slice(&[0, 0, 1, 0, 0, b'x']);
+            (0x0204u16, d)
+        };
+        vec![label(0, 0), label(65_535, 16_000)]
+    };
+    let filepass = vec![(0x002F, vec![1, 0, 0, 0, 0, 0])];
+    let ods_bomb = zip_of(&[
+        ("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
+        (
+            "content.xml",
+            br#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet><table:table table:name="S"><table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="1000" office:value-type="string"><text:p>x</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#,
+        ),
+    ]);
+    let sparse_xlsx = {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let ws = book.add_worksheet();
+        ws.write_string(0, 0, "姓名").expect("a1");
+        // A cell at the last column of 300 rows: 300 × 16,384 cells to lay out. (One far
+        // cell alone is cheap: empty rows cost nothing, only a row's width does.)
+        for r in 0..300u32 {
+            ws.write_string(1 + r * 3_000, 16_383, "x").expect("far");
+        }
+        book.save_to_buffer().expect("xlsx")
+    };
+    let bomb_docx = zip_of(&[("word/document.xml", &vec![b' '; 3 << 20])]);
+    let small = Limits {
+        max_unpacked: 1 << 20,
+        ..Limits::default()
+    };
+    let cases: Vec<(&str, Vec<u8>, Limits, NotScanned, Reason)> = vec![
+        (
+            "扫描件.pdf",
+            files::image_pdf(),
+            Limits::default(),
+            NotScanned::ImageOnly { format: "pdf" },
+            Reason::ImageOnly,
+        ),
+        (
+            "名单.jpg",
+            b"\xFF\xD8\xFF\xE0\x00\x10JFIF".to_vec(),
+            Limits::default(),
+            NotScanned::ImageOnly { format: "jpeg" },
+            Reason::ImageOnly,
+        ),
+        (
+            "名单.doc",
+            files::legacy_doc("张三 22080219900101123X").expect("doc"),
+            Limits::default(),
+            NotScanned::NoReader { format: "doc" },
+            Reason::NoReader,
+        ),
+        (
+            "名单.rtf",
+            b"{\\rtf1\\ansi 22080219900101123X}".to_vec(),
+            Limits::default(),
+            NotScanned::NoReader { format: "rtf" },
+            Reason::NoReader,
+        ),
+        (
+            "加密.pdf",
+            encrypted_pdf("secret"),
+            Limits::default(),
+            NotScanned::Encrypted { format: "pdf" },
+            Reason::Encrypted,
+        ),
+        (
+            "加密.xlsx",
+            ole(&[
+                ("EncryptionInfo", &[4, 0, 4, 0]),
+                ("EncryptedPackage", &[0; 600]),
+            ]),
+            Limits::default(),
+            NotScanned::Encrypted { format: "ooxml" },
+            Reason::Encrypted,
+        ),
+        (
+            "加密.xls",
+            xls_with(&filepass, &[]),
+            Limits::default(),
+            NotScanned::Encrypted { format: "xls" },
+            Reason::Encrypted,
+        ),
+        (
+            "大.xlsx",
+            vec![b'x'; 2000],
+            Limits {
+                max_bytes: 1000,
+                ..Limits::default()
+            },
+            NotScanned::TooLarge {
+                size: 2000,
+                limit: 1000,
+            },
+            Reason::TooLarge,
+        ),
+        (
+            "炸弹.docx",
+            bomb_docx,
+            small,
+            NotScanned::Unpacks {
+                format: "zip",
+                limit: 1 << 20,
+            },
+            Reason::TooLarge,
+        ),
+        (
+            "尺寸.xls",
+            xls_with(&[], &[(0x0200, huge_dims)]),
+            Limits::default(),
+            NotScanned::TooManyCells {
+                format: "xls",
+                limit: 4_000_000,
+            },
+            Reason::TooLarge,
+        ),
+        (
+            "远格.xls",
+            xls_with(&[], &far_cells),
+            Limits::default(),
+            NotScanned::TooManyCells {
+                format: "xls",
+                limit: 4_000_000,
+            },
+            Reason::TooLarge,
+        ),
+        (
+            "重复.ods",
+            ods_bomb,
+            Limits::default(),
+            NotScanned::TooManyCells {
+                format: "ods",
+                limit: 4_000_000,
+            },
+            Reason::TooLarge,
+        ),
+        (
+            "附件",
+            vec![0, 1, 2, 3, 0, 255, 7],
+            Limits::default(),
+            NotScanned::UnknownType,
+            Reason::UnknownType,
+        ),
+        (
+            "附件.zip",
+            zip_of(&[("名单/说明.txt", b"x")]),
+            Limits::default(),
+            NotScanned::NoReader { format: "zip" },
+            Reason::NoReader,
+        ),
+    ];
+    // Cells far apart in an xlsx cost what their rows are laid out to, under the cell cap.
+    let sparse = read("稀疏.xlsx", &sparse_xlsx).expect("read");
+    assert!(sparse.truncated);
+    for (name, bytes, limits, want, reason) in cases {
+        let got = read_attachment(name, None, &bytes, &limits);
+        let shown = got.as_ref().map(|a| (a.format, a.blocks.len()));
+        assert_eq!(got.as_ref().err(), Some(&want), "{name}: {shown:?}");
+        assert_eq!(want.reason(), reason, "{name}");
+        // The message names the reason, never the content.
+        assert!(!want.to_string().contains("2208"), "{name}");
+    }
+}
+
+#[test]
+fn a_pdf_with_only_an_owner_password_is_read() {
+    let att = read("a.pdf", &encrypted_pdf("")).expect("opens with the empty user password");
+    assert_eq!(scanner().scan(&att.blocks).count(PiiKind::IdCard), 1);
+}
+
+#[test]
+fn the_type_comes_from_the_bytes_not_the_name() {
+    let (corpus, _) = corpus();
+    for (_, format, bytes) in &corpus {
+        if matches!(format, Format::Text | Format::Csv) {
+            continue; // no signature: the name is all there is
+        }
+        let att = read_attachment(
+            "download.aspx?id=3",
+            Some("application/octet-stream"),
+            bytes,
+            &Limits::default(),
+        )
+        .expect("read");
+        assert_eq!(att.format, *format);
+    }
+    // A docx named .doc, a PDF named .xls.
+    let docx = files::docx(&["x"], &[]).expect("docx");
+    assert_eq!(read("a.doc", &docx).map(|a| a.format), Ok(Format::Docx));
+    assert_eq!(
+        read("a.xls", &files::pdf(&["x"])).map(|a| a.format),
+        Ok(Format::Pdf)
+    );
+    assert_eq!(
+        read_attachment(
+            "x",
+            Some("text/csv; charset=gbk"),
+            &gb18030("姓名,号码\n"),
+            &Limits::default()
+        )
+        .map(|a| a.format),
+        Ok(Format::Csv)
+    );
+}
+
+#[test]
+fn caps_cut_the_reading_and_say_so() {
+    let (people, _) = people();
+    let xlsx = files::xlsx(&rows(&people, false)).expect("xlsx");
+    let few_cells = Limits {
+        max_cells: 20,
+        ..Limits::default()
+    };
+    let att = read_attachment("a.xlsx", None, &xlsx, &few_cells).expect("read");
+    assert!(att.truncated);
+    let cells: usize = att
+        .blocks
+        .iter()
+        .map(|b| match b {
+            Block::Table(t) => t.iter().map(Vec::len).sum(),
+            Block::Text(_) => 0,
+        })
+        .sum();
+    assert!(cells <= 20, "{cells}");
+
+    let many: Vec<String> = (0..120).map(|i| format!("第{i}行")).collect();
+    let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+    let pdf = files::pdf(&refs);
+    let few_lines = Limits {
+        max_lines: 10,
+        ..Limits::default()
+    };
+    let att = read_attachment("a.pdf", None, &pdf, &few_lines).expect("read");
+    assert!(att.truncated);
+    assert_eq!(att.blocks, vec![Block::Text(refs[..10].join("\n") + "\n")]);
+    let one_page = Limits {
+        max_pages: 1,
+        ..Limits::default()
+    };
+    let att = read_attachment("a.pdf", None, &pdf, &one_page).expect("read");
+    assert!(att.truncated);
+    let Block::Text(t) = &att.blocks[0] else {
+        panic!("text");
+    };
+    assert_eq!(t.lines().count(), 48);
+    let att = read("a.pdf", &pdf).expect("read");
+    assert!(!att.truncated);
+    assert_eq!(att.blocks, vec![Block::Text(refs.join("\n") + "\n")]);
+}
+
+/// Deterministic bytes (xorshift), for garbage.
+fn noise(seed: u64, n: usize) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+#[test]
+fn truncated_and_garbage_files_of_every_format_never_panic() {
+    let (mut corpus, _) = corpus();
+    corpus.push(("扫描件.pdf", Format::Pdf, files::image_pdf()));
+    corpus.push(("a.doc", Format::Html, files::legacy_doc("x").expect("doc")));
+    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
+    for (name, _, bytes) in &corpus {
+        let n = bytes.len();
+        for cut in [1, 4, 8, 30, 100, n / 4, n / 2, n - n / 10, n - 1] {
+            inputs.push((format!("{name} cut at {cut}"), bytes[..cut.min(n)].to_vec()));
+        }
+        // Bytes flipped through the middle, the signature kept.
+        for seed in 1..6u64 {
+            let mut b = bytes.clone();
+            let junk = noise(seed, 64);
+            let at = (n / 2).min(n.saturating_sub(64));
+            for (i, j) in junk.iter().enumerate() {
+                if let Some(x) = b.get_mut(at + i) {
+                    *x ^= j;
+                }
+            }
+            inputs.push((format!("{name} flipped {seed}"), b));
+        }
+        // The signature, then noise.
+        inputs.push((
+            format!("{name} noise"),
+            [&bytes[..8.min(n)], &noise(n as u64, 4096)[..]].concat(),
+        ));
+    }
+    for (what, bytes) in inputs {
+        let got = read(&what, &bytes);
+        // A panic inside a reader is caught and reported as corrupt: none may happen here.
+        assert_ne!(
+            got.as_ref().err(),
+            Some(&NotScanned::Corrupt {
+                format: match &got {
+                    Err(NotScanned::Corrupt { format, .. }) => format,
+                    _ => "",
+                },
+                what: "the reader failed on it"
+            }),
+            "{what}"
+        );
     }
 }

@@ -16,9 +16,9 @@ use super::{Limits, NotScanned, Out};
 const FORMAT: &str = "pdf";
 
 pub(super) fn read(bytes: &[u8], limits: &Limits, out: &mut Out) -> Result<(), NotScanned> {
-    let mut options = LoadOptions::default();
-    options.max_decompressed_size =
-        Some(usize::try_from(limits.max_unpacked).unwrap_or(usize::MAX));
+    let options = LoadOptions::with_max_decompressed_size(
+        usize::try_from(limits.max_unpacked).unwrap_or(usize::MAX),
+    );
     let doc = match Document::load_mem_with_options(bytes, options) {
         Ok(doc) => doc,
         Err(Error::InvalidPassword | Error::Decryption(_)) => {

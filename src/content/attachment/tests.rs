@@ -252,7 +252,10 @@ fn csv(rows: &[Vec<String>]) -> Vec<u8> {
 }
 
 /// Every format's file of the same list, with the format it must be read as.
-fn corpus() -> (Vec<(&'static str, Format, Vec<u8>)>, Planted) {
+/// A file of the corpus: its name, the format it must be read as, its bytes.
+type File = (&'static str, Format, Vec<u8>);
+
+fn corpus() -> (Vec<File>, Planted) {
     let (people, planted) = people();
     let head: Vec<&str> = NOTICE_HEAD.to_vec();
     let lines = lines(&people);
@@ -828,5 +831,67 @@ fn truncated_and_garbage_files_of_every_format_never_panic() {
             }),
             "{what}"
         );
+    }
+}
+
+/// A longer run of the mutations above (`cargo nextest run --run-ignored only fuzz_lite`).
+#[test]
+#[ignore]
+fn fuzz_lite() {
+    let (mut corpus, _) = corpus();
+    corpus.push(("扫描件.pdf", Format::Pdf, files::image_pdf()));
+    let mut panics = Vec::new();
+    for (name, _, bytes) in &corpus {
+        for seed in 0..400u64 {
+            let r = noise(seed * 7 + 3, 16);
+            let mut b = bytes.clone();
+            let n = b.len();
+            for k in 0..(1 + r[0] % 8) as usize {
+                let at = (u64::from(r[1 + k]) * 7919 + seed * 104_729) as usize % n;
+                b[at] ^= r[9 + k % 7] | 1;
+            }
+            if r[15].is_multiple_of(4) {
+                b.truncate(n * usize::from(r[14]) / 256 + 1);
+            }
+            if let Err(NotScanned::Corrupt {
+                what: "the reader failed on it",
+                ..
+            }) = read(name, &b)
+            {
+                panics.push(format!("{name} seed {seed}"));
+            }
+        }
+    }
+    assert!(panics.is_empty(), "{panics:?}");
+}
+
+/// Writes the fuzz target's seeds (`fuzz/seeds/attachment/`): every format's file of the
+/// list, byte 0 the index of its name in the target's table.
+#[test]
+#[ignore]
+fn write_fuzz_seeds() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/attachment");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let (mut corpus, _) = corpus();
+    corpus.push(("扫描件.pdf", Format::Pdf, files::image_pdf()));
+    corpus.push((
+        "旧.doc",
+        Format::Html,
+        files::legacy_doc("张三").expect("doc"),
+    ));
+    for (i, (name, format, bytes)) in corpus.iter().enumerate() {
+        let pick: u8 = match format {
+            Format::Xlsx => 0,
+            Format::Xls => 1,
+            Format::Ods => 2,
+            Format::Docx => 3,
+            Format::Pdf => 4,
+            Format::Text => 5,
+            Format::Csv => 6,
+            Format::Html => 7,
+        };
+        let ext = name.rsplit('.').next().unwrap_or("bin");
+        let seed = [&[pick][..], bytes].concat();
+        std::fs::write(dir.join(format!("seed{i:02}_{ext}")), seed).expect("write");
     }
 }

@@ -335,9 +335,79 @@ fn identity_cmap() -> String {
 
 const LINES_PER_PAGE: usize = 48;
 
+/// How the text operators place a PDF's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// A run of text per line (a table cell, after a tab, its own run at the next stop).
+    Runs,
+    /// Every glyph shown alone and the pen moved by its width with `Td`, as some office
+    /// exporters write.
+    Glyphs,
+}
+
+/// A character's code in the font (UCS-2; outside the BMP, `?`) and its width at 11 pt.
+fn glyph(c: char) -> (String, f32) {
+    let code = u16::try_from(u32::from(c)).unwrap_or(u16::from(b'?'));
+    let width = if c.is_ascii() { 6.05 } else { 11.0 };
+    (format!("{code:04X}"), width)
+}
+
+/// The content stream of one page.
+fn page_content(lines: &[&str], layout: Layout) -> String {
+    const TAB: f32 = 120.0;
+    let mut content = String::from("BT\n/F1 11 Tf\n");
+    for (l, line) in lines.iter().enumerate() {
+        let y = 800 - 16 * l as i32;
+        content.push_str(&format!("1 0 0 1 40 {y} Tm\n"));
+        // x: where the next glyph goes; origin: where the last Td put the line's start.
+        let (mut x, mut origin) = (0.0f32, 0.0f32);
+        for (k, cell) in line.split('\t').enumerate() {
+            if k > 0 {
+                // The next stop at least two ems on.
+                x = ((x + 22.0) / TAB).ceil() * TAB;
+                if layout == Layout::Runs {
+                    content.push_str(&format!("1 0 0 1 {} {y} Tm\n", 40.0 + x));
+                    origin = x;
+                }
+            }
+            match layout {
+                Layout::Runs => {
+                    let hex: String = cell.chars().map(|c| glyph(c).0).collect();
+                    content.push_str(&format!("<{hex}> Tj\n"));
+                    x += cell.chars().map(|c| glyph(c).1).sum::<f32>();
+                }
+                Layout::Glyphs => {
+                    for c in cell.chars() {
+                        let (hex, w) = glyph(c);
+                        if x > origin {
+                            content.push_str(&format!("{:.2} 0 Td\n", x - origin));
+                            origin = x;
+                        }
+                        content.push_str(&format!("<{hex}> Tj\n"));
+                        x += w;
+                    }
+                }
+            }
+        }
+    }
+    content.push_str("ET\n");
+    content
+}
+
 /// A PDF whose text layer holds `lines`, Chinese included (characters outside the Basic
-/// Multilingual Plane become `?`), 48 lines a page.
+/// Multilingual Plane become `?`), 48 lines a page; a tab in a line moves to the next stop,
+/// as a table's next cell.
 pub fn pdf(lines: &[&str]) -> Vec<u8> {
+    pdf_with(lines, Layout::Runs)
+}
+
+/// The same PDF with every glyph placed on its own (`Tj` then `Td` by its width), as some
+/// office exporters write: a reader must join them back into words and numbers.
+pub fn pdf_glyphs(lines: &[&str]) -> Vec<u8> {
+    pdf_with(lines, Layout::Glyphs)
+}
+
+fn pdf_with(lines: &[&str], layout: Layout) -> Vec<u8> {
     let pages: Vec<&[&str]> = if lines.is_empty() {
         vec![&[]]
     } else {
@@ -381,18 +451,7 @@ pub fn pdf(lines: &[&str]) -> Vec<u8> {
             )
             .as_bytes(),
         );
-        let mut content = String::from("BT\n/F1 11 Tf\n");
-        for (l, line) in page.iter().enumerate() {
-            let hex: String = line
-                .chars()
-                .map(|c| u16::try_from(u32::from(c)).unwrap_or(u16::from(b'?')))
-                .map(|u| format!("{u:04X}"))
-                .collect();
-            let y = 800 - 16 * l;
-            content.push_str(&format!("1 0 0 1 40 {y} Tm\n<{hex}> Tj\n"));
-        }
-        content.push_str("ET\n");
-        pdf.stream("", content.as_bytes());
+        pdf.stream("", page_content(page, layout).as_bytes());
     }
     pdf.finish()
 }

@@ -1,6 +1,7 @@
 //! docx: `word/document.xml` read with quick-xml. Paragraphs outside tables are text lines
 //! (a `w:br` starts a new one, a `w:tab` is a tab); each outermost table is a table whose
-//! cells hold their paragraphs' text, a nested table's text flattened into its cell.
+//! cells hold their paragraphs' text, a nested table's text flattened into its cell. Text
+//! deleted under tracked changes (`w:delText`) is read too: it is still in the published file.
 
 use quick_xml::events::Event;
 
@@ -27,7 +28,8 @@ pub(super) fn read(bytes: &[u8], limits: &Limits, out: &mut Out) -> Result<(), N
                 "tbl" => doc.tables += 1,
                 "tr" if doc.tables == 1 => doc.rows.push(Vec::new()),
                 "tc" if doc.tables == 1 => doc.cell.clear(),
-                "t" => doc.in_text = true,
+                // Deleted text of tracked changes is still in the file for anyone to read.
+                "t" | "delText" => doc.in_text = true,
                 _ => {}
             },
             Event::Empty(e) => match e.local_name().as_ref() {
@@ -36,7 +38,7 @@ pub(super) fn read(bytes: &[u8], limits: &Limits, out: &mut Out) -> Result<(), N
                 _ => {}
             },
             Event::End(e) => match e.local_name().as_ref() {
-                "t" => doc.in_text = false,
+                "t" | "delText" => doc.in_text = false,
                 "p" => {
                     if doc.tables == 0 {
                         out.line(&std::mem::take(&mut doc.line));

@@ -47,7 +47,6 @@ const UNREAD: &[(&[u8], &str, bool)] = &[
     (b"GIF89a", "gif", true),
     (b"II*\x00", "tiff", true),
     (b"MM\x00*", "tiff", true),
-    (b"BM", "bmp", true),
     (b"{\\rtf", "rtf", false),
     (b"Rar!\x1a\x07", "rar", false),
     (b"7z\xBC\xAF\x27\x1C", "7z", false),
@@ -72,6 +71,11 @@ pub(super) fn sniff(
     if bytes.starts_with(OLE) {
         return ole_format(bytes);
     }
+    // A bitmap: "BM", then its size, then four reserved zero bytes (two letters alone could
+    // begin a text file).
+    if bytes.starts_with(b"BM") && bytes.get(6..10) == Some(&[0, 0, 0, 0]) {
+        return Err(NotScanned::ImageOnly { format: "bmp" });
+    }
     for (magic, format, image) in UNREAD {
         if bytes.starts_with(magic) {
             return Err(if *image {
@@ -83,10 +87,14 @@ pub(super) fn sniff(
     }
     let lower_head = String::from_utf8_lossy(&head[..head.len().min(512)]).to_ascii_lowercase();
     let lower_head = lower_head.trim_start_matches('\u{feff}').trim_start();
+    // A single-file web page (.mht, Word's "save as web page" under a .doc name): MIME parts
+    // in quoted-printable or base64, not read yet.
+    if lower_head.starts_with("mime-version:") {
+        return Err(NotScanned::NoReader { format: "mht" });
+    }
     if lower_head.starts_with("<!doctype html")
         || lower_head.starts_with("<html")
         || (lower_head.starts_with("<?xml") && lower_head.contains("<html"))
-        || lower_head.starts_with("mime-version:")
     {
         return Ok(Format::Html);
     }

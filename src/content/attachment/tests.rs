@@ -261,6 +261,11 @@ fn corpus() -> (Vec<File>, Planted) {
     let lines = lines(&people);
     let mut pdf_lines = head.clone();
     pdf_lines.extend(lines.iter().map(String::as_str));
+    // The list as a table: cells at tab stops, over two pages (its header on the first).
+    let tabbed: Vec<String> = text_rows(&people).iter().map(|r| r.join("\t")).collect();
+    let mut table_lines = head.clone();
+    table_lines.extend(std::iter::repeat_n("", 40));
+    table_lines.extend(tabbed.iter().map(String::as_str));
     let text = format!("{}\n{}\n", head.join("\n"), lines.join("\n"));
     let html = format!(
         "<html><head><meta charset=\"utf-8\"></head><body><p>{}</p><table>{}</table></body></html>",
@@ -293,6 +298,13 @@ fn corpus() -> (Vec<File>, Planted) {
             files::docx(&head, &text_rows(&people)).expect("docx"),
         ),
         ("公示.pdf", Format::Pdf, files::pdf(&pdf_lines)),
+        ("公示_逐字.pdf", Format::Pdf, files::pdf_glyphs(&pdf_lines)),
+        ("名单表.pdf", Format::Pdf, files::pdf(&table_lines)),
+        (
+            "名单表_逐字.pdf",
+            Format::Pdf,
+            files::pdf_glyphs(&table_lines),
+        ),
         ("公示.txt", Format::Text, gb18030(&text)),
         ("名单.csv", Format::Csv, csv(&text_rows(&people))),
         // A page saved as .doc: HTML inside, as Chinese office software often writes.
@@ -392,6 +404,32 @@ fn a_sheet_keeps_its_row_and_column_numbers_and_every_sheet_is_a_table() {
             header: Some("身份证号码".into())
         }
     );
+}
+
+#[test]
+fn a_pdf_table_is_read_as_one_table_across_pages_whichever_way_its_glyphs_are_placed() {
+    let (corpus, _) = corpus();
+    for (name, _, bytes) in corpus.iter().filter(|c| c.0.starts_with("名单表")) {
+        let att = read(name, bytes).expect(name);
+        let tables: Vec<&Vec<Vec<String>>> = att
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Table(t) => Some(t),
+                Block::Text(_) => None,
+            })
+            .collect();
+        assert_eq!(tables.len(), 1, "{name}: {:?}", att.blocks);
+        assert_eq!(tables[0].len(), 13, "{name}");
+        assert_eq!(tables[0][0], HEADER.to_vec(), "{name}");
+        assert_eq!(tables[0][1][1], NAMES[0], "{name}");
+        // The text around it: the notice's head, each line whole.
+        assert_eq!(
+            att.blocks[0],
+            Block::Text(NOTICE_HEAD.join("\n") + "\n"),
+            "{name}"
+        );
+    }
 }
 
 #[test]
@@ -669,6 +707,13 @@ fn what_cannot_be_read_is_not_scanned_with_its_reason() {
             Reason::UnknownType,
         ),
         (
+            "公示.doc",
+            b"MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary=x\r\n".to_vec(),
+            Limits::default(),
+            NotScanned::NoReader { format: "mht" },
+            Reason::NoReader,
+        ),
+        (
             "附件.zip",
             zip_of(&[("名单/说明.txt", b"x")]),
             Limits::default(),
@@ -687,6 +732,16 @@ fn what_cannot_be_read_is_not_scanned_with_its_reason() {
         // The message names the reason, never the content.
         assert!(!want.to_string().contains("2208"), "{name}");
     }
+}
+
+#[test]
+fn a_docx_keeps_what_tracked_changes_deleted() {
+    let id = id_number(220802, day(1990, 1, 1), 123);
+    let xml = format!(
+        r#"<w:document xmlns:w="w"><w:body><w:p><w:r><w:t>名单</w:t></w:r></w:p><w:p><w:del><w:r><w:delText>身份证号：{id}</w:delText></w:r></w:del></w:p></w:body></w:document>"#
+    );
+    let att = read("a.docx", &zip_of(&[("word/document.xml", xml.as_bytes())])).expect("docx");
+    assert_eq!(scanner().scan(&att.blocks).count(PiiKind::IdCard), 1);
 }
 
 #[test]

@@ -329,6 +329,44 @@ fn truncated_and_garbage_files_of_every_format_never_panic() {
             [&bytes[..8.min(n)], &noise(n as u64, 4096)[..]].concat(),
         ));
     }
+    // Nesting far past any parser's stack: arrays in a content stream, dictionaries in an
+    // object, tables in a docx, XML elements in a sheet.
+    let deep = 200_000;
+    let content = format!(
+        "BT /F1 11 Tf {}{} TJ ET",
+        "[".repeat(deep),
+        "]".repeat(deep)
+    );
+    let pdf = format!(
+        "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n3 0 obj\n<< /Type /Page /Parent 2 0 R /Contents 4 0 R /Resources {}1{} >>\nendobj\n4 0 obj\n<< /Length {} >>\nstream\n{content}\nendstream\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n",
+        "<< /A ".repeat(deep),
+        " >>".repeat(deep),
+        content.len()
+    );
+    inputs.push(("deep.pdf".into(), pdf.into_bytes()));
+    let tables = format!(
+        "<w:document xmlns:w=\"w\"><w:body>{}{}</w:body></w:document>",
+        "<w:tbl><w:tr><w:tc>".repeat(deep / 4),
+        "</w:tc></w:tr></w:tbl>".repeat(deep / 4)
+    );
+    inputs.push((
+        "deep.docx".into(),
+        zip_of(&[("word/document.xml", tables.as_bytes())]),
+    ));
+    let xml = format!(
+        "<office:document-content><office:body><office:spreadsheet><table:table>{}</table:table></office:spreadsheet></office:body></office:document-content>",
+        "<table:table-row>".repeat(deep)
+    );
+    inputs.push((
+        "deep.ods".into(),
+        zip_of(&[
+            (
+                "mimetype",
+                b"application/vnd.oasis.opendocument.spreadsheet",
+            ),
+            ("content.xml", xml.as_bytes()),
+        ]),
+    ));
     for (what, bytes) in inputs {
         let got = read(&what, &bytes);
         // A panic inside a reader is caught and reported as corrupt: none may happen here.

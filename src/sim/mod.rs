@@ -38,6 +38,7 @@
 //! # }
 //! ```
 
+pub mod attachments;
 mod builder;
 mod dates;
 mod demo;

@@ -118,7 +118,13 @@ fn init_tracing(daemon: bool) {
     use tracing_subscriber::EnvFilter;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    let default = if daemon { "gkwatch=info,warn" } else { "warn" };
+    // The attachment readers' libraries log through `log` what they met in a file: off, so
+    // no line ever carries a page's content.
+    let default = if daemon {
+        "gkwatch=info,warn,lopdf=off,calamine=off"
+    } else {
+        "warn,lopdf=off,calamine=off"
+    };
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let mut journald_error = None;
     if let Some(stream) = journal_stream() {

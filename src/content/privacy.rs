@@ -256,10 +256,15 @@ impl Scanner {
     }
 
     fn scan_table(&self, b: usize, rows: &[Vec<String>], out: &mut PrivacyScan) {
-        // The header: the first of the first three rows that names a person or an ID column.
+        // The header: the first of the first three rows that names a person, an ID or a
+        // unit's code column (a sheet of units headed 单位名称 / 统一社会信用代码 has its codes
+        // skipped, even an all-digit one that would pass as an ID).
         let header_row = rows.iter().take(3).position(|r| {
-            r.iter()
-                .any(|c| contains_any(c, NAME_WORDS) || contains_any(c, ID_WORDS))
+            r.iter().any(|c| {
+                contains_any(c, NAME_WORDS)
+                    || contains_any(c, ID_WORDS)
+                    || contains_any(c, CODE_LABELS)
+            })
         });
         let header = header_row.map(|i| &rows[i]);
         let person_list = header.is_some_and(|h| h.iter().any(|c| contains_any(c, NAME_WORDS)));

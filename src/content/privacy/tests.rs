@@ -153,6 +153,33 @@ fn a_table_of_persons_gives_every_number_with_its_place() {
 }
 
 #[test]
+fn a_sheet_of_units_has_its_codes_skipped() {
+    // An all-digit code that passes every ID check, under a 统一社会信用代码 header with no
+    // name or ID column beside it.
+    let code = id_number(220802, day(1990, 1, 1), 7);
+    let rows = vec![
+        vec![
+            "单位名称".to_string(),
+            "统一社会信用代码".into(),
+            "补助金额".into(),
+        ],
+        vec!["某某合作社".into(), code.clone(), "5000".into()],
+    ];
+    let scan = scanner().scan(&[Block::Table(rows.clone())]);
+    assert!(scan.is_clean(), "{scan:?}");
+    // The same number under a plain header is read as the ID it looks like.
+    let mut plain = rows;
+    plain[0][1] = "号码".into();
+    plain[0][0] = "姓名".into();
+    assert_eq!(
+        scanner()
+            .scan(&[Block::Table(plain)])
+            .count(PiiKind::IdCard),
+        1
+    );
+}
+
+#[test]
 fn no_full_number_leaves_the_scan() {
     let id = x_id();
     let card = card_number("621700", 42, 19);

@@ -37,6 +37,15 @@ pub(super) async fn read(
     Ok((body, len))
 }
 
+/// Reads the body of an answer to `url` as bytes, at most `limit` of them.
+pub(super) async fn read_bytes(
+    response: reqwest::Response,
+    url: &Url,
+    limit: u64,
+) -> Result<Vec<u8>, FetchError> {
+    read_capped(response, url, limit).await
+}
+
 /// Decodes a body to text. A page's decoding (with charset detection when nothing is
 /// declared) costs a fraction of a millisecond: done inline, every column's decoding would
 /// share the task that drives the concurrent columns, so large bodies go to the blocking pool.

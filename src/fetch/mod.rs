@@ -177,6 +177,29 @@ impl Fetcher {
     pub async fn fetch(&self, req: FetchRequest<'_>) -> Result<Fetched, FetchFailure> {
         self.0.fetch(req).await
     }
+
+    /// Fetches a file (an attachment) under the same rules as a page — SSRF check, robots,
+    /// politeness, retries — its bytes kept as sent, at most `limit` of them (a larger file
+    /// fails with [`FetchError::TooLarge`] before more is read). Validators are not sent: a
+    /// file is fetched to be read.
+    pub async fn fetch_file(
+        &self,
+        req: FetchRequest<'_>,
+        limit: u64,
+    ) -> Result<FetchedFile, FetchFailure> {
+        self.0.fetch_file(req, limit).await
+    }
+}
+
+/// A file as the server sent it.
+#[derive(Debug, Clone)]
+pub struct FetchedFile {
+    /// After redirects.
+    pub final_url: Url,
+    pub status: u16,
+    /// The answer's `Content-Type`, if any.
+    pub content_type: Option<String>,
+    pub bytes: Vec<u8>,
 }
 
 /// The addresses `host` (a name or an IP literal, bracketed for IPv6 as in URLs) stands for;
@@ -200,6 +223,55 @@ async fn resolve(host: &str, timeout: Duration) -> Vec<IpAddr> {
 }
 
 impl FetcherState {
+    /// What every request goes through before it is sent: the SSRF check (robots.txt
+    /// included: an IP literal never reaches the resolver that guards host names), the
+    /// client for the request, robots.txt. Failures carry no credentials from the URL.
+    async fn prepare(
+        &self,
+        req: FetchRequest<'_>,
+    ) -> Result<(reqwest::Client, String), (FetchError, u32)> {
+        let url = &req.page.url;
+        if !req.allow_private
+            && let Err(refusal) = self.guard.check_url(url)
+        {
+            return Err((error::refused(url, &refusal), 0));
+        }
+        let client = self
+            .clients
+            .get(req.allow_private, req.ca_file)
+            .await
+            .map_err(|e| (e, 0))?;
+        if req.respect_robots {
+            self.check_robots(&client, req).await?;
+        }
+        Ok((client, url.host_str().unwrap_or_default().to_string()))
+    }
+
+    async fn fetch_file(
+        &self,
+        req: FetchRequest<'_>,
+        limit: u64,
+    ) -> Result<FetchedFile, FetchFailure> {
+        let started = Instant::now();
+        let fail = |(error, attempts): (FetchError, u32)| FetchFailure {
+            error: error.without_credentials(),
+            attempts,
+            elapsed: started.elapsed(),
+        };
+        let req = FetchRequest {
+            validators: None,
+            ..req
+        };
+        let (client, host) = self.prepare(req).await.map_err(fail)?;
+        let (file, _) = Retry::pages(&self.settings)
+            .run(&self.hosts, &host, &req.page.url, || {
+                self.attempt_file(&client, &host, req, limit)
+            })
+            .await
+            .map_err(fail)?;
+        Ok(file)
+    }
+
     async fn fetch(&self, req: FetchRequest<'_>) -> Result<Fetched, FetchFailure> {
         let started = Instant::now();
         let url = &req.page.url;
@@ -209,22 +281,7 @@ impl FetcherState {
             attempts,
             elapsed: started.elapsed(),
         };
-        // Before anything is sent, robots.txt included: an IP literal never reaches the
-        // resolver that guards host names.
-        if !req.allow_private
-            && let Err(refusal) = self.guard.check_url(url)
-        {
-            return Err(fail((error::refused(url, &refusal), 0)));
-        }
-        let client = self
-            .clients
-            .get(req.allow_private, req.ca_file)
-            .await
-            .map_err(|e| fail((e, 0)))?;
-        if req.respect_robots {
-            self.check_robots(&client, req).await.map_err(fail)?;
-        }
-        let host = url.host_str().unwrap_or_default().to_string();
+        let (client, host) = self.prepare(req).await.map_err(fail)?;
         let (mut fetched, attempts) = Retry::pages(&self.settings)
             .run(&self.hosts, &host, url, || {
                 self.attempt(&client, &host, req)
@@ -276,6 +333,58 @@ impl FetcherState {
         let url = &req.page.url;
         let _host_slot = self.hosts.acquire(host).await;
         let _global_slot = self.global.acquire().await.ok();
+        let (response, final_url, status, validators) = self.send(client, req).await?;
+        let (body, bytes) = if status == StatusCode::NOT_MODIFIED {
+            (None, 0)
+        } else {
+            let (body, bytes) = body::read(response, url, self.settings.max_body_bytes)
+                .await
+                .map_err(|e| (e, None))?;
+            (Some(body), bytes)
+        };
+        Ok(Fetched {
+            final_url,
+            status: status.as_u16(),
+            body,
+            validators,
+            bytes,
+            attempts: 0,
+            elapsed: Duration::ZERO,
+        })
+    }
+
+    /// One attempt at a file: its bytes as sent (at most `limit`), not decoded.
+    async fn attempt_file(
+        &self,
+        client: &reqwest::Client,
+        host: &str,
+        req: FetchRequest<'_>,
+        limit: u64,
+    ) -> Result<FetchedFile, AttemptError> {
+        let url = &req.page.url;
+        let _host_slot = self.hosts.acquire(host).await;
+        let _global_slot = self.global.acquire().await.ok();
+        let (response, final_url, status, _) = self.send(client, req).await?;
+        let content_type = header_string(response.headers(), header::CONTENT_TYPE);
+        let bytes = body::read_bytes(response, url, limit)
+            .await
+            .map_err(|e| (e, None))?;
+        Ok(FetchedFile {
+            final_url,
+            status: status.as_u16(),
+            content_type,
+            bytes,
+        })
+    }
+
+    /// Sends the request and checks the answer's status: the response with its final URL,
+    /// status and validators, ready for its body to be read.
+    async fn send(
+        &self,
+        client: &reqwest::Client,
+        req: FetchRequest<'_>,
+    ) -> Result<(reqwest::Response, Url, StatusCode, Validators), AttemptError> {
+        let url = &req.page.url;
         let mut builder = match &req.page.form {
             Some(form) => client.post(url.clone()).form(form),
             None => client.get(url.clone()),
@@ -316,23 +425,7 @@ impl FetcherState {
                 retry_after,
             ));
         }
-        let (body, bytes) = if status == StatusCode::NOT_MODIFIED {
-            (None, 0)
-        } else {
-            let (body, bytes) = body::read(response, url, self.settings.max_body_bytes)
-                .await
-                .map_err(|e| (e, None))?;
-            (Some(body), bytes)
-        };
-        Ok(Fetched {
-            final_url,
-            status: status.as_u16(),
-            body,
-            validators,
-            bytes,
-            attempts: 0,
-            elapsed: Duration::ZERO,
-        })
+        Ok((response, final_url, status, validators))
     }
 }
 

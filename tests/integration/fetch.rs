@@ -285,3 +285,55 @@ async fn a_configured_proxy_carries_every_request() {
     let err = direct.fetch(public).await.expect_err("no such host");
     assert_eq!(err.error.kind(), "dns", "{err}");
 }
+
+/// A file is fetched as the bytes the server sent (not decoded), under its own size cap and
+/// the page rules: robots.txt, retries of a transient failure.
+#[tokio::test]
+async fn files_are_fetched_as_sent_within_their_cap() {
+    // Bytes no charset decoding would keep: GBK-looking, invalid UTF-8, a NUL.
+    let file: &'static [u8] = b"PK\x03\x04\xd5\xfe\xb8\xae\x00\xff\xfe";
+    let router = site(StatusCode::OK).route(
+        "/files/list.xlsx",
+        get(move || async move {
+            (
+                [(header::CONTENT_TYPE, "application/vnd.ms-excel")],
+                file.to_vec(),
+            )
+        }),
+    );
+    let origin = Server::router(router).await.origin;
+    let fetcher = fetcher();
+    let at = |path: &str| PageRequest::get(origin.join(path).expect("url"));
+    let page = at("/files/list.xlsx");
+    let got = fetcher
+        .fetch_file(request(&page), 1024)
+        .await
+        .expect("file");
+    assert_eq!(got.bytes, file);
+    assert_eq!(got.status, 200);
+    assert_eq!(
+        got.content_type.as_deref(),
+        Some("application/vnd.ms-excel")
+    );
+    // Over its cap: refused, whatever the page cap says.
+    let big = at("/big");
+    let err = fetcher
+        .fetch_file(request(&big), 64 * 1024)
+        .await
+        .expect_err("over the cap");
+    assert!(
+        matches!(err.error, FetchError::TooLarge { limit, .. } if limit == 64 * 1024),
+        "{err:?}"
+    );
+    // Transient failures retried, as for pages.
+    let flaky = at("/flaky");
+    let ok = fetcher
+        .fetch_file(request(&flaky), 1024)
+        .await
+        .expect("retried");
+    assert_eq!(ok.bytes, b"<html><body>ok</body></html>");
+    // Disallowed by robots.txt: not fetched.
+    let private = at("/private/page");
+    let refused = fetcher.fetch_file(request(&private), 1024).await;
+    assert!(refused.is_err(), "robots.txt disallows /private/");
+}

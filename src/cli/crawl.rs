@@ -27,6 +27,7 @@ pub(super) async fn crawl(g: &Ctx, a: &CrawlArgs) -> anyhow::Result<Exit> {
         department: a.department.clone(),
         column: a.column.clone(),
         ..CrawlOptions::new(&settings.crawl, a.today.unwrap_or_else(|| g.today()))
+            .with_privacy(&settings.privacy)
     };
     let summary = run_crawl(&cfg.targets, &catalog, &store, &fetcher, &opts).await?;
     print_crawl_summary(&summary);
@@ -106,4 +107,16 @@ pub(super) fn print_crawl_summary(s: &CrawlSummary) {
     for c in failed {
         println!("  ! {}", column_line(c));
     }
+    print_scan_summary(&s.scan);
+}
+
+/// The privacy scan's line, when it read anything.
+pub(super) fn print_scan_summary(s: &crate::pipeline::ScanSummary) {
+    if s.scanned + s.not_scanned == 0 && s.pending == 0 {
+        return;
+    }
+    println!(
+        "privacy scan: {} pages scanned, {} not scanned, {} personal numbers in full, {} weak masks, {} attachments not scanned (reader pending), {} pages waiting",
+        s.scanned, s.not_scanned, s.hits, s.weak_masks, s.attachments_not_scanned, s.pending
+    );
 }

@@ -5,4 +5,4 @@ mod html;
 pub mod privacy;
 
 pub use html::blocks_from_html;
-pub use privacy::{Block, PiiHit, PiiKind, PrivacyScan, Scanner};
+pub use privacy::{Block, Confidence, PiiHit, PiiKind, Position, PrivacyScan, Scanner, WeakMask};

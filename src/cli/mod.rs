@@ -111,6 +111,14 @@ pub(super) fn error_chain(e: &anyhow::Error) -> String {
     out
 }
 
+/// Libraries that log what they parse (page text): kept at warnings.
+const QUIET_TARGETS: [&str; 4] = [
+    "html5ever=warn",
+    "markup5ever=warn",
+    "selectors=warn",
+    "scraper=warn",
+];
+
 /// Log lines filtered by `RUST_LOG` (warnings for commands, info for the daemon): to journald
 /// with their priorities when systemd connected standard error to the journal
 /// (`JOURNAL_STREAM`), else on stderr, plain (no colour codes) unless stderr is a terminal.
@@ -119,7 +127,17 @@ fn init_tracing(daemon: bool) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     let default = if daemon { "gkwatch=info,warn" } else { "warn" };
-    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    // The HTML parser logs the text of the pages it reads at debug level: a page's personal
+    // numbers would reach the log (issue 18). Never below warn, whatever RUST_LOG says.
+    let filter = || {
+        let mut f = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+        for quiet in QUIET_TARGETS {
+            if let Ok(d) = quiet.parse() {
+                f = f.add_directive(d);
+            }
+        }
+        f
+    };
     let mut journald_error = None;
     if let Some(stream) = journal_stream() {
         match tracing_journald::layer() {

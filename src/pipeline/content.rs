@@ -207,15 +207,16 @@ async fn read_and_scan(
     let scanner = Arc::new(scanner);
     let mut summary = ScanSummary::default();
     let parallel = opts.parallel_columns.max(1);
-    let mut scans = futures::stream::iter(found.into_iter().filter_map(|t| {
-        let col = columns.get(t.column_id.as_str()).copied()?;
-        Some((t, col))
-    }))
-    .map(|(t, col)| {
-        let scanner = Arc::clone(&scanner);
-        async move { read_one(col, t, fetcher, opts, scanner).await }
-    })
-    .buffer_unordered(parallel);
+    // Futures built in a plain loop, not by closures in stream combinators: the crawl's
+    // future stays `Send` for every lifetime (a closure's borrow would not be).
+    let mut reads = Vec::with_capacity(found.len());
+    for t in found {
+        let Some(col) = columns.get(t.column_id.as_str()).copied() else {
+            continue;
+        };
+        reads.push(read_one(col, t, fetcher, opts, Arc::clone(&scanner)));
+    }
+    let mut scans = futures::stream::iter(reads).buffer_unordered(parallel);
     let mut batch = Vec::with_capacity(SAVE_EVERY);
     while let Some(record) = scans.next().await {
         match &record.outcome {

@@ -335,6 +335,7 @@ async fn dispatch(g: &Ctx, command: &Command) -> anyhow::Result<Exit> {
     match command {
         Command::Demo(a) => demo::run(g, a).await,
         Command::Crawl(a) => crawl::crawl(g, a).await,
+        Command::Scan(a) => crawl::scan(g, a).await,
         Command::Check(a) => check::check(g, a).await,
         Command::Discover(a) => check::discover_profile(g, a).await,
         Command::Onboard(a) => onboard::onboard(g, a).await,

@@ -302,3 +302,90 @@ async fn no_generated_number_is_stored_logged_or_reported_in_full() {
         assert_none_in(&f.display().to_string(), &bytes, &needles);
     }
 }
+
+#[tokio::test]
+async fn scan_since_reads_stored_items_again_and_replaces_their_scans() {
+    let site = Arc::new(SimSite::demo(today()).with_pii());
+    let server = SimServer::start(site.clone(), ServeOptions::default())
+        .await
+        .expect("sim server");
+    let bed = Bed::open(
+        &repo().join("targets/demo.toml"),
+        &demo_options(&server.origin),
+        &CrawlSettings::unthrottled(),
+    )
+    .await;
+    // A crawl with the scan off: what an upgrade finds already stored.
+    let off = PrivacySettings {
+        pages_per_run: 0,
+        ..privacy()
+    };
+    let summary = bed
+        .crawl_with(&bed.config.targets, &crawl_options(true).with_privacy(&off))
+        .await
+        .expect("crawl");
+    assert_eq!(summary.scan.scanned, 0);
+    let opts = crawl_options(false).with_privacy(&privacy());
+    let since = today() - chrono::Days::new(400);
+    // Within a budget: the newest first, at most that many pages.
+    let some = gkwatch::pipeline::scan(
+        &bed.config.targets,
+        &bed.store,
+        &bed.fetcher,
+        &opts,
+        since,
+        5,
+    )
+    .await
+    .expect("scan");
+    assert_eq!(some.scanned, 5);
+    let all = gkwatch::pipeline::scan(
+        &bed.config.targets,
+        &bed.store,
+        &bed.fetcher,
+        &opts,
+        since,
+        100_000,
+    )
+    .await
+    .expect("scan");
+    let expected: usize = site
+        .pii_pages()
+        .iter()
+        .filter(|(it, _)| it.date >= since)
+        .map(|(_, p)| p.expected.len() + p.weak.len())
+        .sum();
+    assert_eq!(all.hits + all.weak_masks, expected);
+    // Scanned again: each item's hits replaced, not added to.
+    let again = gkwatch::pipeline::scan(
+        &bed.config.targets,
+        &bed.store,
+        &bed.fetcher,
+        &opts,
+        since,
+        100_000,
+    )
+    .await
+    .expect("scan");
+    assert_eq!(again.scanned, all.scanned);
+    assert_eq!(stored_hits(&bed).await.len(), expected);
+    // A page that no longer loads is recorded as not scanned, never skipped.
+    server.shutdown().await;
+    let gone = gkwatch::pipeline::scan(
+        &bed.config.targets,
+        &bed.store,
+        &bed.fetcher,
+        &opts,
+        since,
+        3,
+    )
+    .await
+    .expect("scan");
+    assert_eq!((gone.scanned, gone.not_scanned), (0, 3));
+    let failed = crate::support::bed::count(
+        &bed.store,
+        "SELECT COUNT(*) FROM content_scans WHERE state = 'failed'",
+    )
+    .await;
+    assert_eq!(failed, 3);
+}

@@ -78,7 +78,7 @@ fn finding(item: &PrivacyFacts) -> Option<Finding> {
     if total + weak_total == 0 {
         return None;
     }
-    places.sort_by(|a, b| b.count.cmp(&a.count));
+    places.sort_by_key(|p| std::cmp::Reverse(p.count));
     let more_places = places.len().saturating_sub(PLACES);
     places.truncate(PLACES);
     let severity = if total >= LIST_SIZE || named_id_or_card {

@@ -27,9 +27,17 @@ fn privacy() -> PrivacySettings {
     }
 }
 
+/// One case's expectation: numbers in full by kind, weak masks, the finding's severity.
+type Case = (
+    PiiCase,
+    &'static [(PiiKind, usize)],
+    usize,
+    Option<Severity>,
+);
+
 /// What a correct scan reports on each case: numbers in full by kind, weak masks, and the
 /// finding's severity (`None`: no finding).
-const CASES: &[(PiiCase, &[(PiiKind, usize)], usize, Option<Severity>)] = &[
+const CASES: &[Case] = &[
     (
         PiiCase::IdList,
         &[(PiiKind::IdCard, 6)],

@@ -152,7 +152,21 @@ impl Store {
 
     /// Items of `columns` that wait for their scan (see [`Store::pending_scans`]).
     pub async fn pending_scan_count(&self, columns: &[&str]) -> Result<u64, StoreError> {
-        Ok(self.pending_scans(columns, usize::MAX).await?.len() as u64)
+        let first_run = self.first_scan_run().await?;
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM items i
+             LEFT JOIN content_scans s ON s.item_id = i.id
+             WHERE i.first_run_id >= ?1
+               AND i.column_id IN (SELECT value FROM json_each(?2))
+               AND (s.item_id IS NULL OR (s.state = 'failed' AND s.attempts < ?3))",
+        )
+        .bind(first_run)
+        .bind(serde_json::to_string(columns).unwrap_or_default())
+        .bind(SCAN_ATTEMPTS)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| self.context("counting the items to scan", e.into()))?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     async fn first_scan_run(&self) -> Result<i64, StoreError> {

@@ -397,3 +397,42 @@ async fn scan_since_reads_stored_items_again_and_replaces_their_scans() {
     .await;
     assert_eq!(failed, 3);
 }
+
+#[tokio::test]
+async fn the_per_run_budget_leaves_the_rest_for_the_next_run() {
+    let site = Arc::new(SimSite::demo(today()).with_pii());
+    let server = SimServer::start(site.clone(), ServeOptions::default())
+        .await
+        .expect("sim server");
+    let bed = Bed::open(
+        &repo().join("targets/demo.toml"),
+        &demo_options(&server.origin),
+        &CrawlSettings::unthrottled(),
+    )
+    .await;
+    let budget = PrivacySettings {
+        pages_per_run: 10,
+        ..privacy()
+    };
+    let first = bed
+        .crawl_with(
+            &bed.config.targets,
+            &crawl_options(true).with_privacy(&budget),
+        )
+        .await
+        .expect("crawl");
+    let items = crate::support::bed::count(&bed.store, "SELECT COUNT(*) FROM items").await;
+    assert_eq!(first.scan.scanned, 10);
+    assert_eq!(first.scan.pending as i64, items - 10);
+    // The next run, with nothing new on the lists, goes on with the pages left.
+    let second = bed
+        .crawl_with(
+            &bed.config.targets,
+            &crawl_options(false).with_privacy(&budget),
+        )
+        .await
+        .expect("crawl");
+    assert_eq!(second.scan.scanned, 10);
+    assert_eq!(second.scan.pending as i64, items - 20);
+    server.shutdown().await;
+}

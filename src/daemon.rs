@@ -556,7 +556,7 @@ async fn crawl_and_evaluate(
     };
     let opts = CrawlOptions {
         full,
-        ..CrawlOptions::new(&a.settings.crawl, today)
+        ..CrawlOptions::new(&a.settings.crawl, today).with_privacy(&a.settings.privacy)
     };
     // A fetcher of this run only: robots.txt is read again, and a host that failed last
     // time is tried again.

@@ -243,6 +243,8 @@ fn report_with(message: &str) -> ReportData {
             items_this_week: 0,
         }],
         operator: Vec::new(),
+        privacy: Vec::new(),
+        scans: Default::default(),
         notices: Vec::new(),
     }
 }

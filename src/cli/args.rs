@@ -50,6 +50,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Crawl the configured columns once
     Crawl(CrawlArgs),
+    /// Read the pages of stored items published since DATE again and scan them for personal
+    /// data (the clean-up of what is already online), then evaluate
+    Scan(ScanArgs),
     /// Extract one page with a profile (or `auto`), without touching the database
     Check(CheckArgs),
     /// Find the main list of a page and print a ready-to-use selector profile
@@ -291,6 +294,25 @@ pub struct CrawlArgs {
     #[arg(long)]
     pub full: bool,
     /// Date used for dates written without a year [default: today in Asia/Shanghai]
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ScanArgs {
+    /// Items published on or after this day (undated ones first seen since then)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub since: NaiveDate,
+    /// Only this department (name or alias)
+    #[arg(long, value_name = "NAME")]
+    pub department: Option<String>,
+    /// Only this column id
+    #[arg(long, value_name = "ID")]
+    pub column: Option<String>,
+    /// Pages read at most, newest items first [default: the settings' privacy.pages_per_run]
+    #[arg(long, value_name = "N")]
+    pub max_pages: Option<usize>,
+    /// The day birth dates are checked against and findings evaluated on [default: today in Asia/Shanghai]
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub today: Option<NaiveDate>,
 }

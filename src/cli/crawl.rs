@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use super::{CrawlArgs, Ctx, Exit};
+use super::{CrawlArgs, Ctx, Exit, ScanArgs};
 use crate::catalog::Catalog;
 use crate::config::{self, LoadOptions};
 use crate::fetch::Fetcher;
@@ -27,6 +27,7 @@ pub(super) async fn crawl(g: &Ctx, a: &CrawlArgs) -> anyhow::Result<Exit> {
         department: a.department.clone(),
         column: a.column.clone(),
         ..CrawlOptions::new(&settings.crawl, a.today.unwrap_or_else(|| g.today()))
+            .with_privacy(&settings.privacy)
     };
     let summary = run_crawl(&cfg.targets, &catalog, &store, &fetcher, &opts).await?;
     print_crawl_summary(&summary);
@@ -39,6 +40,58 @@ pub(super) async fn crawl(g: &Ctx, a: &CrawlArgs) -> anyhow::Result<Exit> {
 }
 
 /// Runs the pipeline with a progress bar on a terminal and plain lines otherwise.
+/// `gkwatch scan --since DATE`: stored items' pages read again and scanned, then evaluated.
+pub(super) async fn scan(g: &Ctx, a: &ScanArgs) -> anyhow::Result<Exit> {
+    let settings = &g.settings;
+    let cfg = g.load_config(&LoadOptions::default())?;
+    let catalog = g.load_catalog()?;
+    let today = a.today.unwrap_or_else(|| g.today());
+    let _lock = DbLock::acquire(&g.db)?;
+    let store = Store::open(&g.db).await?;
+    let fetcher = Fetcher::new(&settings.crawl)?;
+    let opts = CrawlOptions {
+        department: a.department.clone(),
+        column: a.column.clone(),
+        ..CrawlOptions::new(&settings.crawl, today).with_privacy(&settings.privacy)
+    };
+    if let Some(d) = &a.department
+        && !cfg
+            .targets
+            .departments
+            .iter()
+            .any(|dep| &dep.name == d || dep.aliases.contains(d))
+    {
+        anyhow::bail!("no department or alias is called {d:?}");
+    }
+    if let Some(c) = &a.column
+        && !cfg.targets.columns.iter().any(|col| &col.id == c)
+    {
+        anyhow::bail!("no column has the id {c:?}");
+    }
+    let max = a.max_pages.unwrap_or(settings.privacy.pages_per_run);
+    let summary = pipeline::scan(&cfg.targets, &store, &fetcher, &opts, a.since, max).await?;
+    print_scan_summary(&summary);
+    let evaluation = pipeline::refresh_findings(
+        &catalog,
+        &store,
+        &g.calendar,
+        &crate::evaluate::EvaluateOptions::new(today),
+    )
+    .await?;
+    let leaks = evaluation
+        .findings
+        .iter()
+        .filter(|f| f.kind() == crate::types::FindingKind::PrivacyLeak)
+        .count();
+    println!("{leaks} items with personal data: `gkwatch findings --kind privacy_leak`");
+    store.close().await;
+    Ok(if summary.not_scanned > 0 {
+        Exit::PartialFailure
+    } else {
+        Exit::Ok
+    })
+}
+
 pub(super) async fn run_crawl(
     targets: &config::Targets,
     catalog: &Catalog,
@@ -106,4 +159,17 @@ pub(super) fn print_crawl_summary(s: &CrawlSummary) {
     for c in failed {
         println!("  ! {}", column_line(c));
     }
+    print_scan_summary(&s.scan);
+}
+
+/// The privacy scan's line, when it read anything.
+pub(super) fn print_scan_summary(s: &crate::pipeline::ScanSummary) {
+    if s.scanned + s.not_scanned == 0 && s.pending == 0 {
+        return;
+    }
+    // `pending` is what a crawl leaves for the next one; `gkwatch scan` leaves none.
+    println!(
+        "privacy scan: {} pages scanned, {} not scanned, {} personal numbers in full, {} weak masks, {} attachments not scanned (reader pending), {} pages waiting",
+        s.scanned, s.not_scanned, s.hits, s.weak_masks, s.attachments_not_scanned, s.pending
+    );
 }

@@ -33,7 +33,8 @@ pub(super) async fn run(g: &Ctx, a: &DemoArgs) -> anyhow::Result<Exit> {
         }
     };
 
-    let site = Arc::new(SimSite::demo(today));
+    // With its 公示 pages that publish personal numbers: the privacy scan has work to show.
+    let site = Arc::new(SimSite::demo(today).with_pii());
     let server = SimServer::start(site.clone(), ServeOptions::default())
         .await
         .context("cannot start the simulated site on 127.0.0.1")?;
@@ -52,9 +53,14 @@ pub(super) async fn run(g: &Ctx, a: &DemoArgs) -> anyhow::Result<Exit> {
     // Our own server on loopback: no need to be gentle, and robots.txt is still honoured.
     let settings = CrawlSettings::unthrottled();
     let fetcher = Fetcher::new(&settings)?;
+    // The unit's contact mobile on the sim's pages is the office's allow-listed number.
+    let privacy = crate::config::PrivacySettings {
+        allowed_numbers: vec![crate::sim::pii::OFFICIAL_MOBILE.to_string()],
+        ..crate::config::PrivacySettings::default()
+    };
     let opts = CrawlOptions {
         full: true,
-        ..CrawlOptions::new(&settings, today)
+        ..CrawlOptions::new(&settings, today).with_privacy(&privacy)
     };
     let summary = run_crawl(&cfg.targets, &catalog, &store, &fetcher, &opts).await?;
     print_crawl_summary(&summary);

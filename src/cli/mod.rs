@@ -111,6 +111,17 @@ pub(super) fn error_chain(e: &anyhow::Error) -> String {
     out
 }
 
+/// Libraries that log what they parse (page text): kept at warnings.
+const QUIET_TARGETS: [&str; 6] = [
+    "html5ever=warn",
+    "markup5ever=warn",
+    "selectors=warn",
+    "scraper=warn",
+    // The attachment readers log what they met inside a file, at any level: off.
+    "lopdf=off",
+    "calamine=off",
+];
+
 /// Log lines filtered by `RUST_LOG` (warnings for commands, info for the daemon): to journald
 /// with their priorities when systemd connected standard error to the journal
 /// (`JOURNAL_STREAM`), else on stderr, plain (no colour codes) unless stderr is a terminal.
@@ -118,14 +129,18 @@ fn init_tracing(daemon: bool) {
     use tracing_subscriber::EnvFilter;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    // The attachment readers' libraries log through `log` what they met in a file: off, so
-    // no line ever carries a page's content.
-    let default = if daemon {
-        "gkwatch=info,warn,lopdf=off,calamine=off"
-    } else {
-        "warn,lopdf=off,calamine=off"
+    let default = if daemon { "gkwatch=info,warn" } else { "warn" };
+    // The HTML parser logs the text of the pages it reads at debug level: a page's personal
+    // numbers would reach the log (issue 18). Never below warn, whatever RUST_LOG says.
+    let filter = || {
+        let mut f = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+        for quiet in QUIET_TARGETS {
+            if let Ok(d) = quiet.parse() {
+                f = f.add_directive(d);
+            }
+        }
+        f
     };
-    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     let mut journald_error = None;
     if let Some(stream) = journal_stream() {
         match tracing_journald::layer() {
@@ -323,6 +338,7 @@ async fn dispatch(g: &Ctx, command: &Command) -> anyhow::Result<Exit> {
     match command {
         Command::Demo(a) => demo::run(g, a).await,
         Command::Crawl(a) => crawl::crawl(g, a).await,
+        Command::Scan(a) => crawl::scan(g, a).await,
         Command::Check(a) => check::check(g, a).await,
         Command::Discover(a) => check::discover_profile(g, a).await,
         Command::Onboard(a) => onboard::onboard(g, a).await,

@@ -27,8 +27,8 @@ pub use raw::ProfileSpec;
 pub use schedule::CronSchedule;
 pub use settings::{
     CrawlSettings, DEFAULT_CALENDAR_FILE, DEFAULT_DISTRICT, District, Language, MetricsSettings,
-    Recipients, SETTINGS_SEARCH, Schedules, Settings, SmtpSecurity, SmtpSettings, load_settings,
-    settings_file,
+    PrivacySettings, Recipients, SETTINGS_SEARCH, Schedules, Settings, SmtpSecurity, SmtpSettings,
+    load_settings, settings_file,
 };
 pub use targets::{Column, ColumnKind, Department, Targets};
 pub use write::{

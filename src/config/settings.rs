@@ -31,6 +31,8 @@ struct RawSettings {
     schedule: RawSchedule,
     #[serde(default)]
     crawl: CrawlSettings,
+    #[serde(default)]
+    privacy: PrivacySettings,
     smtp: Option<RawSmtp>,
     #[serde(default)]
     recipients: Recipients,
@@ -285,6 +287,8 @@ pub struct Settings {
     pub timezone: Tz,
     pub schedule: Schedules,
     pub crawl: CrawlSettings,
+    /// `[privacy]`: the scan of every new item's page for personal data.
+    pub privacy: PrivacySettings,
     pub smtp: Option<SmtpSettings>,
     pub recipients: Recipients,
     /// `None`: no metrics endpoint.
@@ -525,6 +529,28 @@ impl CrawlSettings {
                 "crawl.contact",
                 "must be a non-empty email address or URL on one line",
             );
+        }
+    }
+}
+
+/// `[privacy]`: every new item's page read after the lists and scanned for personal numbers
+/// (身份证, bank cards, personal mobiles).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacySettings {
+    /// Item pages read and scanned per crawl run, across all columns (the rest wait for the
+    /// next run; `gkwatch scan` has its own `--max-pages`). 0: no scan.
+    pub pages_per_run: usize,
+    /// Official numbers never reported (a unit's published contact mobiles, hotlines), in any
+    /// punctuation.
+    pub allowed_numbers: Vec<String>,
+}
+
+impl Default for PrivacySettings {
+    fn default() -> Self {
+        PrivacySettings {
+            pages_per_run: 500,
+            allowed_numbers: Vec::new(),
         }
     }
 }
@@ -771,6 +797,7 @@ fn compile(raw: RawSettings, file: Option<&Path>) -> Result<Settings, ConfigErro
                 report,
             },
             crawl: raw.crawl,
+            privacy: raw.privacy,
             smtp,
             recipients: raw.recipients,
             metrics,

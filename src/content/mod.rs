@@ -7,4 +7,4 @@ pub mod privacy;
 
 pub use attachment::{Attachment, Format, Limits, NotScanned, Reason, read_attachment};
 pub use html::blocks_from_html;
-pub use privacy::{Block, PiiHit, PiiKind, PrivacyScan, Scanner};
+pub use privacy::{Block, Confidence, PiiHit, PiiKind, Position, PrivacyScan, Scanner, WeakMask};

@@ -43,6 +43,27 @@ pub enum PiiKind {
 }
 
 impl PiiKind {
+    pub const ALL: [PiiKind; 4] = [
+        PiiKind::IdCard,
+        PiiKind::IdCard15,
+        PiiKind::BankCard,
+        PiiKind::Mobile,
+    ];
+
+    /// As stored and in JSON: `id_card`, `id_card15`, `bank_card`, `mobile`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PiiKind::IdCard => "id_card",
+            PiiKind::IdCard15 => "id_card15",
+            PiiKind::BankCard => "bank_card",
+            PiiKind::Mobile => "mobile",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PiiKind> {
+        PiiKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     /// Chinese name, for staff.
     pub fn label(self) -> &'static str {
         match self {
@@ -70,6 +91,16 @@ pub enum Confidence {
     Low,
     Medium,
     High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
 }
 
 /// Where in the scanned blocks.

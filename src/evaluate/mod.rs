@@ -11,8 +11,10 @@ mod categories;
 mod columns;
 mod expected;
 mod policies;
+mod privacy;
 
 pub use expected::{ColumnGaps, column_gaps};
+pub use privacy::PRIVACY_TASK;
 
 use chrono::NaiveDate;
 
@@ -60,6 +62,7 @@ pub fn evaluate(
     categories::judge(facts, &index, catalog, opts, &mut findings);
     expected::judge(facts, &index, catalog, &mut findings);
     policies::judge(facts, catalog, calendar, opts, &mut findings);
+    privacy::judge(facts, &mut findings);
     findings
         .sort_by(|a, b| (&a.department, a.kind(), &a.key).cmp(&(&b.department, b.kind(), &b.key)));
     findings

@@ -10,6 +10,7 @@ use futures::StreamExt;
 use tokio::time::Instant;
 
 use super::column::{Run, SaverMsg, crawl_column};
+use super::content::{ScanSummary, scan_new};
 use super::hosts::HostQueues;
 use super::{CrawlOptions, PipelineError};
 use crate::catalog::Catalog;
@@ -40,6 +41,8 @@ pub struct ColumnReport {
 pub struct CrawlSummary {
     pub run_id: i64,
     pub columns: Vec<ColumnReport>,
+    /// The content phase: items' pages read and scanned for personal data after the lists.
+    pub scan: ScanSummary,
     pub elapsed: Duration,
 }
 
@@ -238,6 +241,9 @@ pub async fn crawl(
     };
     let ((), reports) = tokio::join!(readers, saver);
     let mut reports = reports?;
+    // Every list is committed: the new items' pages are read and scanned now, so freshness
+    // never waits on them.
+    let scan = scan_new(columns, store, fetcher, opts, run_id).await?;
     store.finish_run(run_id, Utc::now()).await?;
     if opts.page_log_days > 0 {
         let before = Utc::now() - chrono::Duration::days(i64::from(opts.page_log_days));
@@ -257,6 +263,7 @@ pub async fn crawl(
     Ok(CrawlSummary {
         run_id,
         columns: reports,
+        scan,
         elapsed: started.elapsed(),
     })
 }

@@ -6,6 +6,7 @@
 //! [`deliver_due`] make the weekly report and deliver it.
 
 mod column;
+mod content;
 mod crawl;
 mod findings;
 mod hosts;
@@ -15,9 +16,10 @@ mod report;
 
 use chrono::NaiveDate;
 
-use crate::config::{Column, CrawlSettings};
+use crate::config::{Column, CrawlSettings, PrivacySettings};
 use crate::store::StoreError;
 
+pub use content::{ContentError, KEY_FILE, ScanSummary, privacy_key, scan};
 pub use crawl::{ColumnReport, CrawlSummary, crawl};
 pub use findings::{Evaluation, preview_findings, refresh_findings};
 pub use report::{Delivery, PreparedReport, ReportError, deliver_due, prepare_report};
@@ -44,6 +46,9 @@ pub struct CrawlOptions {
     pub respect_robots: bool,
     /// After the crawl, forget the page log of crawls older than this many days (0: never).
     pub page_log_days: u32,
+    /// The content phase: new items' pages read and scanned for personal data after the
+    /// lists (`pages_per_run` 0: none), and the numbers never reported.
+    pub privacy: PrivacySettings,
 }
 
 impl CrawlOptions {
@@ -59,7 +64,14 @@ impl CrawlOptions {
             detail_pages_per_column: settings.detail_pages_per_column,
             respect_robots: settings.respect_robots,
             page_log_days: settings.page_log_days,
+            privacy: PrivacySettings::default(),
         }
+    }
+
+    /// With the `[privacy]` settings.
+    pub fn with_privacy(mut self, privacy: &PrivacySettings) -> CrawlOptions {
+        self.privacy = privacy.clone();
+        self
     }
 
     /// Whether robots.txt applies to `col`: its own or its department's choice, else ours.

@@ -142,6 +142,19 @@ pub async fn build(
         .filter(|f| is_operator(f))
         .map(|f| line(f))
         .collect();
+    let mut privacy: Vec<FindingLine> = unresolved
+        .iter()
+        .filter(|f| f.kind() == FindingKind::PrivacyLeak && !is_operator(f))
+        .map(|f| line(f))
+        .collect();
+    privacy.sort_by(|a, b| {
+        (&a.department, std::cmp::Reverse(a.severity), &a.id).cmp(&(
+            &b.department,
+            std::cmp::Reverse(b.severity),
+            &b.id,
+        ))
+    });
+    let scans = store.scan_counts().await?;
 
     // Per department: its scorecard, the freshness of every watched column, its open findings.
     let newest = store.newest_published(as_of).await?;
@@ -222,6 +235,8 @@ pub async fn build(
         resolved,
         departments,
         operator,
+        privacy,
+        scans,
         notices: calendar_notices(calendar, as_of),
     })
 }

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::config::District;
+use crate::store::ScanCounts;
 use crate::types::{Audience, ColumnState, FindingKind, FindingStatus, Severity};
 
 /// The week a report covers: Monday to Sunday.
@@ -166,6 +167,10 @@ pub struct ReportData {
     pub departments: Vec<DepartmentSection>,
     /// Unreachable columns and broken selectors: for whoever runs gkwatch.
     pub operator: Vec<FindingLine>,
+    /// Items publishing personal data (`privacy_leak`, unresolved), by department.
+    pub privacy: Vec<FindingLine>,
+    /// Item pages and attachments scanned for personal data and not, by department.
+    pub scans: BTreeMap<String, ScanCounts>,
     /// A warning to print at the top (the holiday calendar does not cover next year, …).
     pub notices: Vec<String>,
 }

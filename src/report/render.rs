@@ -26,6 +26,7 @@ use chrono::{Datelike, NaiveDate};
 use super::model::{
     ColumnFreshness, DepartmentSection, FindingLine, Rendered, ReportData, Scope, StaleColumn, Week,
 };
+use crate::store::ScanCounts;
 use crate::types::{Audience, ColumnState, FindingKind, FindingStatus};
 
 /// Renders the report for one scope: the office's copy has everything; a department's copy
@@ -194,6 +195,10 @@ struct View<'a> {
     operator: Option<&'a [FindingLine]>,
     /// Unresolved findings in scope, open and waived: the CSV rows.
     open: Vec<&'a FindingLine>,
+    /// Items in scope publishing personal data: the office's all, a department's its own.
+    privacy: Vec<&'a FindingLine>,
+    /// Pages and attachments scanned and not, in scope.
+    scans: ScanCounts,
 }
 
 impl<'a> View<'a> {
@@ -237,7 +242,36 @@ impl<'a> View<'a> {
             departments,
             operator,
             open,
+            privacy: data.privacy.iter().filter(line_in_scope).collect(),
+            scans: data.scans.iter().filter(|(d, _)| mine(d)).fold(
+                ScanCounts::default(),
+                |acc, (_, c)| ScanCounts {
+                    pages_scanned: acc.pages_scanned + c.pages_scanned,
+                    pages_not_scanned: acc.pages_not_scanned + c.pages_not_scanned,
+                    pages_pending: acc.pages_pending + c.pages_pending,
+                    attachments_scanned: acc.attachments_scanned + c.attachments_scanned,
+                    attachments_not_scanned: acc.attachments_not_scanned
+                        + c.attachments_not_scanned,
+                },
+            ),
         }
+    }
+
+    /// `已检查页面 120 个，未能检查 2 个，待检查 0 个；附件 3 个未检查（附件读取功能待上线）`.
+    fn scan_line(&self) -> String {
+        let s = &self.scans;
+        let mut line = format!(
+            "已检查信息页面 {} 个，未能读取 {} 个，待检查 {} 个",
+            s.pages_scanned, s.pages_not_scanned, s.pages_pending
+        );
+        if s.attachments_scanned + s.attachments_not_scanned > 0 {
+            line.push_str(&format!(
+                "；附件已检查 {} 个，未检查 {} 个（附件内容检查功能待上线，扫描件图片无法识别）",
+                s.attachments_scanned, s.attachments_not_scanned
+            ));
+        }
+        line.push('。');
+        line
     }
 
     /// `【洮北区政务公开周报·区财政局】2026年11月23日—11月29日：未按期更新栏目 2 个，待办事项 6 项`.
@@ -279,7 +313,8 @@ impl<'a> View<'a> {
             Section::Changes => ("四", "本周新增与已整改"),
             Section::Freshness if self.department.is_some() => ("五", "本部门栏目更新情况"),
             Section::Freshness => ("五", "各部门栏目更新情况"),
-            Section::Operator => ("六", "运维事项"),
+            Section::Privacy => ("六", "公开内容个人信息检查"),
+            Section::Operator => ("七", "运维事项"),
         };
         format!("{n}、{label}")
     }
@@ -325,8 +360,12 @@ enum Section {
     Duties,
     Changes,
     Freshness,
+    Privacy,
     Operator,
 }
+
+/// How to fix a page publishing personal data, for the privacy section.
+const PRIVACY_FIX: &str = "整改方法：立即撤下相关页面（含附件），或对所列位置的号码脱敏后重新发布：身份证号码仅保留前4位和后4位（如 2208**********123X），手机号码仅保留前3位和后4位（如 138****5678），银行卡号仅保留后4位；名单类信息确需公开的，只公开姓名和必要事项。整改后由运维人员运行 gkwatch scan 复查。本节只发送政务公开办和相关部门。";
 
 /// The operator section's word on missing columns not yet confirmed, when it lists one.
 const MISSING_COLUMN_NOTE: &str =

@@ -372,6 +372,7 @@ impl Builder {
             standing: self.standing,
             jsonp_by_channel,
             waf: false,
+            pii: HashMap::new(),
         }
     }
 }

@@ -380,6 +380,8 @@ pub struct SimSite {
     pub(crate) jsonp_by_channel: HashMap<u32, usize>,
     /// Every answer is a WZWS-style JavaScript challenge with status 200.
     pub(crate) waf: bool,
+    /// 公示 pages with personal numbers, by item path ([`SimSite::with_pii`]).
+    pub(crate) pii: HashMap<String, super::pii::PiiPage>,
 }
 
 impl SimSite {
@@ -423,6 +425,40 @@ impl SimSite {
     pub fn behind_waf(mut self) -> SimSite {
         self.waf = true;
         self
+    }
+
+    /// The same site with 公示 pages that publish personal numbers (generated, valid in form,
+    /// not real): one item of each of six columns whose lists answer (the first items' of
+    /// the list pages, not the newest), one [`PiiCase`](super::pii::PiiCase) each, in
+    /// targets-file order. Items and their counts are unchanged: only those pages' bodies
+    /// grow a list or a paragraph.
+    pub fn with_pii(mut self) -> SimSite {
+        let cases = super::pii::PiiCase::ALL;
+        let chosen: Vec<(String, u64)> = self
+            .columns
+            .iter()
+            .filter(|c| c.behaviour == Behaviour::Normal && c.jilin.is_none() && c.items.len() > 1)
+            .take(cases.len())
+            .map(|c| (c.items[1].path.clone(), c.items[1].doc_id))
+            .collect();
+        for ((path, doc), case) in chosen.into_iter().zip(cases) {
+            self.pii.insert(path, super::pii::PiiPage::new(case, doc));
+        }
+        self
+    }
+
+    /// The 公示 pages with personal numbers, with the item each is, in targets-file order.
+    pub fn pii_pages(&self) -> Vec<(&SimItem, &super::pii::PiiPage)> {
+        self.columns
+            .iter()
+            .flat_map(|c| c.items.iter())
+            .filter_map(|it| Some((it, self.pii.get(&it.path)?)))
+            .collect()
+    }
+
+    /// The 公示 page of the item at `path`, if it is one.
+    pub(crate) fn pii_page(&self, path: &str) -> Option<&super::pii::PiiPage> {
+        self.pii.get(path)
     }
 
     /// The reference date the site is dated from.

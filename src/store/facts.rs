@@ -41,8 +41,9 @@ impl Store {
         let unmapped = sqlx::query("PRAGMA mmap_size = 0")
             .execute(&mut *conn)
             .await;
-        let facts = facts?;
+        let mut facts = facts?;
         unmapped?;
+        facts.privacy = self.privacy_facts().await?;
         Ok(facts)
     }
 
@@ -171,6 +172,7 @@ async fn column_facts_in(conn: &mut SqliteConnection, recent: usize) -> Result<F
         departments,
         columns,
         items: Vec::new(),
+        privacy: Vec::new(),
     })
 }
 

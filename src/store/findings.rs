@@ -186,6 +186,7 @@ impl<'de> de::DeserializeSeed<'de> for EvidenceOf {
             FindingKind::MissingColumn => {
                 Evidence::MissingColumn(serde::Deserialize::deserialize(d)?)
             }
+            FindingKind::PrivacyLeak => Evidence::PrivacyLeak(serde::Deserialize::deserialize(d)?),
         })
     }
 }

@@ -14,6 +14,7 @@
 mod backup;
 mod check;
 mod classification;
+mod content;
 mod crawl;
 mod facts;
 mod findings;
@@ -36,6 +37,9 @@ use sqlx::sqlite::{
 
 pub use check::{DbCheck, storage_hint};
 pub use classification::{ColumnCategories, ItemToClassify};
+pub use content::{
+    AttachmentRecord, HitRecord, SCAN_ATTEMPTS, ScanCounts, ScanOutcome, ScanRecord, ScanTarget,
+};
 pub use crawl::{RunRow, SavedColumn};
 pub use findings::{FindingFilter, FindingsSync, StatusFilter};
 pub use items::{ColumnOverview, ItemDetail, ItemFilter, ItemRow};

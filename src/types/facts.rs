@@ -14,6 +14,35 @@ pub struct Facts {
     pub departments: Vec<DepartmentFacts>,
     pub columns: Vec<ColumnFacts>,
     pub items: Vec<ItemFacts>,
+    /// Items whose published page showed personal numbers (issue 18), with what was found.
+    pub privacy: Vec<PrivacyFacts>,
+}
+
+/// What the privacy scan found in one item's page: full numbers and weak masks, masked.
+#[derive(Debug, Clone)]
+pub struct PrivacyFacts {
+    pub item_id: i64,
+    pub column_id: Arc<str>,
+    pub department: Arc<str>,
+    pub title: String,
+    pub url: String,
+    pub published: Option<NaiveDate>,
+    pub hits: Vec<PrivacyHitFact>,
+}
+
+/// One number found (never in full).
+#[derive(Debug, Clone)]
+pub struct PrivacyHitFact {
+    /// The page or attachment it is in.
+    pub source_url: String,
+    /// `id_card`, `id_card15`, `bank_card`, `mobile`.
+    pub kind: String,
+    /// A published mask that shows too much, rather than a number in full.
+    pub weak: bool,
+    pub masked: String,
+    /// Where, for staff (`表格第1个「身份证号码」列`, `正文第3行`).
+    pub place: String,
+    pub near_name: bool,
 }
 
 #[derive(Debug, Clone)]

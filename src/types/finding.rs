@@ -17,10 +17,11 @@ pub enum FindingKind {
     InterpretationMissing,
     LatePublication,
     MissingColumn,
+    PrivacyLeak,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 9] = [
+    pub const ALL: [FindingKind; 10] = [
         FindingKind::StaleColumn,
         FindingKind::BlankColumn,
         FindingKind::UnreachableColumn,
@@ -30,6 +31,7 @@ impl FindingKind {
         FindingKind::InterpretationMissing,
         FindingKind::LatePublication,
         FindingKind::MissingColumn,
+        FindingKind::PrivacyLeak,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +45,7 @@ impl FindingKind {
             FindingKind::InterpretationMissing => "interpretation_missing",
             FindingKind::LatePublication => "late_publication",
             FindingKind::MissingColumn => "missing_column",
+            FindingKind::PrivacyLeak => "privacy_leak",
         }
     }
 
@@ -75,6 +78,7 @@ impl FindingKind {
             FindingKind::InterpretationMissing => "政策解读缺失",
             FindingKind::LatePublication => "公开不及时",
             FindingKind::MissingColumn => "缺少应设栏目",
+            FindingKind::PrivacyLeak => "公开内容含个人信息",
         }
     }
 
@@ -187,6 +191,7 @@ pub enum Evidence {
     InterpretationMissing(InterpretationMissing),
     LatePublication(LatePublication),
     MissingColumn(MissingColumn),
+    PrivacyLeak(PrivacyLeak),
 }
 
 impl Evidence {
@@ -201,6 +206,7 @@ impl Evidence {
             Evidence::InterpretationMissing(_) => FindingKind::InterpretationMissing,
             Evidence::LatePublication(_) => FindingKind::LatePublication,
             Evidence::MissingColumn(_) => FindingKind::MissingColumn,
+            Evidence::PrivacyLeak(_) => FindingKind::PrivacyLeak,
         }
     }
 
@@ -220,6 +226,7 @@ impl Evidence {
             }
             FindingKind::LatePublication => Evidence::LatePublication(serde_json::from_str(json)?),
             FindingKind::MissingColumn => Evidence::MissingColumn(serde_json::from_str(json)?),
+            FindingKind::PrivacyLeak => Evidence::PrivacyLeak(serde_json::from_str(json)?),
         })
     }
 
@@ -238,6 +245,12 @@ impl Evidence {
             ],
             Evidence::LatePublication(e) => vec![Some(&e.url)],
             Evidence::MissingColumn(_) => vec![],
+            Evidence::PrivacyLeak(e) => e
+                .places
+                .iter()
+                .map(|p| Some(p.url.as_str()))
+                .chain([Some(e.url.as_str())])
+                .collect(),
         };
         let mut links: Vec<&str> = Vec::new();
         for l in all.into_iter().flatten() {
@@ -376,6 +389,58 @@ pub struct MissingColumn {
     /// The targets file confirmed the department's columns (`expected_confirmed`): the
     /// department's finding, not the operator's.
     pub confirmed: bool,
+}
+
+/// An item whose published page (later: attachments) shows personal numbers in full: 身份证,
+/// bank-card or personal mobile numbers, or masks that leave too much readable. Never a full
+/// number: masked samples only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrivacyLeak {
+    pub title: String,
+    pub url: String,
+    pub published: Option<NaiveDate>,
+    /// Numbers shown in full, by kind (`id_card`, `id_card15`, `bank_card`, `mobile`).
+    pub counts: Vec<PrivacyCount>,
+    /// Published masks that show too much, by kind.
+    pub weak_masks: Vec<PrivacyCount>,
+    /// Of the numbers in full, those with a name beside them.
+    pub near_name: u64,
+    /// Where they are: page (or attachment) and table column or line, with counts.
+    pub places: Vec<PrivacyPlace>,
+    /// A few of them, masked (`2208**********123X`).
+    pub samples: Vec<String>,
+}
+
+impl PrivacyLeak {
+    /// Numbers in full, all kinds.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().map(|c| c.count).sum()
+    }
+
+    /// Weak masks, all kinds.
+    pub fn weak_total(&self) -> u64 {
+        self.weak_masks.iter().map(|c| c.count).sum()
+    }
+}
+
+/// A count of one kind of personal number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivacyCount {
+    /// `id_card`, `id_card15`, `bank_card`, `mobile`.
+    pub kind: String,
+    /// Its Chinese name (身份证号码).
+    pub label: String,
+    pub count: u64,
+}
+
+/// Where in a published page personal numbers are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrivacyPlace {
+    /// The page or attachment.
+    pub url: String,
+    /// `表格第1个「身份证号码」列`, `正文第3行`.
+    pub place: String,
+    pub count: u64,
 }
 
 /// Where a stored finding stands on a given day.

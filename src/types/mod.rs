@@ -25,7 +25,9 @@ pub use crawl::{
     PageKind, PartialRead, Streamed,
 };
 pub use date::{DateSource, ItemDate, ParsedDate, Precision, YEAR_RANGE};
-pub use facts::{ColumnFacts, CrawlFact, DepartmentFacts, Facts, ItemFacts};
+pub use facts::{
+    ColumnFacts, CrawlFact, DepartmentFacts, Facts, ItemFacts, PrivacyFacts, PrivacyHitFact,
+};
 pub use finding::{
     Audience, Evidence, Finding, FindingKind, FindingStatus, Severity, StoredFinding, Waiver,
 };

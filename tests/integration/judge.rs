@@ -104,8 +104,13 @@ fn findings_waive_explain_and_scorecards_through_the_binary() {
     let out = run("findings --format json --today 2026-11-27");
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     let list = v.as_array().expect("array");
-    // The demo's designed findings, its one missing column (区财政局's 行政事业性收费) among them.
-    assert_eq!(list.len(), 7);
+    // The demo's designed findings, its one missing column (区财政局's 行政事业性收费) among
+    // them, and its four 公示 pages that publish personal numbers (`SimSite::with_pii`).
+    assert_eq!(list.len(), 11);
+    assert_eq!(
+        list.iter().filter(|f| f["kind"] == "privacy_leak").count(),
+        4
+    );
     let missing = list
         .iter()
         .find(|f| f["kind"] == "missing_column")

@@ -36,6 +36,7 @@ mod mailing;
 mod onboard;
 mod packaging;
 mod partial;
+mod privacy;
 mod realworld;
 mod report;
 mod settings;

@@ -6,8 +6,8 @@
 //! constants of this file, never scraped text.
 
 use super::{
-    Bar, DepartmentLine, FindingLine, Section, View, change_label, cn_date, escape, safe_href,
-    task_label, week_range,
+    Bar, DepartmentLine, FindingLine, PRIVACY_FIX, Section, View, change_label, cn_date, escape,
+    safe_href, task_label, week_range,
 };
 use crate::types::{FindingKind, FindingStatus, Severity};
 
@@ -39,6 +39,7 @@ pub(super) fn render(v: &View<'_>) -> String {
     duties(&mut h, v);
     changes(&mut h, v);
     freshness(&mut h, v);
+    privacy(&mut h, v);
     if let Some(lines) = v.operator {
         operator(&mut h, v, lines);
     }
@@ -479,6 +480,39 @@ fn footer(h: &mut String, v: &View<'_>) {
         ));
     }
     h.push_str("\n</td></tr>\n");
+}
+
+/// Items publishing personal data, with where and how to fix, and what was scanned.
+fn privacy(h: &mut String, v: &View<'_>) {
+    section_start(h, &v.heading(Section::Privacy));
+    note(h, &v.scan_line());
+    if v.privacy.is_empty() {
+        note(
+            h,
+            "未发现公开内容含未脱敏的身份证号码、银行卡号或手机号码。",
+        );
+    } else {
+        table_start(
+            h,
+            &[
+                ("编号", "10%"),
+                ("部门", "16%"),
+                ("类型", "18%"),
+                ("说明", "56%"),
+            ],
+        );
+        for f in &v.privacy {
+            h.push_str("<tr>");
+            cell(h, &escape(&f.id));
+            cell(h, &escape(&f.department));
+            cell(h, &kind_cell(f));
+            cell(h, &message_cell(f));
+            h.push_str("</tr>\n");
+        }
+        h.push_str("</table>\n");
+        note(h, PRIVACY_FIX);
+    }
+    section_end(h);
 }
 
 fn section_start(h: &mut String, title: &str) {

@@ -3,8 +3,8 @@
 //! [`WIDTH`] columns (CJK characters count two) except where a URL alone is longer.
 
 use super::{
-    Bar, FindingLine, Level, Section, View, change_label, cn_date, display_width, one_line,
-    task_label, week_range,
+    Bar, FindingLine, Level, PRIVACY_FIX, Section, View, change_label, cn_date, display_width,
+    one_line, task_label, week_range,
 };
 use crate::types::{FindingKind, FindingStatus, Severity};
 
@@ -23,6 +23,7 @@ pub(super) fn render(v: &View<'_>) -> String {
     duties(&mut t, v);
     changes(&mut t, v);
     freshness(&mut t, v);
+    privacy(&mut t, v);
     if let Some(lines) = v.operator {
         operator(&mut t, v, lines);
     }
@@ -267,6 +268,19 @@ fn finding(t: &mut Text, f: &FindingLine, with_department: bool, extra: &str) {
     for url in &f.links {
         t.line(&format!("    {}", one_line(url)));
     }
+}
+
+fn privacy(t: &mut Text, v: &View<'_>) {
+    t.heading(&v.heading(Section::Privacy));
+    t.wrapped("  ", "  ", &v.scan_line());
+    if v.privacy.is_empty() {
+        t.line("  未发现公开内容含未脱敏的身份证号码、银行卡号或手机号码。");
+        return;
+    }
+    for f in &v.privacy {
+        finding(t, f, true, "");
+    }
+    t.wrapped("  ", "  ", PRIVACY_FIX);
 }
 
 fn duties(t: &mut Text, v: &View<'_>) {

@@ -209,6 +209,10 @@ impl SimSite {
         for p in body_paragraphs(col, it) {
             let _ = writeln!(main, "<p>{}</p>", esc(&p));
         }
+        if let Some(pii) = self.pii_page(&it.path) {
+            main.push_str(&pii.html);
+            main.push('\n');
+        }
         main.push_str(
             "</div>\n<div class=\"article-foot\"><a href=\"javascript:window.print()\">【打印本页】</a>\
              <a href=\"javascript:window.close()\">【关闭窗口】</a></div>\n</div>\n",

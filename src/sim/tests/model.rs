@@ -243,6 +243,7 @@ fn generated_policies_mostly_have_their_interpretation() {
         departments: Vec::new(),
         columns: Vec::new(),
         items,
+        privacy: Vec::new(),
     };
     let findings = evaluate(
         &facts,

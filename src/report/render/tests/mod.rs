@@ -268,6 +268,28 @@ pub(super) fn sample_data() -> ReportData {
             }),
         ],
         operator: vec![f31],
+        privacy: vec![FindingLine {
+            severity: Severity::High,
+            ..finding(
+                "F51",
+                "privacy_leak",
+                "区财政局",
+                "【区财政局】《补贴发放公示》公开的页面含未脱敏的身份证号码6个（示例：2208**********123X）。",
+            )
+        }],
+        scans: [("区财政局", 30, 0), ("区政府办", 10, 1)]
+            .into_iter()
+            .map(|(d, ok, failed)| {
+                (
+                    d.to_owned(),
+                    crate::store::ScanCounts {
+                        pages_scanned: ok,
+                        pages_not_scanned: failed,
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect(),
         notices: vec!["节假日数据只覆盖到 2026 年；2027 年的工作日按周一至周五估算。".to_owned()],
     }
 }

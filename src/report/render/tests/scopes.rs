@@ -39,7 +39,11 @@ fn office_copy_has_every_section_in_order_and_every_department() {
         "本周新增（2 项）",
         "本周已整改（1 项）",
         "五、各部门栏目更新情况",
-        "六、运维事项",
+        "六、公开内容个人信息检查",
+        "已检查信息页面 40 个，未能读取 1 个",
+        "F51",
+        "整改方法",
+        "七、运维事项",
         "不计入各部门",
         "gkwatch waive",
     ];
@@ -79,7 +83,9 @@ fn a_department_copy_holds_only_its_own_rows() {
         }
         assert!(r.html.contains("五、本部门栏目更新情况"));
         assert!(r.text.contains("五、本部门栏目更新情况"));
-        assert!(!r.html.contains("六、"));
+        // The personal-data section is the last of a department's copy: no operator section.
+        assert!(r.html.contains("六、公开内容个人信息检查"));
+        assert!(!r.html.contains("七、"));
         assert!(!r.html.contains("分部门情况"));
     }
     let czj = render(&data, &department("区财政局"));
@@ -218,7 +224,7 @@ fn missing_columns_go_to_the_operator_until_confirmed() {
     for doc in [&office.html, &office.text] {
         let duties = doc.find("三、").expect("duties");
         let changes = doc.find("四、").expect("changes");
-        let operator = doc.find("六、运维事项").expect("operator");
+        let operator = doc.find("七、运维事项").expect("operator");
         let f42 = doc.find("F42").expect("F42");
         let f41 = doc.find("F41").expect("F41");
         assert!(duties < f42 && f42 < changes, "confirmed: a duty");
@@ -237,4 +243,23 @@ fn missing_columns_go_to_the_operator_until_confirmed() {
     // Without a missing column the operator section says nothing of them.
     let plain = render(&sample_data(), &Scope::Office);
     assert!(!plain.text.contains("核实确认前不计入各部门"));
+}
+
+#[test]
+fn personal_data_goes_to_the_office_and_its_department_only() {
+    let data = sample_data();
+    let czj = render(&data, &department("区财政局"));
+    for doc in [&czj.html, &czj.text] {
+        assert!(doc.contains("六、公开内容个人信息检查"));
+        assert!(doc.contains("F51") && doc.contains("2208**********123X"));
+        // Its own pages only: 区财政局 had 30 scanned and none failed.
+        assert!(doc.contains("已检查信息页面 30 个，未能读取 0 个"), "{doc}");
+    }
+    for other in ["区政府办", "区教育局"] {
+        let r = render(&data, &department(other));
+        for doc in [&r.html, &r.text, &r.csv] {
+            assert!(!doc.contains("F51") && !doc.contains("2208**"), "{other}");
+        }
+        assert!(r.text.contains("未发现公开内容含未脱敏"));
+    }
 }

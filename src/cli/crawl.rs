@@ -169,7 +169,7 @@ pub(super) fn print_scan_summary(s: &crate::pipeline::ScanSummary) {
     }
     // `pending` is what a crawl leaves for the next one; `gkwatch scan` leaves none.
     println!(
-        "privacy scan: {} pages scanned, {} not scanned, {} personal numbers in full, {} weak masks, {} attachments not scanned (reader pending), {} pages waiting",
+        "privacy scan: {} pages scanned, {} not scanned, {} personal numbers in full, {} weak masks, {} attachments not scanned, {} pages waiting",
         s.scanned, s.not_scanned, s.hits, s.weak_masks, s.attachments_not_scanned, s.pending
     );
 }

@@ -544,6 +544,11 @@ pub struct PrivacySettings {
     /// Official numbers never reported (a unit's published contact mobiles, hotlines), in any
     /// punctuation.
     pub allowed_numbers: Vec<String>,
+    /// Attachments (sheets, documents, PDFs) linked from a page downloaded and scanned, at
+    /// most this many a page (the rest recorded as not scanned). 0: none.
+    pub attachments_per_page: usize,
+    /// Largest attachment downloaded, in MiB (a larger one is recorded as not scanned).
+    pub max_attachment_mib: u64,
 }
 
 impl Default for PrivacySettings {
@@ -551,7 +556,16 @@ impl Default for PrivacySettings {
         PrivacySettings {
             pages_per_run: 500,
             allowed_numbers: Vec::new(),
+            attachments_per_page: 10,
+            max_attachment_mib: 20,
         }
+    }
+}
+
+impl PrivacySettings {
+    /// [`PrivacySettings::max_attachment_mib`] in bytes.
+    pub fn max_attachment_bytes(&self) -> u64 {
+        self.max_attachment_mib.saturating_mul(1024 * 1024)
     }
 }
 

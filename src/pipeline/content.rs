@@ -8,9 +8,13 @@
 //!
 //! Each page becomes text and tables (`content::blocks_from_html`), scanned with the
 //! deployment's [`Scanner`]; what is kept is masked, placed and fingerprinted only. A page that
-//! does not load is recorded as not scanned, with why. Attachment links on the page are
-//! collected and recorded as not scanned ("attachment reader pending"): [`read_attachment`] is
-//! where their reader plugs in.
+//! does not load is recorded as not scanned, with why. Attachments linked from the page (up to
+//! `[privacy] attachments_per_page`, each under `max_attachment_mib`) are downloaded through
+//! the same fetcher and read by `content::read_attachment` (sheets, docx, PDF text layers,
+//! text); their numbers are the item's hits too, with the attachment's URL as their source.
+//! One that cannot be downloaded is `failed`, one that cannot be read (a scan without a text
+//! layer, an old `.doc`, encrypted …) `not_scanned` with why, one read only in part (a cap)
+//! `scanned` with that said: none is skipped silently.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,8 +28,10 @@ use url::Url;
 use super::CrawlOptions;
 use super::page::fetch_page;
 use crate::config::{Column, PrivacySettings, Targets};
-use crate::content::{Block, Position, PrivacyScan, Scanner, blocks_from_html};
-use crate::fetch::Fetcher;
+use crate::content::{
+    self, Block, Limits, NotScanned, Position, PrivacyScan, Scanner, blocks_from_html,
+};
+use crate::fetch::{FetchError, FetchRequest, Fetcher};
 use crate::store::{
     AttachmentRecord, HitRecord, ScanOutcome, ScanRecord, ScanTarget, Store, StoreError,
 };
@@ -63,7 +69,7 @@ pub struct ScanSummary {
     /// Personal numbers in full found, and weak masks.
     pub hits: usize,
     pub weak_masks: usize,
-    /// Attachment links found and not read (their reader is not wired in yet).
+    /// Attachments not read (could not be downloaded or read, or over the page's limit).
     pub attachments_not_scanned: usize,
     /// Items still waiting (the budget was spent).
     pub pending: u64,
@@ -284,17 +290,37 @@ async fn read_one(
     let base = fetched.final_url.clone();
     let text = body.text;
     let page_url = target.url.clone();
+    let page_scanner = Arc::clone(&scanner);
     let scanned = tokio::task::spawn_blocking(move || {
         let links = attachment_links(&text, &base);
         let blocks = blocks_from_html(&text);
-        let scan = scanner.scan(&blocks);
+        let scan = page_scanner.scan(&blocks);
         (hit_records(&page_url, &blocks, &scan), scan.masked, links)
     })
     .await;
-    let Ok((hits, masked, links)) = scanned else {
+    let Ok((mut hits, mut masked, links)) = scanned else {
         return failed("the page could not be scanned".into());
     };
-    let attachments = links.into_iter().map(read_attachment).collect();
+    let mut attachments = Vec::with_capacity(links.len());
+    for (n, link) in links.into_iter().enumerate() {
+        if n >= opts.privacy.attachments_per_page {
+            attachments.push(AttachmentRecord {
+                url: link.to_string(),
+                state: "not_scanned",
+                reason: Some(format!(
+                    "超过每页附件上限（{} 个）",
+                    opts.privacy.attachments_per_page
+                )),
+            });
+            continue;
+        }
+        let read = read_attachment(col, link, fetcher, opts, Arc::clone(&scanner)).await;
+        if let Some((found, numbers_masked)) = read.found {
+            hits.extend(found);
+            masked += numbers_masked;
+        }
+        attachments.push(read.record);
+    }
     ScanRecord {
         item_id: target.item_id,
         page_url: target.url,
@@ -304,14 +330,102 @@ async fn read_one(
     }
 }
 
-/// The seam for attachments: here an attachment's bytes will be downloaded (within a size
-/// cap) and handed to `content::attachment`'s reader, its blocks scanned like a page's. Until
-/// that reader is wired in, every attachment is recorded as not scanned.
-fn read_attachment(url: Url) -> AttachmentRecord {
-    AttachmentRecord {
+/// An attachment read: what became of it, and what was found in it when it was read.
+struct AttachmentRead {
+    record: AttachmentRecord,
+    found: Option<(Vec<HitRecord>, usize)>,
+}
+
+/// Downloads one attachment under the column's rules and the size cap, reads it and scans it.
+async fn read_attachment(
+    col: &Column,
+    url: Url,
+    fetcher: &Fetcher,
+    opts: &CrawlOptions,
+    scanner: Arc<Scanner>,
+) -> AttachmentRead {
+    let record = |state: &'static str, reason: Option<String>| AttachmentRecord {
         url: url.to_string(),
-        state: "not_scanned",
-        reason: Some("attachment reader pending".into()),
+        state,
+        reason,
+    };
+    let page = PageRequest::get(url.clone());
+    let limit = opts.privacy.max_attachment_bytes();
+    let fetched = fetcher
+        .fetch_file(
+            FetchRequest {
+                page: &page,
+                validators: None,
+                respect_robots: opts.obeys_robots(col),
+                allow_private: col.allow_private,
+                ca_file: col.ca_file.as_deref(),
+            },
+            limit,
+        )
+        .await;
+    let file = match fetched {
+        Ok(file) => file,
+        Err(failure) if matches!(failure.error, FetchError::TooLarge { .. }) => {
+            let why = format!(
+                "附件过大（超过 {} MiB），未检查",
+                opts.privacy.max_attachment_mib
+            );
+            return AttachmentRead {
+                record: record("not_scanned", Some(why)),
+                found: None,
+            };
+        }
+        Err(failure) => {
+            let why = format!("{}: {}", failure.error.kind(), failure.error.reason());
+            tracing::warn!(column = %col.id, url = %url, "attachment not downloaded: {why}");
+            return AttachmentRead {
+                record: record("failed", Some(why)),
+                found: None,
+            };
+        }
+    };
+    let source = url.to_string();
+    let name = url
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .unwrap_or_default()
+        .to_string();
+    let limits = Limits {
+        max_bytes: limit,
+        ..Limits::default()
+    };
+    let read = tokio::task::spawn_blocking(move || {
+        let attachment =
+            content::read_attachment(&name, file.content_type.as_deref(), &file.bytes, &limits)?;
+        let scan = scanner.scan(&attachment.blocks);
+        Ok::<_, NotScanned>((
+            hit_records(&source, &attachment.blocks, &scan),
+            scan.masked,
+            attachment.format,
+            attachment.truncated,
+        ))
+    })
+    .await;
+    match read {
+        Ok(Ok((hits, masked, format, truncated))) => {
+            let reason =
+                truncated.then(|| format!("{} 文件过大，只检查了前面部分", format.as_str()));
+            AttachmentRead {
+                record: record("scanned", reason),
+                found: Some((hits, masked)),
+            }
+        }
+        Ok(Err(not_scanned)) => AttachmentRead {
+            record: record(
+                "not_scanned",
+                Some(format!("{}（{not_scanned}）", not_scanned.reason().label())),
+            ),
+            found: None,
+        },
+        Err(_) => AttachmentRead {
+            record: record("not_scanned", Some("附件读取中断".into())),
+            found: None,
+        },
     }
 }
 

@@ -257,7 +257,7 @@ impl<'a> View<'a> {
         }
     }
 
-    /// `已检查页面 120 个，未能检查 2 个，待检查 0 个；附件 3 个未检查（附件读取功能待上线）`.
+    /// `已检查信息页面 120 个，未能读取 2 个，待检查 0 个；附件已检查 9 个，未检查 3 个（…）`.
     fn scan_line(&self) -> String {
         let s = &self.scans;
         let mut line = format!(
@@ -266,7 +266,7 @@ impl<'a> View<'a> {
         );
         if s.attachments_scanned + s.attachments_not_scanned > 0 {
             line.push_str(&format!(
-                "；附件已检查 {} 个，未检查 {} 个（附件内容检查功能待上线，扫描件图片无法识别）",
+                "；附件已检查 {} 个，未检查 {} 个（无法下载、扫描件图片无文字层、加密、旧版 .doc 等，原因见各条目）",
                 s.attachments_scanned, s.attachments_not_scanned
             ));
         }

@@ -461,6 +461,17 @@ impl SimSite {
         self.pii.get(path)
     }
 
+    /// The file a 公示 page links to at `path` (in the item's folder), if it is one.
+    pub(crate) fn pii_attachment(&self, path: &str) -> Option<&super::pii::PiiAttachment> {
+        let (dir, name) = path.rsplit_once('/')?;
+        self.pii.iter().find_map(|(item, page)| {
+            let (item_dir, _) = item.rsplit_once('/')?;
+            (item_dir == dir)
+                .then(|| page.attachments.iter().find(|a| a.name == name))
+                .flatten()
+        })
+    }
+
     /// The reference date the site is dated from.
     pub fn today(&self) -> NaiveDate {
         self.today

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 
+use super::attachments::{self, Cell};
 use crate::content::PiiKind;
 use crate::content::privacy::{id_check_char, luhn, mask};
 
@@ -83,6 +84,36 @@ pub struct PiiPage {
     /// Every number written on the page in full, digits only (personal or not), and each
     /// as written when it has separators.
     pub numbers: Vec<String>,
+    /// Files linked from the page (in the item's folder); their numbers are in `expected`,
+    /// `masked` and `numbers` with the page's.
+    pub attachments: Vec<PiiAttachment>,
+}
+
+/// A file a 公示 page links to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PiiAttachment {
+    /// File name, in the item's folder (`P020…_1.xlsx`).
+    pub name: String,
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+    /// Whether a scan can read it (a PDF of scanned images cannot).
+    pub readable: bool,
+}
+
+impl PiiAttachment {
+    fn new(name: String, content_type: &'static str, bytes: Vec<u8>, readable: bool) -> Self {
+        PiiAttachment {
+            name,
+            content_type,
+            bytes,
+            readable,
+        }
+    }
+}
+
+/// The page's link to `a`, as TRS pages write their attachments.
+fn attachment_link(a: &PiiAttachment, label: &str) -> String {
+    format!("<p>附件：<a href=\"./{}\">{label}</a></p>", a.name)
 }
 
 /// Names for the lists: masked given names, as many 公示 write them.
@@ -134,7 +165,8 @@ impl PiiPage {
         let mut numbers = Vec::new();
         let mut weak = Vec::new();
         let mut masked = 0;
-        let html = match case {
+        let mut attachments = Vec::new();
+        let mut html = match case {
             PiiCase::IdList => {
                 let mut rows = Vec::new();
                 for i in 0..6u32 {
@@ -254,6 +286,84 @@ impl PiiPage {
                 )
             }
         };
+        // Files beside three of the pages: a sheet and a scan (IdList), a PDF (PaymentList),
+        // a masked docx (MaskedList).
+        let file = |n: u32, ext: &str| format!("P020{doc_id:012}_{n}.{ext}");
+        match case {
+            PiiCase::IdList => {
+                let mut rows = vec![vec![
+                    Cell::text("序号"),
+                    Cell::text("姓名"),
+                    Cell::text("身份证号码"),
+                ]];
+                for i in 0..3u32 {
+                    let id = id_number(220822, day(1948 + i as i32, 6, 1 + i), seq + 200 + i);
+                    expected.push((PiiKind::IdCard, id.clone()));
+                    numbers.push(id.clone());
+                    rows.push(vec![
+                        Cell::Number(f64::from(i + 1)),
+                        Cell::text(NAMES[i as usize]),
+                        Cell::Text(id),
+                    ]);
+                }
+                if let Ok(bytes) = attachments::xlsx(&rows) {
+                    let sheet = PiiAttachment::new(
+                        file(1, "xlsx"),
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        bytes,
+                        true,
+                    );
+                    html.push_str(&attachment_link(&sheet, "低保对象花名册.xlsx"));
+                    attachments.push(sheet);
+                }
+                let scan = PiiAttachment::new(
+                    file(2, "pdf"),
+                    "application/pdf",
+                    attachments::image_pdf(),
+                    false,
+                );
+                html.push_str(&attachment_link(&scan, "审批表（扫描件）.pdf"));
+                attachments.push(scan);
+            }
+            PiiCase::PaymentList => {
+                let mut lines = vec!["姓名\t身份证号码\t发放金额".to_string()];
+                for i in 0..2u32 {
+                    let id = x_ending(220802, day(1966 + i as i32, 8, 8 + i), seq + 300 + i * 10);
+                    expected.push((PiiKind::IdCard, id.clone()));
+                    numbers.push(id.clone());
+                    lines.push(format!("{}\t{id}\t{}.00", NAMES[i as usize + 3], 900 + i));
+                }
+                let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+                let pdf = PiiAttachment::new(
+                    file(1, "pdf"),
+                    "application/pdf",
+                    attachments::pdf(&refs),
+                    true,
+                );
+                html.push_str(&attachment_link(&pdf, "发放明细.pdf"));
+                attachments.push(pdf);
+            }
+            PiiCase::MaskedList => {
+                let mut table = vec![vec!["姓名".to_string(), "身份证号码".into()]];
+                for i in 0..2u32 {
+                    let id = id_number(220802, day(1980 + i as i32, 3, 3), seq + 400 + i);
+                    table.push(vec![NAMES[i as usize].into(), mask(&id, PiiKind::IdCard)]);
+                    masked += 1;
+                }
+                if let Ok(bytes) = attachments::docx(&["拟推荐人选名单（已脱敏）"], &table)
+                {
+                    let doc = PiiAttachment::new(
+                        file(1, "docx"),
+                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                        bytes,
+                        true,
+                    );
+                    html.push_str(&attachment_link(&doc, "推荐名单.docx"));
+                    attachments.push(doc);
+                }
+            }
+            _ => {}
+        }
         PiiPage {
             case,
             html,
@@ -261,6 +371,7 @@ impl PiiPage {
             weak,
             masked,
             numbers,
+            attachments,
         }
     }
 }

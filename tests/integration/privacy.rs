@@ -38,16 +38,18 @@ type Case = (
 /// What a correct scan reports on each case: numbers in full by kind, weak masks, and the
 /// finding's severity (`None`: no finding).
 const CASES: &[Case] = &[
+    // 6 on the page, 3 in its xlsx (its scanned PDF cannot be read).
     (
         PiiCase::IdList,
-        &[(PiiKind::IdCard, 6)],
+        &[(PiiKind::IdCard, 9)],
         0,
         Some(Severity::High),
     ),
     (
         PiiCase::PaymentList,
+        // 4 IDs on the page, 2 in its PDF.
         &[
-            (PiiKind::IdCard, 4),
+            (PiiKind::IdCard, 6),
             (PiiKind::BankCard, 4),
             (PiiKind::Mobile, 4),
         ],
@@ -171,7 +173,57 @@ async fn the_scan_finds_exactly_the_generated_numbers_and_each_item_gets_its_fin
         }
     }
     assert_eq!(found_total, expected_total);
-    assert_eq!(expected_total, 6 + 12 + 2);
+    assert_eq!(expected_total, 9 + 14 + 2);
+    // Attachments: each read or counted as not read, with its source kept on the hits.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", bed.store.path().display()))
+        .await
+        .expect("pool");
+    let files: Vec<(String, String, Option<String>)> =
+        sqlx::query_as("SELECT url, state, reason FROM content_attachments ORDER BY url")
+            .fetch_all(&pool)
+            .await
+            .expect("attachments");
+    let from_files: Vec<(String,)> = sqlx::query_as(
+        "SELECT h.source_url FROM privacy_hits h JOIN items i ON i.id = h.item_id
+         WHERE h.source_url != i.url",
+    )
+    .fetch_all(&pool)
+    .await
+    .expect("hits from attachments");
+    pool.close().await;
+    let attachment_cases: &[(PiiCase, &str, &str, usize)] = &[
+        (PiiCase::IdList, "xlsx", "scanned", 3),
+        (PiiCase::IdList, "pdf", "not_scanned", 0),
+        (PiiCase::PaymentList, "pdf", "scanned", 2),
+        (PiiCase::MaskedList, "docx", "scanned", 0),
+    ];
+    for (case, ext, state, n) in attachment_cases {
+        let (item, page) = pages.iter().find(|(_, p)| p.case == *case).expect("case");
+        let file = page
+            .attachments
+            .iter()
+            .find(|a| a.name.ends_with(&format!(".{ext}")))
+            .expect("attachment");
+        let dir = url_of(&item.path);
+        let url = format!("{}/{}", dir.rsplit_once('/').expect("dir").0, file.name);
+        let row = files
+            .iter()
+            .find(|f| f.0 == url)
+            .expect("attachment recorded");
+        assert_eq!(row.1, *state, "{case:?} {ext}: {row:?}");
+        if *state == "not_scanned" {
+            assert!(
+                row.2.as_deref().is_some_and(|r| r.contains("文字层")),
+                "{row:?}"
+            );
+        }
+        assert_eq!(
+            from_files.iter().filter(|h| h.0 == url).count(),
+            *n,
+            "{url}"
+        );
+    }
+    assert_eq!(files.len(), attachment_cases.len(), "{files:?}");
     let leaks = evaluation
         .findings
         .iter()

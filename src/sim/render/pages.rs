@@ -24,6 +24,9 @@ impl SimSite {
         if path == "/robots.txt" {
             return Some(SimPage::plain(200, "text/plain; charset=utf-8", ROBOTS_TXT));
         }
+        if let Some(file) = self.pii_attachment(path) {
+            return Some(SimPage::plain(200, file.content_type, file.bytes.clone()));
+        }
         let route = match self.routes.get(path) {
             Some(r) => *r,
             None if path.ends_with('/') => ["index.html", "list.html"]

@@ -8,8 +8,10 @@
 use std::collections::BTreeMap;
 
 use crate::content::PiiKind;
-use crate::types::finding::{PrivacyCount, PrivacyLeak, PrivacyPlace};
-use crate::types::{Evidence, Facts, Finding, PrivacyFacts, Severity};
+use crate::types::finding::{
+    AttachmentUnreachable, BrokenAttachment, PrivacyCount, PrivacyLeak, PrivacyPlace,
+};
+use crate::types::{BrokenAttachmentFacts, Evidence, Facts, Finding, PrivacyFacts, Severity};
 
 /// The seed task that forbids leaking personal privacy (坚决防止…泄露个人隐私).
 pub const PRIVACY_TASK: u32 = 34;
@@ -25,6 +27,46 @@ const PLACES: usize = 5;
 
 pub(super) fn judge(facts: &Facts, out: &mut Vec<Finding>) {
     out.extend(facts.privacy.iter().filter_map(finding));
+    out.extend(facts.broken_attachments.iter().map(broken_attachments));
+}
+
+/// `attachment_unreachable`: one finding per item whose page links attachments that could not
+/// be downloaded at its last scan (a 404 on the department's own site, most often).
+fn broken_attachments(item: &BrokenAttachmentFacts) -> Finding {
+    let n = item.attachments.len();
+    let first = item
+        .attachments
+        .first()
+        .map(|(url, why)| format!("{url}（{why}）"))
+        .unwrap_or_default();
+    let more = if n > 1 {
+        format!("等{n}个附件")
+    } else {
+        String::new()
+    };
+    Finding {
+        key: format!("attachment_unreachable:{}", item.url),
+        department: item.department.to_string(),
+        column: Some(item.column_id.to_string()),
+        task: None,
+        severity: Severity::Medium,
+        message: format!(
+            "【{}】《{}》页面所附的附件无法下载：{first}{more}。请检查附件链接，重新上传缺失的附件。",
+            item.department, item.title
+        ),
+        evidence: Evidence::AttachmentUnreachable(AttachmentUnreachable {
+            title: item.title.clone(),
+            url: item.url.clone(),
+            attachments: item
+                .attachments
+                .iter()
+                .map(|(url, reason)| BrokenAttachment {
+                    url: url.clone(),
+                    reason: reason.clone(),
+                })
+                .collect(),
+        }),
+    }
 }
 
 fn count_of(kinds: &BTreeMap<PiiKind, u64>) -> Vec<PrivacyCount> {

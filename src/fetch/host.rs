@@ -21,6 +21,9 @@ struct HostState {
     schedule: tokio::sync::Mutex<(Instant, Duration)>,
 }
 
+/// How late a timer may wake a request before the next one's slot moves with it.
+const LATENESS_FORGIVEN: Duration = Duration::from_millis(2);
+
 /// The politeness state of every host seen so far.
 #[derive(Debug)]
 pub(crate) struct HostLimits {
@@ -85,14 +88,16 @@ impl HostLimits {
         let now = Instant::now();
         // The next start is a gap after this one's slot, not after the moment the timer woke
         // us (a millisecond or so late): otherwise the lateness adds up, request after
-        // request, and a busy host is paced slower than asked.
-        let start = if schedule.0 > now {
-            tokio::time::sleep_until(schedule.0).await;
-            schedule.0
-        } else {
-            now
-        };
-        schedule.0 = start + schedule.1;
+        // request, and a busy host is paced slower than asked. Only a timer's usual lateness
+        // is forgiven: a request that woke much later (a busy machine) is still followed by
+        // (nearly) the whole gap, so two starts are never much closer than asked.
+        let slot = schedule.0;
+        if slot > now {
+            tokio::time::sleep_until(slot).await;
+        }
+        let started = Instant::now();
+        let forgiven = started.saturating_duration_since(slot).min(LATENESS_FORGIVEN);
+        schedule.0 = started + schedule.1 - forgiven.min(schedule.1);
         permit
     }
 

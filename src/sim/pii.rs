@@ -85,7 +85,8 @@ pub struct PiiPage {
     /// as written when it has separators.
     pub numbers: Vec<String>,
     /// Files linked from the page (in the item's folder); their numbers are in `expected`,
-    /// `masked` and `numbers` with the page's.
+    /// `masked` and `numbers` with the page's. The OldIds page also links one the site does
+    /// not serve (a 404: 附件无法下载).
     pub attachments: Vec<PiiAttachment>,
 }
 
@@ -361,6 +362,13 @@ impl PiiPage {
                     html.push_str(&attachment_link(&doc, "推荐名单.docx"));
                     attachments.push(doc);
                 }
+            }
+            PiiCase::OldIds => {
+                // A link to a file the site no longer has: 附件无法下载.
+                html.push_str(&format!(
+                    "<p>附件：<a href=\"./{}\">特困供养人员名册.xls</a></p>",
+                    file(9, "xls")
+                ));
             }
             _ => {}
         }

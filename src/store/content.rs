@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::values::{ts, ymd, ymd_date};
 use super::{Store, StoreError};
 use crate::content::{Confidence, PiiKind};
-use crate::types::{PrivacyFacts, PrivacyHitFact};
+use crate::types::{BrokenAttachmentFacts, PrivacyFacts, PrivacyHitFact};
 
 /// The `meta` key holding the first crawl run whose new items are scanned.
 const FIRST_RUN_KEY: &str = "content_scan_first_run";
@@ -271,6 +271,39 @@ impl Store {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The items whose page links attachments that could not be downloaded at their last
+    /// scan, for evaluation.
+    pub async fn broken_attachment_facts(&self) -> Result<Vec<BrokenAttachmentFacts>, StoreError> {
+        type Row = (i64, String, String, String, String, String, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT i.id, i.column_id, c.department, i.title, i.url, a.url, a.reason
+             FROM content_attachments a JOIN items i ON i.id = a.item_id
+             JOIN columns c ON c.id = i.column_id
+             WHERE a.state = 'failed' AND c.in_config = 1
+             ORDER BY i.id, a.url",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|e| self.context("reading the attachments not downloaded", e.into()))?;
+        let mut out: Vec<BrokenAttachmentFacts> = Vec::new();
+        for (id, column, dept, title, url, file, reason) in rows {
+            if out.last().is_none_or(|f| f.item_id != id) {
+                out.push(BrokenAttachmentFacts {
+                    item_id: id,
+                    column_id: Arc::from(column.as_str()),
+                    department: Arc::from(dept.as_str()),
+                    title,
+                    url,
+                    attachments: Vec::new(),
+                });
+            }
+            if let Some(f) = out.last_mut() {
+                f.attachments.push((file, reason.unwrap_or_default()));
+            }
+        }
+        Ok(out)
     }
 
     /// The items with personal numbers found in them, for evaluation.

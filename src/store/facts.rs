@@ -44,6 +44,7 @@ impl Store {
         let mut facts = facts?;
         unmapped?;
         facts.privacy = self.privacy_facts().await?;
+        facts.broken_attachments = self.broken_attachment_facts().await?;
         Ok(facts)
     }
 
@@ -173,6 +174,7 @@ async fn column_facts_in(conn: &mut SqliteConnection, recent: usize) -> Result<F
         columns,
         items: Vec::new(),
         privacy: Vec::new(),
+        broken_attachments: Vec::new(),
     })
 }
 

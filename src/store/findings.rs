@@ -187,6 +187,9 @@ impl<'de> de::DeserializeSeed<'de> for EvidenceOf {
                 Evidence::MissingColumn(serde::Deserialize::deserialize(d)?)
             }
             FindingKind::PrivacyLeak => Evidence::PrivacyLeak(serde::Deserialize::deserialize(d)?),
+            FindingKind::AttachmentUnreachable => {
+                Evidence::AttachmentUnreachable(serde::Deserialize::deserialize(d)?)
+            }
         })
     }
 }

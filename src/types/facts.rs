@@ -16,6 +16,20 @@ pub struct Facts {
     pub items: Vec<ItemFacts>,
     /// Items whose published page showed personal numbers (issue 18), with what was found.
     pub privacy: Vec<PrivacyFacts>,
+    /// Items whose page links attachments that could not be downloaded at their last scan.
+    pub broken_attachments: Vec<BrokenAttachmentFacts>,
+}
+
+/// An item whose page links attachments that could not be downloaded.
+#[derive(Debug, Clone)]
+pub struct BrokenAttachmentFacts {
+    pub item_id: i64,
+    pub column_id: Arc<str>,
+    pub department: Arc<str>,
+    pub title: String,
+    pub url: String,
+    /// Each attachment's URL and why it did not download.
+    pub attachments: Vec<(String, String)>,
 }
 
 /// What the privacy scan found in one item's page: full numbers and weak masks, masked.

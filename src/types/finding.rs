@@ -18,10 +18,11 @@ pub enum FindingKind {
     LatePublication,
     MissingColumn,
     PrivacyLeak,
+    AttachmentUnreachable,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 10] = [
+    pub const ALL: [FindingKind; 11] = [
         FindingKind::StaleColumn,
         FindingKind::BlankColumn,
         FindingKind::UnreachableColumn,
@@ -32,6 +33,7 @@ impl FindingKind {
         FindingKind::LatePublication,
         FindingKind::MissingColumn,
         FindingKind::PrivacyLeak,
+        FindingKind::AttachmentUnreachable,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +48,7 @@ impl FindingKind {
             FindingKind::LatePublication => "late_publication",
             FindingKind::MissingColumn => "missing_column",
             FindingKind::PrivacyLeak => "privacy_leak",
+            FindingKind::AttachmentUnreachable => "attachment_unreachable",
         }
     }
 
@@ -79,6 +82,7 @@ impl FindingKind {
             FindingKind::LatePublication => "公开不及时",
             FindingKind::MissingColumn => "缺少应设栏目",
             FindingKind::PrivacyLeak => "公开内容含个人信息",
+            FindingKind::AttachmentUnreachable => "附件无法下载",
         }
     }
 
@@ -192,6 +196,7 @@ pub enum Evidence {
     LatePublication(LatePublication),
     MissingColumn(MissingColumn),
     PrivacyLeak(PrivacyLeak),
+    AttachmentUnreachable(AttachmentUnreachable),
 }
 
 impl Evidence {
@@ -207,6 +212,7 @@ impl Evidence {
             Evidence::LatePublication(_) => FindingKind::LatePublication,
             Evidence::MissingColumn(_) => FindingKind::MissingColumn,
             Evidence::PrivacyLeak(_) => FindingKind::PrivacyLeak,
+            Evidence::AttachmentUnreachable(_) => FindingKind::AttachmentUnreachable,
         }
     }
 
@@ -227,6 +233,9 @@ impl Evidence {
             FindingKind::LatePublication => Evidence::LatePublication(serde_json::from_str(json)?),
             FindingKind::MissingColumn => Evidence::MissingColumn(serde_json::from_str(json)?),
             FindingKind::PrivacyLeak => Evidence::PrivacyLeak(serde_json::from_str(json)?),
+            FindingKind::AttachmentUnreachable => {
+                Evidence::AttachmentUnreachable(serde_json::from_str(json)?)
+            }
         })
     }
 
@@ -245,6 +254,12 @@ impl Evidence {
             ],
             Evidence::LatePublication(e) => vec![Some(&e.url)],
             Evidence::MissingColumn(_) => vec![],
+            Evidence::AttachmentUnreachable(e) => e
+                .attachments
+                .iter()
+                .map(|a| Some(a.url.as_str()))
+                .chain([Some(e.url.as_str())])
+                .collect(),
             Evidence::PrivacyLeak(e) => e
                 .places
                 .iter()
@@ -421,6 +436,23 @@ impl PrivacyLeak {
     pub fn weak_total(&self) -> u64 {
         self.weak_masks.iter().map(|c| c.count).sum()
     }
+}
+
+/// An item whose page links attachments that could not be downloaded (附件无法下载): a reader
+/// following the link gets nothing, and the scan could not read them either.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentUnreachable {
+    pub title: String,
+    /// The item's page.
+    pub url: String,
+    pub attachments: Vec<BrokenAttachment>,
+}
+
+/// One attachment that did not download, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokenAttachment {
+    pub url: String,
+    pub reason: String,
 }
 
 /// A count of one kind of personal number.

@@ -26,7 +26,8 @@ pub use crawl::{
 };
 pub use date::{DateSource, ItemDate, ParsedDate, Precision, YEAR_RANGE};
 pub use facts::{
-    ColumnFacts, CrawlFact, DepartmentFacts, Facts, ItemFacts, PrivacyFacts, PrivacyHitFact,
+    BrokenAttachmentFacts, ColumnFacts, CrawlFact, DepartmentFacts, Facts, ItemFacts, PrivacyFacts,
+    PrivacyHitFact,
 };
 pub use finding::{
     Audience, Evidence, Finding, FindingKind, FindingStatus, Severity, StoredFinding, Waiver,

@@ -105,8 +105,16 @@ fn findings_waive_explain_and_scorecards_through_the_binary() {
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     let list = v.as_array().expect("array");
     // The demo's designed findings, its one missing column (区财政局's 行政事业性收费) among
-    // them, and its four 公示 pages that publish personal numbers (`SimSite::with_pii`).
-    assert_eq!(list.len(), 11);
+    // them, its four 公示 pages that publish personal numbers (`SimSite::with_pii`) and the
+    // one that links an attachment the site does not have.
+    let kinds: Vec<&str> = list.iter().filter_map(|f| f["kind"].as_str()).collect();
+    assert_eq!(list.len(), 12, "{kinds:?}");
+    assert_eq!(
+        list.iter()
+            .filter(|f| f["kind"] == "attachment_unreachable")
+            .count(),
+        1
+    );
     assert_eq!(
         list.iter().filter(|f| f["kind"] == "privacy_leak").count(),
         4

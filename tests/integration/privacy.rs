@@ -223,7 +223,35 @@ async fn the_scan_finds_exactly_the_generated_numbers_and_each_item_gets_its_fin
             "{url}"
         );
     }
-    assert_eq!(files.len(), attachment_cases.len(), "{files:?}");
+    // The OldIds page's link to a file the site does not have: failed, and a finding.
+    let (old_ids, _) = pages
+        .iter()
+        .find(|(_, p)| p.case == PiiCase::OldIds)
+        .expect("case");
+    let page_url = url_of(&old_ids.path);
+    let dir = page_url.rsplit_once('/').expect("dir").0;
+    let broken: Vec<_> = files.iter().filter(|f| f.1 == "failed").collect();
+    assert_eq!(broken.len(), 1, "{files:?}");
+    assert!(
+        broken[0].0.starts_with(dir) && broken[0].0.ends_with(".xls"),
+        "{broken:?}"
+    );
+    assert!(
+        broken[0].2.as_deref().is_some_and(|r| r.contains("404")),
+        "{broken:?}"
+    );
+    let unreachable: Vec<_> = evaluation
+        .findings
+        .iter()
+        .filter(|f| f.kind() == FindingKind::AttachmentUnreachable)
+        .collect();
+    assert_eq!(unreachable.len(), 1, "{unreachable:?}");
+    assert_eq!(
+        unreachable[0].key,
+        format!("attachment_unreachable:{page_url}")
+    );
+    assert!(unreachable[0].message.contains("附件无法下载"));
+    assert_eq!(files.len(), attachment_cases.len() + 1, "{files:?}");
     let leaks = evaluation
         .findings
         .iter()

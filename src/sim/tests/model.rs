@@ -244,6 +244,7 @@ fn generated_policies_mostly_have_their_interpretation() {
         columns: Vec::new(),
         items,
         privacy: Vec::new(),
+        broken_attachments: Vec::new(),
     };
     let findings = evaluate(
         &facts,

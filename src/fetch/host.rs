@@ -96,7 +96,9 @@ impl HostLimits {
             tokio::time::sleep_until(slot).await;
         }
         let started = Instant::now();
-        let forgiven = started.saturating_duration_since(slot).min(LATENESS_FORGIVEN);
+        let forgiven = started
+            .saturating_duration_since(slot)
+            .min(LATENESS_FORGIVEN);
         schedule.0 = started + schedule.1 - forgiven.min(schedule.1);
         permit
     }

@@ -398,12 +398,12 @@ async fn read_attachment(
         let attachment =
             content::read_attachment(&name, file.content_type.as_deref(), &file.bytes, &limits)?;
         let scan = scanner.scan(&attachment.blocks);
-        Ok::<_, NotScanned>((
-            hit_records(&source, &attachment.blocks, &scan),
-            scan.masked,
-            attachment.format,
-            attachment.truncated,
-        ))
+        let mut hits = hit_records(&source, &attachment.blocks, &scan);
+        // Staff read where a number is: in which file first.
+        for h in &mut hits {
+            h.place = format!("附件 {name} {}", h.place);
+        }
+        Ok::<_, NotScanned>((hits, scan.masked, attachment.format, attachment.truncated))
     })
     .await;
     match read {

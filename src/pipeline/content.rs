@@ -349,6 +349,11 @@ async fn read_attachment(
         state,
         reason,
     };
+    // Not read: why, and nothing found.
+    let unread = |state: &'static str, why: String| AttachmentRead {
+        record: record(state, Some(why)),
+        found: None,
+    };
     let page = PageRequest::get(url.clone());
     let limit = opts.privacy.max_attachment_bytes();
     let fetched = fetcher
@@ -370,18 +375,12 @@ async fn read_attachment(
                 "附件过大（超过 {} MiB），未检查",
                 opts.privacy.max_attachment_mib
             );
-            return AttachmentRead {
-                record: record("not_scanned", Some(why)),
-                found: None,
-            };
+            return unread("not_scanned", why);
         }
         Err(failure) => {
             let why = format!("{}: {}", failure.error.kind(), failure.error.reason());
             tracing::warn!(column = %col.id, url = %url, "attachment not downloaded: {why}");
-            return AttachmentRead {
-                record: record("failed", Some(why)),
-                found: None,
-            };
+            return unread("failed", why);
         }
     };
     let source = url.to_string();
@@ -415,17 +414,11 @@ async fn read_attachment(
                 found: Some((hits, masked)),
             }
         }
-        Ok(Err(not_scanned)) => AttachmentRead {
-            record: record(
-                "not_scanned",
-                Some(format!("{}（{not_scanned}）", not_scanned.reason().label())),
-            ),
-            found: None,
-        },
-        Err(_) => AttachmentRead {
-            record: record("not_scanned", Some("附件读取中断".into())),
-            found: None,
-        },
+        Ok(Err(not_scanned)) => unread(
+            "not_scanned",
+            format!("{}（{not_scanned}）", not_scanned.reason().label()),
+        ),
+        Err(_) => unread("not_scanned", "附件读取中断".into()),
     }
 }
 

@@ -312,6 +312,52 @@ async fn a_long_column_is_saved_in_batches_while_it_is_read() {
     );
 }
 
+/// A site whose every path is a list page of one item.
+fn one_item_site() -> axum::Router {
+    use crate::support::pages::trs_page;
+    use crate::support::server::html;
+    axum::Router::new().fallback(|| async {
+        html(trs_page(
+            &[(
+                "./202611/t20261120_1.html",
+                "关于开展冬季安全生产大检查的通知",
+                "2026-11-20",
+            )],
+            1,
+            0,
+        ))
+    })
+}
+
+/// Crawls `targets` one request at a time per server, `delay_ms` apart, `concurrency`
+/// requests in flight in all, robots.txt not asked; every column read.
+async fn paced_crawl(
+    targets: &str,
+    delay_ms: u64,
+    concurrency: usize,
+) -> gkwatch::pipeline::CrawlSummary {
+    use crate::support::bed::Bed;
+    use crate::support::settings;
+    let crawl = gkwatch::config::CrawlSettings {
+        min_delay_ms: delay_ms,
+        per_host: 1,
+        concurrency,
+        respect_robots: false,
+        ..settings::crawl()
+    };
+    let bed = Bed::new(targets, &crawl).await;
+    let opts = gkwatch::pipeline::CrawlOptions {
+        respect_robots: false,
+        ..gkwatch::pipeline::CrawlOptions::new(&crawl, crate::support::today())
+    };
+    let summary = bed
+        .crawl_with(&bed.config.targets, &opts)
+        .await
+        .expect("crawl");
+    assert_eq!(summary.errors(), 0, "{summary:?}");
+    summary
+}
+
 /// Columns are started by host, not in the targets file's order: while one department's
 /// columns wait on their host's pacing, another host's columns are read. In file order, two
 /// columns in flight would both be the first host's, and the third host would wait for them.
@@ -319,27 +365,11 @@ async fn a_long_column_is_saved_in_batches_while_it_is_read() {
 async fn every_host_is_read_while_another_waits_on_its_pacing() {
     use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-    use axum::Router;
-    use gkwatch::config::CrawlSettings;
-
-    use crate::support::bed::Bed;
-    use crate::support::pages::trs_page;
-    use crate::support::server::{Server, html};
-    use crate::support::settings;
+    use crate::support::server::Server;
 
     let mut hosts = Vec::new();
     for last in 1..=3u8 {
-        let router = Router::new().fallback(|| async {
-            html(trs_page(
-                &[(
-                    "./202611/t20261120_1.html",
-                    "关于开展冬季安全生产大检查的通知",
-                    "2026-11-20",
-                )],
-                1,
-                0,
-            ))
-        });
+        let router = one_item_site();
         let bind = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(127, 0, 0, last)), 0);
         match Server::router_on(bind, router).await {
             Ok(server) => hosts.push(server),
@@ -365,23 +395,7 @@ async fn every_host_is_read_while_another_waits_on_its_pacing() {
         })
         .collect();
     // One request at a time per host, a second between them; two requests in flight in all.
-    let crawl = CrawlSettings {
-        min_delay_ms: 1000,
-        per_host: 1,
-        concurrency: 2,
-        respect_robots: false,
-        ..settings::crawl()
-    };
-    let bed = Bed::new(&targets, &crawl).await;
-    let opts = gkwatch::pipeline::CrawlOptions {
-        respect_robots: false,
-        ..gkwatch::pipeline::CrawlOptions::new(&crawl, crate::support::today())
-    };
-    let summary = bed
-        .crawl_with(&bed.config.targets, &opts)
-        .await
-        .expect("crawl");
-    assert_eq!(summary.errors(), 0, "{summary:?}");
+    let summary = paced_crawl(&targets, 1000, 2).await;
     // The third host's first column was read before the first host's second one, which had
     // to wait a second after the first.
     let first_of = |h: &Server| h.log.times("/zfxxgk/a/index.html").first().copied();
@@ -402,13 +416,7 @@ async fn every_host_is_read_while_another_waits_on_its_pacing() {
 /// name starts at least the delay after the one before, never two at once.
 #[tokio::test]
 async fn host_names_of_one_server_share_its_pacing() {
-    use axum::Router;
-    use gkwatch::config::CrawlSettings;
-
-    use crate::support::bed::Bed;
-    use crate::support::pages::trs_page;
-    use crate::support::server::{Server, html};
-    use crate::support::settings;
+    use crate::support::server::Server;
 
     let resolves_here = tokio::net::lookup_host(("localhost", 0))
         .await
@@ -418,18 +426,7 @@ async fn host_names_of_one_server_share_its_pacing() {
         crate::report!("skipped: localhost does not resolve to 127.0.0.1 on this machine");
         return;
     }
-    let router = Router::new().fallback(|| async {
-        html(trs_page(
-            &[(
-                "./202611/t20261120_1.html",
-                "关于开展冬季安全生产大检查的通知",
-                "2026-11-20",
-            )],
-            1,
-            0,
-        ))
-    });
-    let server = Server::router(router).await;
+    let server = Server::router(one_item_site()).await;
     let mut by_name = server.origin.clone();
     by_name.set_host(Some("localhost")).expect("host name");
     assert_ne!(by_name, server.origin, "the test server is on 127.0.0.1");
@@ -449,23 +446,7 @@ async fn host_names_of_one_server_share_its_pacing() {
         })
         .collect::<String>();
     let delay = std::time::Duration::from_millis(300);
-    let crawl = CrawlSettings {
-        min_delay_ms: 300,
-        per_host: 1,
-        concurrency: 4,
-        respect_robots: false,
-        ..settings::crawl()
-    };
-    let bed = Bed::new(&targets, &crawl).await;
-    let opts = gkwatch::pipeline::CrawlOptions {
-        respect_robots: false,
-        ..gkwatch::pipeline::CrawlOptions::new(&crawl, crate::support::today())
-    };
-    let summary = bed
-        .crawl_with(&bed.config.targets, &opts)
-        .await
-        .expect("crawl");
-    assert_eq!(summary.errors(), 0, "{summary:?}");
+    paced_crawl(&targets, 300, 4).await;
     // Every request, list and item pages alike (the content phase reads the items').
     let paths = server.log.paths();
     let lists = paths.iter().filter(|p| p.ends_with("/index.html")).count();

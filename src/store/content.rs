@@ -72,6 +72,17 @@ pub struct AttachmentRecord {
     pub reason: Option<String>,
 }
 
+impl From<(i64, String, String)> for ScanTarget {
+    /// A row of (item id, column id, URL).
+    fn from((item_id, column_id, url): (i64, String, String)) -> ScanTarget {
+        ScanTarget {
+            item_id,
+            column_id,
+            url,
+        }
+    }
+}
+
 /// Pages and attachments scanned and not, for the report.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ScanCounts {
@@ -110,14 +121,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(|e| self.context("reading the items to scan", e.into()))?;
-        Ok(rows
-            .into_iter()
-            .map(|(item_id, column_id, url)| ScanTarget {
-                item_id,
-                column_id,
-                url,
-            })
-            .collect())
+        Ok(rows.into_iter().map(ScanTarget::from).collect())
     }
 
     /// Stored items of `columns` published on or after `since` (undated ones first seen since
@@ -140,14 +144,7 @@ impl Store {
         .fetch_all(&self.pool)
         .await
         .map_err(|e| self.context("reading the items to scan", e.into()))?;
-        Ok(rows
-            .into_iter()
-            .map(|(item_id, column_id, url)| ScanTarget {
-                item_id,
-                column_id,
-                url,
-            })
-            .collect())
+        Ok(rows.into_iter().map(ScanTarget::from).collect())
     }
 
     /// Items of `columns` that wait for their scan (see [`Store::pending_scans`]).

@@ -84,11 +84,8 @@ async fn stored_hits(bed: &Bed) -> Vec<HitRow> {
     rows
 }
 
-#[tokio::test]
-async fn the_scan_finds_exactly_the_generated_numbers_and_each_item_gets_its_finding() {
-    let site = Arc::new(SimSite::demo(today()).with_pii());
-    let pages = site.pii_pages();
-    assert_eq!(pages.len(), PiiCase::ALL.len(), "every case published");
+/// The demo district with its 公示 pages served, and a store with the demo's targets on it.
+async fn demo_bed(site: &Arc<SimSite>) -> (SimServer, Bed) {
     let server = SimServer::start(site.clone(), ServeOptions::default())
         .await
         .expect("sim server");
@@ -98,6 +95,15 @@ async fn the_scan_finds_exactly_the_generated_numbers_and_each_item_gets_its_fin
         &CrawlSettings::unthrottled(),
     )
     .await;
+    (server, bed)
+}
+
+#[tokio::test]
+async fn the_scan_finds_exactly_the_generated_numbers_and_each_item_gets_its_finding() {
+    let site = Arc::new(SimSite::demo(today()).with_pii());
+    let pages = site.pii_pages();
+    assert_eq!(pages.len(), PiiCase::ALL.len(), "every case published");
+    let (server, bed) = demo_bed(&site).await;
     let opts: CrawlOptions = crawl_options(true).with_privacy(&privacy());
     let summary = bed
         .crawl_with(&bed.config.targets, &opts)
@@ -394,15 +400,7 @@ async fn no_generated_number_is_stored_logged_or_reported_in_full() {
 #[tokio::test]
 async fn scan_since_reads_stored_items_again_and_replaces_their_scans() {
     let site = Arc::new(SimSite::demo(today()).with_pii());
-    let server = SimServer::start(site.clone(), ServeOptions::default())
-        .await
-        .expect("sim server");
-    let bed = Bed::open(
-        &repo().join("targets/demo.toml"),
-        &demo_options(&server.origin),
-        &CrawlSettings::unthrottled(),
-    )
-    .await;
+    let (server, bed) = demo_bed(&site).await;
     // A crawl with the scan off: what an upgrade finds already stored.
     let off = PrivacySettings {
         pages_per_run: 0,
@@ -481,15 +479,7 @@ async fn scan_since_reads_stored_items_again_and_replaces_their_scans() {
 #[tokio::test]
 async fn the_per_run_budget_leaves_the_rest_for_the_next_run() {
     let site = Arc::new(SimSite::demo(today()).with_pii());
-    let server = SimServer::start(site.clone(), ServeOptions::default())
-        .await
-        .expect("sim server");
-    let bed = Bed::open(
-        &repo().join("targets/demo.toml"),
-        &demo_options(&server.origin),
-        &CrawlSettings::unthrottled(),
-    )
-    .await;
+    let (server, bed) = demo_bed(&site).await;
     let budget = PrivacySettings {
         pages_per_run: 10,
         ..privacy()

@@ -56,16 +56,62 @@ pub fn evaluate(
     calendar: &Calendar,
     opts: &EvaluateOptions,
 ) -> Vec<Finding> {
-    let index = Index::new(facts);
-    let mut findings = Vec::new();
-    columns::judge(facts, &index, opts, &mut findings);
-    categories::judge(facts, &index, catalog, opts, &mut findings);
-    expected::judge(facts, &index, catalog, &mut findings);
-    policies::judge(facts, catalog, calendar, opts, &mut findings);
-    privacy::judge(facts, &mut findings);
-    findings
-        .sort_by(|a, b| (&a.department, a.kind(), &a.key).cmp(&(&b.department, b.kind(), &b.key)));
-    findings
+    let mut evaluator = Evaluator::new(catalog, calendar, opts);
+    evaluator.judge(facts);
+    evaluator.finish()
+}
+
+/// Judges the district a part at a time, so that memory holds one part's items, not a
+/// province's: every rule judges within a department, so a part is a department's facts (its
+/// entry, its columns, their items, what the scans found in them); the one rule that looks
+/// across departments (a 解读 may come from another) keeps a few strings per policy and per
+/// interpretation and is judged in [`Evaluator::finish`]. The findings are those of
+/// [`evaluate`] over all the parts at once.
+pub struct Evaluator<'a> {
+    catalog: &'a Catalog,
+    calendar: &'a Calendar,
+    opts: &'a EvaluateOptions,
+    findings: Vec<Finding>,
+    pending: policies::Pending,
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(
+        catalog: &'a Catalog,
+        calendar: &'a Calendar,
+        opts: &'a EvaluateOptions,
+    ) -> Evaluator<'a> {
+        Evaluator {
+            catalog,
+            calendar,
+            opts,
+            findings: Vec::new(),
+            pending: policies::Pending::default(),
+        }
+    }
+
+    /// Judges one part. A department's facts must come in one part: its rules read its
+    /// columns and items together.
+    pub fn judge(&mut self, part: &Facts) {
+        let index = Index::new(part);
+        let out = &mut self.findings;
+        columns::judge(part, &index, self.opts, out);
+        categories::judge(part, &index, self.catalog, self.opts, out);
+        expected::judge(part, &index, self.catalog, out);
+        self.pending
+            .add(part, self.catalog, self.calendar, self.opts, out);
+        privacy::judge(part, out);
+    }
+
+    /// The findings of every part judged, sorted by department, kind and key.
+    pub fn finish(self) -> Vec<Finding> {
+        let mut findings = self.findings;
+        self.pending.judge(self.catalog, self.opts, &mut findings);
+        findings.sort_by(|a, b| {
+            (&a.department, a.kind(), &a.key).cmp(&(&b.department, b.kind(), &b.key))
+        });
+        findings
+    }
 }
 
 /// Items by column and columns by department, built once per evaluation.

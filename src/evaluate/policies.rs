@@ -67,111 +67,185 @@ fn day_date(item: &ItemFacts) -> Option<NaiveDate> {
         .filter(|_| item.precision != Some(Precision::Month))
 }
 
-pub(super) fn judge(
-    facts: &Facts,
-    catalog: &Catalog,
-    calendar: &Calendar,
-    opts: &EvaluateOptions,
-    out: &mut Vec<Finding>,
-) {
-    interpretation_missing(facts, catalog, calendar, opts, out);
-    late_publication(facts, catalog, calendar, opts, out);
+/// The 解读 rule across the district: a policy's interpretation may come from another
+/// department (the government office explaining a bureau's 规范性文件), so each part's
+/// policies past their deadline and every part's interpretations are kept ([`Pending::add`],
+/// a few strings each, never the items) and judged together once every part was read
+/// ([`Pending::judge`]).
+#[derive(Default)]
+pub(super) struct Pending {
+    overdue: Vec<Overdue>,
+    interpretations: Vec<Interpretation>,
 }
 
-fn interpretation_missing(
-    facts: &Facts,
-    catalog: &Catalog,
-    calendar: &Calendar,
-    opts: &EvaluateOptions,
-    out: &mut Vec<Finding>,
-) {
-    let interpretations: Vec<&ItemFacts> = facts
-        .items
-        .iter()
-        .filter(|i| has(i, INTERPRETATION))
-        .collect();
-    // The task list is yearly: policies of this year and the last are checked, not history.
-    let Some(since) = NaiveDate::from_ymd_opt(opts.today.year() - 1, 1, 1) else {
-        return;
-    };
-    let overdue: Vec<(&ItemFacts, NaiveDate, Computed<NaiveDate>, String)> = facts
+/// A 规范性文件 published on a day, not interpreted by its department within its time.
+struct Overdue {
+    department: std::sync::Arc<str>,
+    column: std::sync::Arc<str>,
+    title: String,
+    url: String,
+    published: NaiveDate,
+    deadline: Computed<NaiveDate>,
+    subject: String,
+}
+
+/// What the 解读 rule needs of an interpretation.
+#[derive(Debug, Clone)]
+pub(crate) struct Interpretation {
+    /// The item's id, for the tests to tell interpretations apart.
+    #[cfg(test)]
+    pub(crate) id: i64,
+    pub(crate) title: String,
+    pub(crate) url: String,
+    pub(crate) published: Option<NaiveDate>,
+}
+
+impl Interpretation {
+    pub(crate) fn of(item: &ItemFacts) -> Interpretation {
+        Interpretation {
+            #[cfg(test)]
+            id: item.id,
+            title: item.title.clone(),
+            url: item.url.clone(),
+            published: item.published,
+        }
+    }
+}
+
+impl Pending {
+    /// Judges a part's items by the rules of their own (late publication) and keeps what the
+    /// 解读 rule needs of them.
+    pub(super) fn add(
+        &mut self,
+        facts: &Facts,
+        catalog: &Catalog,
+        calendar: &Calendar,
+        opts: &EvaluateOptions,
+        out: &mut Vec<Finding>,
+    ) {
+        self.interpretations.extend(
+            facts
+                .items
+                .iter()
+                .filter(|i| has(i, INTERPRETATION))
+                .map(Interpretation::of),
+        );
+        self.overdue.extend(overdue(facts, calendar, opts));
+        late_publication(facts, catalog, calendar, opts, out);
+    }
+
+    /// The 解读 rule over every part added.
+    pub(super) fn judge(self, catalog: &Catalog, opts: &EvaluateOptions, out: &mut Vec<Finding>) {
+        let candidates = Candidates::new(
+            &self.interpretations,
+            self.overdue.iter().map(|o| o.subject.as_str()),
+        );
+        for policy in &self.overdue {
+            if let Some(f) = interpretation_missing(policy, &candidates, catalog, opts) {
+                out.push(f);
+            }
+        }
+    }
+}
+
+/// The part's 规范性文件 of this year and the last (the task list is yearly: not history)
+/// whose 解读 time is over, and which are not 解读 themselves.
+fn overdue<'f>(
+    facts: &'f Facts,
+    calendar: &'f Calendar,
+    opts: &'f EvaluateOptions,
+) -> impl Iterator<Item = Overdue> + 'f {
+    let since = NaiveDate::from_ymd_opt(opts.today.year() - 1, 1, 1);
+    facts
         .items
         .iter()
         .filter(|i| has(i, POLICY) && !has(i, INTERPRETATION))
-        .filter_map(|policy| {
+        .filter_map(move |policy| {
             let published = day_date(policy)?;
-            if published < since || published > opts.today || !needs_interpretation(&policy.title) {
+            if published < since? || published > opts.today || !needs_interpretation(&policy.title)
+            {
                 return None;
             }
             let deadline = calendar.add_working_days(published, opts.interpretation_days);
             // Still within its time?
-            (deadline.value < opts.today)
-                .then(|| (policy, published, deadline, policy_subject(&policy.title)))
+            (deadline.value < opts.today).then(|| Overdue {
+                department: std::sync::Arc::clone(&policy.department),
+                column: std::sync::Arc::clone(&policy.column_id),
+                title: policy.title.clone(),
+                url: policy.url.clone(),
+                published,
+                deadline,
+                subject: policy_subject(&policy.title),
+            })
         })
-        .collect();
-    let candidates = Candidates::new(&interpretations, overdue.iter().map(|o| o.3.as_str()));
-    for (policy, published, deadline, subject) in &overdue {
-        let (published, deadline) = (*published, *deadline);
-        // An interpretation published before the policy explains an earlier version of it;
-        // the first one published since is on time or late.
-        let first = candidates.first_from(subject, published);
-        if first.is_some_and(|(d, _)| d <= deadline.value) {
-            continue;
-        }
-        let late = first;
-        let estimated = if deadline.estimated {
-            "（节假日数据未覆盖该年份，按周一至周五估算）"
-        } else {
-            ""
-        };
-        let message = match late {
-            Some((d, interp)) => format!(
-                "【{}】《{}》（{} 发布）的政策解读《{}》于 {} 才发布，超过 {} 个工作日的要求（最迟 {}）{}。",
-                policy.department,
-                policy.title,
-                published,
-                interp.title,
-                d,
-                opts.interpretation_days,
-                deadline.value,
-                estimated
-            ),
-            None => format!(
-                "【{}】《{}》（{} 发布）未见配套政策解读，应在 {} 个工作日内（最迟 {}）发布{}。",
-                policy.department,
-                policy.title,
-                published,
-                opts.interpretation_days,
-                deadline.value,
-                estimated
-            ),
-        };
-        out.push(Finding {
-            key: format!("interpretation_missing:{}", policy.url),
-            department: policy.department.to_string(),
-            column: Some(policy.column_id.to_string()),
-            task: catalog.task_for(INTERPRETATION).map(|t| t.number),
-            severity: if late.is_some() {
-                Severity::Low
-            } else {
-                Severity::Medium
-            },
-            message,
-            evidence: Evidence::InterpretationMissing(evidence::InterpretationMissing {
-                policy_title: policy.title.clone(),
-                policy_url: policy.url.clone(),
-                policy_published: published,
-                subject: subject.to_string(),
-                deadline: deadline.value,
-                calendar_estimated: deadline.estimated,
-                interpretation: late.map(|(d, i)| evidence::LinkedItem {
-                    title: i.title.clone(),
-                    url: i.url.clone(),
-                    published: d,
-                }),
-            }),
-        });
+}
+
+/// The finding for a policy past its 解读 time, unless an interpretation came in time.
+fn interpretation_missing(
+    policy: &Overdue,
+    candidates: &Candidates<'_>,
+    catalog: &Catalog,
+    opts: &EvaluateOptions,
+) -> Option<Finding> {
+    let (published, deadline) = (policy.published, policy.deadline);
+    // An interpretation published before the policy explains an earlier version of it; the
+    // first one published since is on time or late.
+    let late = candidates.first_from(&policy.subject, published);
+    if late.is_some_and(|(d, _)| d <= deadline.value) {
+        return None;
     }
+    let estimated = if deadline.estimated {
+        "（节假日数据未覆盖该年份，按周一至周五估算）"
+    } else {
+        ""
+    };
+    let message = match late {
+        Some((d, interp)) => format!(
+            "【{}】《{}》（{} 发布）的政策解读《{}》于 {} 才发布，超过 {} 个工作日的要求（最迟 {}）{}。",
+            policy.department,
+            policy.title,
+            published,
+            interp.title,
+            d,
+            opts.interpretation_days,
+            deadline.value,
+            estimated
+        ),
+        None => format!(
+            "【{}】《{}》（{} 发布）未见配套政策解读，应在 {} 个工作日内（最迟 {}）发布{}。",
+            policy.department,
+            policy.title,
+            published,
+            opts.interpretation_days,
+            deadline.value,
+            estimated
+        ),
+    };
+    Some(Finding {
+        key: format!("interpretation_missing:{}", policy.url),
+        department: policy.department.to_string(),
+        column: Some(policy.column.to_string()),
+        task: catalog.task_for(INTERPRETATION).map(|t| t.number),
+        severity: if late.is_some() {
+            Severity::Low
+        } else {
+            Severity::Medium
+        },
+        message,
+        evidence: Evidence::InterpretationMissing(evidence::InterpretationMissing {
+            policy_title: policy.title.clone(),
+            policy_url: policy.url.clone(),
+            policy_published: published,
+            subject: policy.subject.clone(),
+            deadline: deadline.value,
+            calendar_estimated: deadline.estimated,
+            interpretation: late.map(|(d, i)| evidence::LinkedItem {
+                title: i.title.clone(),
+                url: i.url.clone(),
+                published: d,
+            }),
+        }),
+    })
 }
 
 /// The interpretations that [`interprets`] a policy subject, for many subjects at once:
@@ -179,7 +253,7 @@ fn interpretation_missing(
 /// thousands of each), so the subjects are found in all interpretation titles in one pass of an
 /// Aho-Corasick automaton, and exact names through a map.
 pub(crate) struct Candidates<'a> {
-    interpretations: Vec<&'a ItemFacts>,
+    interpretations: &'a [Interpretation],
     /// Per subject: the interpretations whose title contains it or whose own subject it is,
     /// in the interpretations' order, each once.
     #[cfg(test)]
@@ -190,7 +264,7 @@ pub(crate) struct Candidates<'a> {
 
 impl<'a> Candidates<'a> {
     pub(crate) fn new<'s>(
-        interpretations: &[&'a ItemFacts],
+        interpretations: &'a [Interpretation],
         subjects: impl Iterator<Item = &'s str>,
     ) -> Self {
         let mut patterns: Vec<&str> = subjects.filter(|s| s.chars().count() >= 4).collect();
@@ -251,7 +325,7 @@ impl<'a> Candidates<'a> {
             })
             .collect();
         Candidates {
-            interpretations: interpretations.to_vec(),
+            interpretations,
             #[cfg(test)]
             by_subject,
             dated,
@@ -265,20 +339,20 @@ impl<'a> Candidates<'a> {
         &self,
         subject: &str,
         day: NaiveDate,
-    ) -> Option<(NaiveDate, &'a ItemFacts)> {
+    ) -> Option<(NaiveDate, &'a Interpretation)> {
         let days = self.dated.get(subject)?;
         let (d, k) = days.get(days.partition_point(|(d, _)| *d < day))?;
-        Some((*d, *self.interpretations.get(*k)?))
+        Some((*d, self.interpretations.get(*k)?))
     }
 
     /// The interpretations of `subject`, as testing each with [`interprets`] would find them.
     #[cfg(test)]
-    pub(crate) fn of(&self, subject: &str) -> impl Iterator<Item = &'a ItemFacts> + '_ {
+    pub(crate) fn of(&self, subject: &str) -> impl Iterator<Item = &'a Interpretation> + '_ {
         self.by_subject
             .get(subject)
             .into_iter()
             .flatten()
-            .filter_map(|k| self.interpretations.get(*k).copied())
+            .filter_map(|k| self.interpretations.get(*k))
     }
 }
 

@@ -4,7 +4,9 @@ use chrono::NaiveDate;
 use regex::Regex;
 
 use super::categories::window;
-use super::policies::{Candidates, interprets, needs_interpretation, policy_subject};
+use super::policies::{
+    Candidates, Interpretation, interprets, needs_interpretation, policy_subject,
+};
 use super::*;
 use crate::catalog::{Category, Deadline, Expect, Period, Task};
 use crate::types::{Audience, ColumnState, CrawlFact, DepartmentFacts, FindingKind, Precision};
@@ -602,7 +604,7 @@ fn candidates_agree_with_interprets() {
         )
         .build();
     let items = &facts.items;
-    let refs: Vec<&ItemFacts> = items.iter().collect();
+    let refs: Vec<Interpretation> = items.iter().map(Interpretation::of).collect();
     let subjects: Vec<String> = [
         "关于印发《洮北区促进就业若干措施》的通知",
         "洮北区行政执法公示办法",
@@ -811,4 +813,118 @@ fn confirming_a_missing_column_keeps_its_key() {
     };
     assert_eq!(run(&before), run(&after));
     assert_eq!(run(&before).len(), 2);
+}
+
+/// The facts of each department on their own, as the store hands them to an [`Evaluator`].
+fn by_department(facts: &Facts) -> Vec<Facts> {
+    let mut names: Vec<&str> = facts.departments.iter().map(|d| d.name.as_str()).collect();
+    names.extend(facts.columns.iter().map(|c| c.department.as_str()));
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| Facts {
+            departments: facts
+                .departments
+                .iter()
+                .filter(|d| d.name == name)
+                .cloned()
+                .collect(),
+            columns: facts
+                .columns
+                .iter()
+                .filter(|c| c.department == name)
+                .cloned()
+                .collect(),
+            items: facts
+                .items
+                .iter()
+                .filter(|i| &*i.department == name)
+                .cloned()
+                .collect(),
+            ..Facts::default()
+        })
+        .collect()
+}
+
+/// Issue 14: judged a department at a time, in any order, the district gets the findings it
+/// gets judged at once — the 解读 of another department's policy included.
+#[test]
+fn departments_judged_one_at_a_time_give_the_districts_findings() {
+    let world = TestFacts::default()
+        .column("sfj-gfxwj", "区司法局", &[ColumnState::Ok])
+        .item(
+            "sfj-gfxwj",
+            "关于印发《洮北区甲办法》的通知",
+            "2026-09-30",
+            &["normative_docs"],
+        )
+        .item(
+            "sfj-gfxwj",
+            "关于印发《洮北区乙办法》的通知",
+            "2026-11-02",
+            &["normative_docs"],
+        )
+        .item(
+            "sfj-gfxwj",
+            "关于印发《洮北区丙规定》的通知",
+            "2026-11-16",
+            &["normative_docs"],
+        )
+        .with_item(|i| i.written = Some(d("2026-09-01")))
+        .column("zfb-zcjd", "区政府办", &[ColumnState::Ok])
+        .item(
+            "zfb-zcjd",
+            "关于《洮北区甲办法》的政策解读",
+            "2026-10-10",
+            &["policy_interpretation"],
+        )
+        .item(
+            "zfb-zcjd",
+            "一图读懂《洮北区乙办法》",
+            "2026-11-11",
+            &["policy_interpretation"],
+        )
+        .column("fgj-xm", "区发改局", &[ColumnState::Ok])
+        .declares(&["major_projects"])
+        .item("fgj-xm", "区发改局工作动态", "2026-06-01", &[])
+        .column("fgj-kong", "区发改局", &[ColumnState::Ok])
+        .column("czj-down", "区财政局", &[ColumnState::Unreachable; 3]);
+    let facts = world.build();
+    let (catalog, opts) = (catalog(), EvaluateOptions::new(d("2026-11-27")));
+    let whole = evaluate(&facts, &catalog, Calendar::china(), &opts);
+    let kinds: std::collections::BTreeSet<FindingKind> = whole.iter().map(|f| f.kind()).collect();
+    for kind in [
+        FindingKind::InterpretationMissing,
+        FindingKind::LatePublication,
+        FindingKind::StaleColumn,
+        FindingKind::BlankColumn,
+        FindingKind::UnreachableColumn,
+        FindingKind::MissingCategory,
+    ] {
+        assert!(
+            kinds.contains(&kind),
+            "the world raises {kind:?}: {kinds:?}"
+        );
+    }
+    let mut parts = by_department(&facts);
+    assert_eq!(parts.len(), 4);
+    for order in [false, true] {
+        if order {
+            parts.reverse();
+        }
+        let mut evaluator = Evaluator::new(&catalog, Calendar::china(), &opts);
+        for part in &parts {
+            evaluator.judge(part);
+        }
+        assert_eq!(keys(&evaluator.finish()), keys(&whole), "reversed: {order}");
+    }
+    // The 解读 from the other department counts: only 乙 (late) and 丙 (none) are raised.
+    assert_eq!(
+        keys_of(&whole, FindingKind::InterpretationMissing),
+        [
+            "interpretation_missing:http://a.gov.cn/sfj-gfxwj/2.html",
+            "interpretation_missing:http://a.gov.cn/sfj-gfxwj/3.html",
+        ]
+    );
 }

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use crate::calendar::Calendar;
 use crate::catalog::Catalog;
 use crate::classify::{Classifier, ColumnPrior, fingerprint};
-use crate::evaluate::EvaluateOptions;
+use crate::evaluate::{EvaluateOptions, Evaluator};
 use crate::store::{FindingFilter, FindingsSync, Store};
 use crate::types::{Facts, Finding, Match};
 
@@ -38,19 +38,16 @@ pub async fn refresh_findings(
         tracing::info!(items = reclassified, "reclassified stored items");
     }
     let t = std::time::Instant::now();
-    let facts = store.facts(opts.unreachable_after.max(1) + 1).await?;
-    let loaded = t.elapsed();
-    let findings = crate::evaluate::evaluate(&facts, catalog, calendar, opts);
-    let judged = t.elapsed() - loaded;
-    // A million items take a while to free: on another thread, while the findings are saved.
-    let freed = tokio::task::spawn_blocking(move || drop(facts));
+    let mut evaluator = Evaluator::new(catalog, calendar, opts);
+    store
+        .facts_by_department(recent_crawls(opts), |part| evaluator.judge(&part))
+        .await?;
+    let findings = evaluator.finish();
+    let judged = t.elapsed();
     let sync = store.sync_findings(&findings, opts.today).await?;
-    // Freed before returning, so that memory is back before whatever comes next.
-    let _ = freed.await;
     tracing::debug!(
-        facts_ms = loaded.as_millis(),
         evaluate_ms = judged.as_millis(),
-        sync_ms = (t.elapsed() - loaded - judged).as_millis(),
+        sync_ms = (t.elapsed() - judged).as_millis(),
         findings = findings.len(),
         "evaluated"
     );
@@ -72,13 +69,19 @@ pub async fn preview_findings(
     opts: &EvaluateOptions,
 ) -> Result<Evaluation, PipelineError> {
     let updates = reclassification(catalog, store).await?;
-    let mut facts = store.facts(opts.unreachable_after.max(1) + 1).await?;
-    let mut reclassified = 0;
-    if let Some((_, updates)) = updates {
-        reclassified = updates.len();
-        classify_in_memory(&mut facts, updates.into_iter().collect());
-    }
-    let findings = crate::evaluate::evaluate(&facts, catalog, calendar, opts);
+    let reclassified = updates.as_ref().map_or(0, |(_, u)| u.len());
+    let mut updates: Option<HashMap<i64, Vec<Match>>> =
+        updates.map(|(_, u)| u.into_iter().collect());
+    let mut evaluator = Evaluator::new(catalog, calendar, opts);
+    store
+        .facts_by_department(recent_crawls(opts), |mut part| {
+            if let Some(updates) = &mut updates {
+                classify_in_memory(&mut part, updates);
+            }
+            evaluator.judge(&part);
+        })
+        .await?;
+    let findings = evaluator.finish();
     let open: HashSet<String> = store
         .findings(&FindingFilter::default(), opts.today)
         .await?
@@ -137,8 +140,14 @@ async fn reclassification(
     Ok(Some((fp, updates)))
 }
 
-/// Gives the facts' items the categories of `updates` (by item id).
-fn classify_in_memory(facts: &mut Facts, mut updates: HashMap<i64, Vec<Match>>) {
+/// The crawls of a column evaluation reads: enough to tell `unreachable_after` failures in a
+/// row from fewer.
+fn recent_crawls(opts: &EvaluateOptions) -> usize {
+    opts.unreachable_after.max(1) + 1
+}
+
+/// Gives the facts' items the categories of `updates` (by item id), taking them out.
+fn classify_in_memory(facts: &mut Facts, updates: &mut HashMap<i64, Vec<Match>>) {
     let mut shared: HashMap<String, std::sync::Arc<str>> = HashMap::new();
     for item in &mut facts.items {
         let matched = updates.remove(&item.id).unwrap_or_default();

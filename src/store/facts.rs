@@ -1,20 +1,21 @@
 //! What evaluation reads: departments, configured columns with their latest crawls, and every
-//! item with its categories, in one read transaction.
+//! item with its categories, in one read transaction, a department at a time.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use futures::TryStreamExt;
-use sqlx::{Connection, SqliteConnection};
+use sqlx::SqliteConnection;
 
 use super::values::ymd_date;
 use super::{Store, StoreError};
 use crate::types::{
-    ColumnFacts, ColumnState, CrawlFact, DepartmentFacts, Facts, ItemFacts, Precision,
+    BrokenAttachmentFacts, ColumnFacts, ColumnState, CrawlFact, DepartmentFacts, Facts, ItemFacts,
+    Precision, PrivacyFacts,
 };
 
-/// One item of [`Store::facts`]'s per-column JSON: id, title, url, published, precision,
+/// One item of [`Store::facts_by_department`]'s per-column JSON: id, title, url, published, precision,
 /// written and pinned (0 or 1). Strings are borrowed from the JSON where nothing is escaped.
 #[derive(serde::Deserialize)]
 struct FactRow<'a>(
@@ -28,24 +29,32 @@ struct FactRow<'a>(
 );
 
 impl Store {
-    /// Departments, configured columns with their latest `recent` crawls, and items with their
-    /// categories: all evaluation needs.
-    pub async fn facts(&self, recent: usize) -> Result<Facts, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        // The whole database is read: through a memory map, which also keeps every pooled
-        // connection equally fast (through read(2), a second connection of the process read
-        // the same pages three times slower). Only for this read, so that the crawl's memory
-        // holds no mapped database pages.
-        sqlx::query(FACTS_MMAP).execute(&mut *conn).await?;
-        let facts = read_facts(&mut conn, recent).await;
-        let unmapped = sqlx::query("PRAGMA mmap_size = 0")
-            .execute(&mut *conn)
-            .await;
-        let mut facts = facts?;
+    /// All evaluation needs, a department at a time: each department's entry, its configured
+    /// columns with their latest `recent` crawls, their items with their categories and what
+    /// the content scans found in them, handed to `judge` as one [`Facts`] and dropped before
+    /// the next is read, so that memory holds one department's items, not the district's
+    /// (every department comes once, those without columns too). Columns and items are read
+    /// in one read transaction: as of one moment, whatever a crawl commits meanwhile.
+    pub async fn facts_by_department(
+        &self,
+        recent: usize,
+        judge: impl FnMut(Facts),
+    ) -> Result<(), StoreError> {
+        let privacy = self.privacy_facts().await?;
+        let broken = self.broken_attachment_facts().await?;
+        let mut tx = self.pool.begin().await?;
+        // Through a memory map, which also keeps every pooled connection equally fast
+        // (through read(2), a second connection of the process read the same pages three
+        // times slower); a bounded one, since every page mapped stays in the process's
+        // memory until the map goes. Only for this read, so that the crawl's memory holds no
+        // mapped database pages.
+        sqlx::query(FACTS_MMAP).execute(&mut *tx).await?;
+        let read = read_by_department(&mut tx, recent, privacy, broken, judge).await;
+        let unmapped = sqlx::query("PRAGMA mmap_size = 0").execute(&mut *tx).await;
+        read?;
         unmapped?;
-        facts.privacy = self.privacy_facts().await?;
-        facts.broken_attachments = self.broken_attachment_facts().await?;
-        Ok(facts)
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Departments and configured columns with their latest `recent` crawls, without the
@@ -56,17 +65,227 @@ impl Store {
     }
 }
 
-const FACTS_MMAP: &str = "PRAGMA mmap_size = 4294967296";
+/// The database mapped into memory while the facts are read: 256 MiB.
+const FACTS_MMAP: &str = "PRAGMA mmap_size = 268435456";
 
-/// [`Store::facts`] on one connection, in one read transaction: the columns, the items and their
-/// categories as of one moment, whatever a crawl commits meanwhile.
-async fn read_facts(conn: &mut SqliteConnection, recent: usize) -> Result<Facts, StoreError> {
-    let mut tx = conn.begin().await?;
-    let mut facts = column_facts_in(&mut tx, recent).await?;
-    let expected = facts.columns.iter().map(|c| c.item_count).sum::<u64>();
-    facts.items = item_facts_in(&mut tx, usize::try_from(expected).unwrap_or(0)).await?;
-    tx.commit().await?;
-    Ok(facts)
+/// [`Store::facts_by_department`] in its transaction.
+async fn read_by_department(
+    conn: &mut SqliteConnection,
+    recent: usize,
+    privacy: Vec<PrivacyFacts>,
+    broken: Vec<BrokenAttachmentFacts>,
+    mut judge: impl FnMut(Facts),
+) -> Result<(), StoreError> {
+    let started = std::time::Instant::now();
+    let facts = column_facts_in(&mut *conn, recent).await?;
+    let mut parts = Parts::new(facts, privacy, broken);
+    let categories = Arc::new(CategoryIndex::read(&mut *conn).await?);
+    let categories_read = started.elapsed();
+    // Items come one column per row, as a JSON array of item rows: a million items as a
+    // million result rows would cost more in the driver's per-row hand-over between threads
+    // than everything else in an evaluation. Columns come by department, and a department's
+    // rows are parsed on the blocking pool while SQLite builds the next ones: parsing is the
+    // larger half of the work, and so it spreads over the cores.
+    let mut rows = sqlx::query_as::<_, (String, String, String)>(
+        "SELECT c.id, c.department,
+                (SELECT json_group_array(json_array(i.id, i.title, i.url, i.published,
+                    i.date_precision, i.written, i.pinned != 0))
+                 FROM items i WHERE i.column_id = c.id)
+         FROM columns c WHERE c.in_config = 1 ORDER BY c.department, c.id",
+    )
+    .fetch(&mut *conn);
+    let mut parsing = std::collections::VecDeque::new();
+    let mut batch: Vec<(String, String, String)> = Vec::new();
+    let mut items = 0;
+    let mut hand_over = |part: Result<(String, Vec<ItemFacts>), StoreError>,
+                         parts: &mut Parts|
+     -> Result<(), StoreError> {
+        let (department, department_items) = part?;
+        items += department_items.len();
+        judge(parts.take(&department, department_items));
+        Ok(())
+    };
+    while let Some(row) = rows.try_next().await? {
+        if batch.last().is_some_and(|last| last.1 != row.1) {
+            let full = std::mem::take(&mut batch);
+            let categories = Arc::clone(&categories);
+            parsing.push_back(tokio::task::spawn_blocking(move || {
+                department_items(full, &categories)
+            }));
+            if parsing.len() > PARSES_IN_FLIGHT
+                && let Some(done) = parsing.pop_front()
+            {
+                hand_over(joined(done).await, &mut parts)?;
+            }
+        }
+        batch.push(row);
+    }
+    drop(rows);
+    if !batch.is_empty() {
+        let categories = Arc::clone(&categories);
+        parsing.push_back(tokio::task::spawn_blocking(move || {
+            department_items(batch, &categories)
+        }));
+    }
+    while let Some(done) = parsing.pop_front() {
+        hand_over(joined(done).await, &mut parts)?;
+    }
+    // The departments without a configured column.
+    for part in parts.rest() {
+        judge(part);
+    }
+    tracing::debug!(
+        categories_ms = categories_read.as_millis(),
+        items_ms = (started.elapsed() - categories_read).as_millis(),
+        items,
+        "facts read and judged by department"
+    );
+    Ok(())
+}
+
+/// The facts other than items, waiting for their department's items.
+struct Parts {
+    departments: HashMap<String, DepartmentFacts>,
+    columns: HashMap<String, Vec<ColumnFacts>>,
+    privacy: HashMap<Arc<str>, Vec<PrivacyFacts>>,
+    broken: HashMap<Arc<str>, Vec<BrokenAttachmentFacts>>,
+}
+
+impl Parts {
+    fn new(facts: Facts, privacy: Vec<PrivacyFacts>, broken: Vec<BrokenAttachmentFacts>) -> Parts {
+        let mut columns: HashMap<String, Vec<ColumnFacts>> = HashMap::new();
+        for col in facts.columns {
+            columns.entry(col.department.clone()).or_default().push(col);
+        }
+        let mut parts = Parts {
+            departments: facts
+                .departments
+                .into_iter()
+                .map(|d| (d.name.clone(), d))
+                .collect(),
+            columns,
+            privacy: HashMap::new(),
+            broken: HashMap::new(),
+        };
+        for p in privacy {
+            parts
+                .privacy
+                .entry(Arc::clone(&p.department))
+                .or_default()
+                .push(p);
+        }
+        for b in broken {
+            parts
+                .broken
+                .entry(Arc::clone(&b.department))
+                .or_default()
+                .push(b);
+        }
+        parts
+    }
+
+    /// The department's part, with its items.
+    fn take(&mut self, department: &str, items: Vec<ItemFacts>) -> Facts {
+        Facts {
+            departments: self.departments.remove(department).into_iter().collect(),
+            columns: self.columns.remove(department).unwrap_or_default(),
+            items,
+            privacy: self.privacy.remove(department).unwrap_or_default(),
+            broken_attachments: self.broken.remove(department).unwrap_or_default(),
+        }
+    }
+
+    /// The parts of departments whose items never came (they have no configured column),
+    /// by name.
+    fn rest(mut self) -> Vec<Facts> {
+        let mut names: Vec<String> = self
+            .departments
+            .keys()
+            .chain(self.columns.keys())
+            .cloned()
+            .chain(self.privacy.keys().map(|k| k.to_string()))
+            .chain(self.broken.keys().map(|k| k.to_string()))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+            .iter()
+            .map(|name| self.take(name, Vec::new()))
+            .collect()
+    }
+}
+
+/// Every item's categories: one sorted word per (item, category) pair, the item's id above
+/// [`CATEGORY_BITS`] bits and the category's index among `names` below — 8 bytes a pair,
+/// where a province has tens of millions of them.
+struct CategoryIndex {
+    pairs: Vec<u64>,
+    names: Vec<Arc<str>>,
+}
+
+const CATEGORY_BITS: u32 = 12;
+
+impl CategoryIndex {
+    async fn read(conn: &mut SqliteConnection) -> Result<CategoryIndex, StoreError> {
+        // One row per category with the ids of its items: a lookup per item would cost
+        // SQLite more than building the items themselves.
+        let mut rows = sqlx::query_as::<_, (String, String)>(
+            "SELECT category, json_group_array(item_id) FROM item_categories GROUP BY category ORDER BY category",
+        )
+        .fetch(&mut *conn);
+        let mut index = CategoryIndex {
+            pairs: Vec::new(),
+            names: Vec::new(),
+        };
+        while let Some((category, ids)) = rows.try_next().await? {
+            let k = u64::try_from(index.names.len())
+                .ok()
+                .filter(|k| *k < 1 << CATEGORY_BITS)
+                .ok_or_else(|| StoreError::Corrupt(format!("too many categories at {category}")))?;
+            let ids: Vec<i64> = serde_json::from_str(&ids)
+                .map_err(|e| StoreError::Corrupt(format!("items of category {category}: {e}")))?;
+            for id in ids {
+                let id = u64::try_from(id)
+                    .ok()
+                    .filter(|id| id.leading_zeros() >= CATEGORY_BITS)
+                    .ok_or_else(|| StoreError::Corrupt(format!("item id {id} out of range")))?;
+                index.pairs.push(id << CATEGORY_BITS | k);
+            }
+            index.names.push(category.into());
+        }
+        index.pairs.sort_unstable();
+        Ok(index)
+    }
+
+    /// The item's categories, by name (the order of the table's key).
+    fn of(&self, id: i64) -> impl Iterator<Item = Arc<str>> + '_ {
+        let id = u64::try_from(id).unwrap_or(u64::MAX >> CATEGORY_BITS);
+        let start = self.pairs.partition_point(|p| p >> CATEGORY_BITS < id);
+        self.pairs
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(move |p| *p >> CATEGORY_BITS == id)
+            .filter_map(|p| {
+                let k = usize::try_from(p & ((1 << CATEGORY_BITS) - 1)).ok()?;
+                self.names.get(k).cloned()
+            })
+    }
+}
+
+/// One department's items, in the order they were first stored (as the rules expect), with
+/// their categories; from [`read_by_department`]'s rows of its columns.
+fn department_items(
+    rows: Vec<(String, String, String)>,
+    categories: &CategoryIndex,
+) -> Result<(String, Vec<ItemFacts>), StoreError> {
+    let department = rows.first().map(|r| r.1.clone()).unwrap_or_default();
+    let mut items = item_rows(rows)?;
+    items.sort_unstable_by_key(|i| i.id);
+    for item in &mut items {
+        item.categories.extend(categories.of(item.id));
+    }
+    Ok((department, items))
 }
 
 /// Departments and configured columns with their latest `recent` crawls, without the items.
@@ -178,98 +397,10 @@ async fn column_facts_in(conn: &mut SqliteConnection, recent: usize) -> Result<F
     })
 }
 
-/// Every item of a configured column with its categories, in the order stored.
-async fn item_facts_in(
-    conn: &mut SqliteConnection,
-    expected: usize,
-) -> Result<Vec<ItemFacts>, StoreError> {
-    let started = std::time::Instant::now();
-    // Categories first, one row per category with the ids of its items: a lookup per item
-    // would cost SQLite more than building the items themselves.
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT category, json_group_array(item_id) FROM item_categories GROUP BY category ORDER BY category",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    // (item id, index of its category among the names, which come sorted).
-    let mut names: Vec<Arc<str>> = Vec::with_capacity(rows.len());
-    let mut pairs: Vec<(i64, usize)> = Vec::new();
-    for (category, ids) in rows {
-        let ids: Vec<i64> = serde_json::from_str(&ids)
-            .map_err(|e| StoreError::Corrupt(format!("items of category {category}: {e}")))?;
-        pairs.extend(ids.into_iter().map(|id| (id, names.len())));
-        names.push(category.into());
-    }
-    pairs.sort_unstable();
-    let categories_read = started.elapsed();
-
-    // Items come one column per row, as a JSON array of item rows: a million items as a
-    // million result rows would cost more in the driver's per-row hand-over between
-    // threads than everything else in an evaluation.
-    let mut items = Vec::with_capacity(expected);
-    // Column by column through the index on items(column_id, ...): no lookup of the column
-    // for every item.
-    let mut rows = sqlx::query_as::<_, (String, String, String)>(
-        "SELECT c.id, c.department,
-                (SELECT json_group_array(json_array(i.id, i.title, i.url, i.published,
-                    i.date_precision, i.written, i.pinned != 0))
-                 FROM items i WHERE i.column_id = c.id)
-         FROM columns c WHERE c.in_config = 1",
-    )
-    .fetch(&mut *conn);
-    // Each batch of columns is parsed on the blocking pool while SQLite builds the next ones:
-    // parsing is the larger half of the work, and so it spreads over the cores.
-    let mut parsing = std::collections::VecDeque::new();
-    let mut batch = Vec::new();
-    let mut batch_bytes = 0;
-    while let Some(row) = rows.try_next().await? {
-        batch_bytes += row.2.len();
-        batch.push(row);
-        if batch_bytes >= PARSE_BATCH_BYTES {
-            let full = std::mem::take(&mut batch);
-            batch_bytes = 0;
-            parsing.push_back(tokio::task::spawn_blocking(move || item_rows(full)));
-            if parsing.len() > PARSES_IN_FLIGHT
-                && let Some(done) = parsing.pop_front()
-            {
-                items.extend(joined(done).await?);
-            }
-        }
-    }
-    parsing.push_back(tokio::task::spawn_blocking(move || item_rows(batch)));
-    while let Some(done) = parsing.pop_front() {
-        items.extend(joined(done).await?);
-    }
-    drop(rows);
-    let items_read = started.elapsed();
-    // In the order they were first stored, as the rules expect; then each item's
-    // categories in one pass over both sorted lists (by name within an item, as the table's
-    // key has them).
-    items.sort_unstable_by_key(|i| i.id);
-    let mut pairs = pairs.into_iter().peekable();
-    for item in &mut items {
-        while pairs.next_if(|(id, _)| *id < item.id).is_some() {}
-        while let Some((_, k)) = pairs.next_if(|(id, _)| *id == item.id) {
-            if let Some(name) = names.get(k) {
-                item.categories.push(Arc::clone(name));
-            }
-        }
-    }
-    tracing::debug!(
-        categories_ms = categories_read.as_millis(),
-        items_ms = (items_read - categories_read).as_millis(),
-        merge_ms = (started.elapsed() - items_read).as_millis(),
-        items = items.len(),
-        "item facts read"
-    );
-    Ok(items)
-}
-
-/// JSON read before it is handed to a parser, and parsers at work at once.
-const PARSE_BATCH_BYTES: usize = 1 << 20;
+/// Departments parsed at once while the next one is read.
 const PARSES_IN_FLIGHT: usize = 2;
 
-/// Items of [`item_facts_in`]'s rows: (column id, department, JSON array of [`FactRow`]s).
+/// Items of [`read_by_department`]'s rows: (column id, department, JSON array of [`FactRow`]s).
 fn item_rows(rows: Vec<(String, String, String)>) -> Result<Vec<ItemFacts>, StoreError> {
     let mut items = Vec::new();
     for (column_id, department, json) in rows {
@@ -299,9 +430,7 @@ fn item_rows(rows: Vec<(String, String, String)>) -> Result<Vec<ItemFacts>, Stor
 }
 
 /// A parser's result; its panic is re-raised here.
-async fn joined(
-    task: tokio::task::JoinHandle<Result<Vec<ItemFacts>, StoreError>>,
-) -> Result<Vec<ItemFacts>, StoreError> {
+async fn joined<T>(task: tokio::task::JoinHandle<Result<T, StoreError>>) -> Result<T, StoreError> {
     match task.await {
         Ok(items) => items,
         Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),

@@ -155,7 +155,16 @@ pub(super) async fn run(g: &Ctx, a: &DemoArgs) -> anyhow::Result<Exit> {
     // The simulated district is the demo's, whatever district the settings watch.
     let district = District::new(DISTRICT);
     let week = Week::containing(today);
-    let data = build(&store, &catalog, &g.calendar, &district, week, today).await?;
+    let data = build(
+        &store,
+        &catalog,
+        &g.calendar,
+        &district,
+        week,
+        today,
+        &evaluation.published_this_year,
+    )
+    .await?;
     let rendered = render(&data, &Scope::Office);
     crate::util::write_private(&report_path, rendered.html.as_bytes())
         .with_context(|| format!("writing {}", report_path.display()))?;

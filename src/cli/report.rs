@@ -10,7 +10,7 @@ use super::{Ctx, Exit, OutboxArgs, ReportArgs, TableOrJson};
 use crate::config::{LoadOptions, SmtpSecurity};
 use crate::pipeline::{deliver_due, prepare_report};
 use crate::report::mail::{Mailer, Security, SmtpConfig};
-use crate::report::{Scope, Week, build, render};
+use crate::report::{Published, Scope, Week, build, render};
 use crate::store::DbLock;
 
 /// The mailer the settings describe, if they name an SMTP server.
@@ -49,6 +49,9 @@ pub(super) async fn report(c: &Ctx, a: &ReportArgs) -> anyhow::Result<Exit> {
     };
     if let Some(path) = &a.preview {
         let catalog = c.load_catalog()?;
+        // A preview writes nothing, so it evaluates nothing: the year's categories come
+        // from the store.
+        let this_year = Published::this_year(&store, today).await?;
         let data = build(
             &store,
             &catalog,
@@ -56,6 +59,7 @@ pub(super) async fn report(c: &Ctx, a: &ReportArgs) -> anyhow::Result<Exit> {
             &c.settings.district,
             week,
             today,
+            &this_year,
         )
         .await?;
         let scope = match &a.department {

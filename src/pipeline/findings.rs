@@ -8,6 +8,7 @@ use crate::calendar::Calendar;
 use crate::catalog::Catalog;
 use crate::classify::{Classifier, ColumnPrior, fingerprint};
 use crate::evaluate::{EvaluateOptions, Evaluator};
+use crate::report::Published;
 use crate::store::{FindingFilter, FindingsSync, Store};
 use crate::types::{Facts, Finding, Match};
 
@@ -21,6 +22,9 @@ pub struct Evaluation {
     pub sync: FindingsSync,
     /// Items reclassified because the catalog or the columns' categories changed.
     pub reclassified: usize,
+    /// The (department, category) pairs published this year, as the evaluation saw the items:
+    /// for the weekly report, which would otherwise read them all again.
+    pub published_this_year: Published,
 }
 
 /// Brings stored classification up to date with the catalog, judges the stored facts and
@@ -39,8 +43,12 @@ pub async fn refresh_findings(
     }
     let t = std::time::Instant::now();
     let mut evaluator = Evaluator::new(catalog, calendar, opts);
+    let mut published_this_year = Published::default();
     store
-        .facts_by_department(recent_crawls(opts), |part| evaluator.judge(&part))
+        .facts_by_department(recent_crawls(opts), |part| {
+            published_this_year.add_this_year(&part.items, opts.today);
+            evaluator.judge(&part);
+        })
         .await?;
     let findings = evaluator.finish();
     let judged = t.elapsed();
@@ -55,6 +63,7 @@ pub async fn refresh_findings(
         findings,
         sync,
         reclassified,
+        published_this_year,
     })
 }
 
@@ -73,11 +82,13 @@ pub async fn preview_findings(
     let mut updates: Option<HashMap<i64, Vec<Match>>> =
         updates.map(|(_, u)| u.into_iter().collect());
     let mut evaluator = Evaluator::new(catalog, calendar, opts);
+    let mut published_this_year = Published::default();
     store
         .facts_by_department(recent_crawls(opts), |mut part| {
             if let Some(updates) = &mut updates {
                 classify_in_memory(&mut part, updates);
             }
+            published_this_year.add_this_year(&part.items, opts.today);
             evaluator.judge(&part);
         })
         .await?;
@@ -102,6 +113,7 @@ pub async fn preview_findings(
         findings,
         sync,
         reclassified,
+        published_this_year,
     })
 }
 

@@ -54,8 +54,18 @@ pub async fn prepare_report(
     if recipients.office.is_empty() && recipients.departments.is_empty() {
         return Err(ReportError::NoRecipients);
     }
-    refresh_findings(catalog, store, calendar, &EvaluateOptions::new(as_of)).await?;
-    let data = build(store, catalog, calendar, &settings.district, week, as_of).await?;
+    let evaluation =
+        refresh_findings(catalog, store, calendar, &EvaluateOptions::new(as_of)).await?;
+    let data = build(
+        store,
+        catalog,
+        calendar,
+        &settings.district,
+        week,
+        as_of,
+        &evaluation.published_this_year,
+    )
+    .await?;
     let attachment = format!("政务公开周报-{}.csv", week.monday);
     let mut messages = Vec::new();
     let mut add = |scope: &Scope, label: String, to: &[String]| {

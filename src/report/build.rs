@@ -57,7 +57,8 @@ fn column_name(names: &BTreeMap<&str, &str>, id: &str) -> String {
     names.get(id).map_or(id, |n| *n).to_string()
 }
 
-/// Builds the report of `week` from what is stored, as of the evaluation date `as_of`.
+/// Builds the report of `week` from what is stored, as of the evaluation date `as_of`, with
+/// the categories published this year as that evaluation saw them (`this_year`).
 pub async fn build(
     store: &Store,
     catalog: &Catalog,
@@ -65,6 +66,7 @@ pub async fn build(
     district: &District,
     week: Week,
     as_of: NaiveDate,
+    this_year: &Published,
 ) -> Result<ReportData, StoreError> {
     let facts = store.column_facts(1).await?;
     let all = store.findings(&FindingFilter::all(), as_of).await?;
@@ -74,7 +76,6 @@ pub async fn build(
         .as_ref()
         .map_or(week.monday.pred_opt().unwrap_or(week.monday), |p| p.as_of);
     let published = store.items_published(week.monday, week.sunday).await?;
-    let this_year = Published::this_year(store, as_of).await?;
 
     let names: BTreeMap<&str, &str> = facts
         .columns
@@ -158,7 +159,7 @@ pub async fn build(
 
     // Per department: its scorecard, the freshness of every watched column, its open findings.
     let newest = store.newest_published(as_of).await?;
-    let cards = scorecard::scorecards(&facts, &all, catalog, &this_year);
+    let cards = scorecard::scorecards(&facts, &all, catalog, this_year);
     let mut departments = Vec::new();
     for card in cards {
         let columns: Vec<ColumnFreshness> = facts

@@ -7,17 +7,36 @@ use chrono::{Datelike, NaiveDate};
 use super::model::Scorecard;
 use crate::catalog::Catalog;
 use crate::store::{Store, StoreError};
-use crate::types::{Audience, Facts, FindingKind, FindingStatus, StoredFinding};
+use crate::types::{Audience, Facts, FindingKind, FindingStatus, ItemFacts, StoredFinding};
+
+fn year_start(today: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today)
+}
 
 /// The (department, category) pairs with an item published in a period.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Published(BTreeSet<(String, String)>);
 
 impl Published {
-    /// What was published from 1 January to `today`.
+    /// What was published from 1 January to `today`, read from the store.
     pub async fn this_year(store: &Store, today: NaiveDate) -> Result<Published, StoreError> {
-        let start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+        let start = year_start(today);
         Ok(Published(store.categories_published(start, today).await?))
+    }
+
+    /// Adds what `items` published from 1 January to `today`: the evaluation sees every
+    /// item, so the report takes the year's categories from it rather than reading them
+    /// again ([`Published::this_year`] gives the same from the store).
+    pub fn add_this_year(&mut self, items: &[ItemFacts], today: NaiveDate) {
+        let start = year_start(today);
+        for item in items {
+            if item.published.is_some_and(|d| start <= d && d <= today) {
+                for category in &item.categories {
+                    self.0
+                        .insert((item.department.to_string(), category.to_string()));
+                }
+            }
+        }
     }
 
     pub fn contains(&self, department: &str, category: &str) -> bool {

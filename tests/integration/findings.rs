@@ -50,6 +50,16 @@ async fn the_demo_district_has_exactly_its_designed_findings() {
     assert_eq!(got, expected);
     assert_eq!(first.opened, expected.len());
 
+    // The year's categories as the evaluation saw them, a department at a time, are what
+    // the store holds: the weekly report takes them from the evaluation.
+    let read = gkwatch::report::Published::this_year(&demo.store, today())
+        .await
+        .expect("categories published this year");
+    let seen = demo.evaluate().await.published_this_year;
+    assert_eq!(seen, read);
+    assert!(seen.contains("区司法局", "normative_docs"), "{seen:?}");
+    assert!(!seen.contains("区司法局", "training"), "{seen:?}");
+
     // Re-evaluating the same facts changes nothing.
     let (again, sync) = evaluate(&demo).await;
     assert_eq!(again, expected);

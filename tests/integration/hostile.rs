@@ -144,7 +144,7 @@ async fn hostile_titles_are_stored_as_text_and_shown_escaped() {
     );
 
     // The HTML report shows them escaped; the CSV defuses formulas.
-    bed.evaluate().await;
+    let evaluation = bed.evaluate().await;
     let today = crate::support::today();
     let catalog = gkwatch::config::load_catalog(None).expect("catalog");
     let district = gkwatch::config::District::new("洮北区");
@@ -156,6 +156,7 @@ async fn hostile_titles_are_stored_as_text_and_shown_escaped() {
         &district,
         Week::containing(today),
         today,
+        &evaluation.published_this_year,
     )
     .await
     .expect("build");

@@ -184,11 +184,19 @@ impl Parts {
         parts
     }
 
-    /// The department's part, with its items.
+    /// The department's part, with its items (and so its columns' item counts).
     fn take(&mut self, department: &str, items: Vec<ItemFacts>) -> Facts {
+        let mut columns = self.columns.remove(department).unwrap_or_default();
+        let mut counts: HashMap<&str, u64> = HashMap::new();
+        for item in &items {
+            *counts.entry(&item.column_id).or_default() += 1;
+        }
+        for col in &mut columns {
+            col.item_count = counts.get(col.id.as_str()).copied().unwrap_or(0);
+        }
         Facts {
             departments: self.departments.remove(department).into_iter().collect(),
-            columns: self.columns.remove(department).unwrap_or_default(),
+            columns,
             items,
             privacy: self.privacy.remove(department).unwrap_or_default(),
             broken_attachments: self.broken.remove(department).unwrap_or_default(),
@@ -316,11 +324,9 @@ async fn column_facts_in(conn: &mut SqliteConnection, recent: usize) -> Result<F
         String,
         i64,
         bool,
-        i64,
     );
     let rows: Vec<ColumnRow> = sqlx::query_as(
-            "SELECT c.id, c.department, c.name, c.kind, c.url, c.categories, c.max_age_days, c.enabled != 0,
-                    (SELECT COUNT(*) FROM items i WHERE i.column_id = c.id)
+            "SELECT c.id, c.department, c.name, c.kind, c.url, c.categories, c.max_age_days, c.enabled != 0
              FROM columns c WHERE c.in_config = 1 ORDER BY c.id",
         )
         .fetch_all(&mut *conn)
@@ -373,7 +379,7 @@ async fn column_facts_in(conn: &mut SqliteConnection, recent: usize) -> Result<F
     let columns = rows
         .into_iter()
         .map(
-            |(id, department, name, kind, url, categories, max_age, enabled, count)| ColumnFacts {
+            |(id, department, name, kind, url, categories, max_age, enabled)| ColumnFacts {
                 crawls: crawls.remove(&id).unwrap_or_default(),
                 id,
                 department,
@@ -383,7 +389,7 @@ async fn column_facts_in(conn: &mut SqliteConnection, recent: usize) -> Result<F
                 categories: serde_json::from_str(&categories).unwrap_or_default(),
                 max_age_days: u32::try_from(max_age).unwrap_or(14),
                 enabled,
-                item_count: u64::try_from(count).unwrap_or(0),
+                item_count: 0,
             },
         )
         .collect();

@@ -82,6 +82,8 @@ pub struct ColumnFacts {
     pub enabled: bool,
     /// The latest crawls of the column, newest first.
     pub crawls: Vec<CrawlFact>,
+    /// The column's stored items: counted where its items are read (`Store::facts_by_department`),
+    /// 0 where only the columns are (`Store::column_facts`).
     pub item_count: u64,
 }
 

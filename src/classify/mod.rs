@@ -511,4 +511,59 @@ mod tests {
         };
         assert!(classify("通知", Some(prior), &c).categories.is_empty());
     }
+
+    /// The department's name lends its field's category to an ambiguous title only, and says so.
+    #[test]
+    fn a_department_lends_its_field_to_ambiguous_titles() {
+        let c = Catalog {
+            categories: vec![
+                cat("environment", &["污染"], &["名单"]),
+                cat("agri_subsidy", &["农机购置"], &[]),
+            ],
+            tasks: vec![],
+        };
+        let env = ColumnPrior {
+            department: Some("区生态环境局"),
+            ..ColumnPrior::default()
+        };
+        let got = classify(
+            "关于开展2022年“双随机、一公开”执法监管工作的通知",
+            Some(env),
+            &c,
+        );
+        assert_eq!(got.categories, ["environment"]);
+        assert_eq!(got.matched[0].pattern, "department:区生态环境局");
+        // No ambiguous word: nothing lent; an exclude still wins.
+        assert!(
+            classify("区长调研春耕生产", Some(env), &c)
+                .categories
+                .is_empty()
+        );
+        assert!(
+            classify("执法标兵名单", Some(env), &c)
+                .categories
+                .is_empty()
+        );
+        // Another department's field is not lent; a column's name lends like a department's.
+        let health = ColumnPrior {
+            department: Some("区卫生健康局"),
+            ..ColumnPrior::default()
+        };
+        assert!(
+            classify("行政执法公示", Some(health), &c)
+                .categories
+                .is_empty()
+        );
+        let col = ColumnPrior {
+            name: Some("农业农村 补贴公示"),
+            ..ColumnPrior::default()
+        };
+        let got = classify("2024年种植大户补助发放表", Some(col), &c);
+        assert_eq!(got.matched[0].pattern, "column_name:农业农村 补贴公示");
+        // The compiled classifier gives the same.
+        let compiled = Classifier::new(&c);
+        for (t, p) in [("行政执法公示", env), ("2024年种植大户补助发放表", col)] {
+            assert_eq!(compiled.classify(t, Some(p)), classify(t, Some(p), &c));
+        }
+    }
 }

@@ -197,7 +197,12 @@ fn classification(c: &mut Criterion) {
     group.bench_function("classify_x500", |b| {
         b.iter(|| {
             for (title, categories, id) in &titles {
-                let prior = ColumnPrior { id, categories };
+                let prior = ColumnPrior {
+                    id,
+                    categories,
+                    department: Some("区生态环境局"),
+                    name: None,
+                };
                 black_box(classify(black_box(title), Some(prior), &catalog));
             }
         })
@@ -207,7 +212,12 @@ fn classification(c: &mut Criterion) {
     group.bench_function("classifier_x500", |b| {
         b.iter(|| {
             for (title, categories, id) in &titles {
-                let prior = ColumnPrior { id, categories };
+                let prior = ColumnPrior {
+                    id,
+                    categories,
+                    department: Some("区生态环境局"),
+                    name: None,
+                };
                 black_box(classifier.classify(black_box(title), Some(prior)));
             }
         })

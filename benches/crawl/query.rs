@@ -79,6 +79,8 @@ async fn build_database(args: &Args, catalog: &Catalog, dir: &Path) -> anyhow::R
         let prior = ColumnPrior {
             id: &cfg.id,
             categories: &cfg.categories,
+            department: Some(&cfg.department),
+            name: Some(&cfg.name),
         };
         let take = per_column.min(args.query_items.saturating_sub(n_items));
         let items: Vec<ItemRecord> = col
@@ -134,7 +136,7 @@ async fn build_database(args: &Args, catalog: &Catalog, dir: &Path) -> anyhow::R
         catalog,
         stored_columns
             .iter()
-            .map(|c| (c.id.as_str(), c.categories.as_slice())),
+            .map(gkwatch::store::ColumnCategories::prior),
     );
     store.set_meta("classification", &fp).await?;
     store.close().await;

@@ -200,26 +200,37 @@ pub(super) async fn tasks(g: &Ctx, a: &TasksArgs) -> anyhow::Result<Exit> {
 
 pub(super) async fn classify_titles(g: &Ctx, a: &ClassifyArgs) -> anyhow::Result<Exit> {
     let catalog = g.load_catalog()?;
-    let declared: Vec<String> = match &a.column {
+    // The column's declared categories, department and name: its context.
+    let column: Option<(Vec<String>, String, String)> = match &a.column {
         Some(id) => {
             let cfg = g.load_config(&config::LoadOptions {
                 include_demo: true,
                 ..Default::default()
             })?;
-            cfg.targets
+            let col = cfg
+                .targets
                 .columns
                 .iter()
                 .find(|c| &c.id == id)
-                .with_context(|| format!("no column {id:?} in {}", g.targets.display()))?
-                .categories
-                .clone()
+                .with_context(|| format!("no column {id:?} in {}", g.targets.display()))?;
+            Some((
+                col.categories.clone(),
+                col.department.clone(),
+                col.name.clone(),
+            ))
         }
-        None => Vec::new(),
+        None => None,
     };
-    let prior = a.column.as_deref().map(|id| ColumnPrior {
-        id,
-        categories: &declared,
-    });
+    let prior =
+        a.column
+            .as_deref()
+            .zip(column.as_ref())
+            .map(|(id, (declared, department, name))| ColumnPrior {
+                id,
+                categories: declared,
+                department: Some(department),
+                name: Some(name),
+            });
     let titles = args_or_stdin(&a.titles)?;
     for title in titles.iter().filter(|t| !t.trim().is_empty()) {
         let c = classify(title, prior, &catalog);

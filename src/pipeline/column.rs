@@ -457,6 +457,8 @@ impl ListColumn<'_> {
         let prior = ColumnPrior {
             id: &self.col.id,
             categories: &self.col.categories,
+            department: Some(&self.col.department),
+            name: Some(&self.col.name),
         };
         for r in &mut records {
             r.categories = self.run.classifier.classify(&r.title, Some(prior)).matched;

@@ -9,7 +9,7 @@ use crate::catalog::Catalog;
 use crate::classify::{Classifier, ColumnPrior, fingerprint};
 use crate::evaluate::{EvaluateOptions, Evaluator};
 use crate::report::Published;
-use crate::store::{FindingFilter, FindingsSync, Store};
+use crate::store::{ColumnCategories, FindingFilter, FindingsSync, Store};
 use crate::types::{Facts, Finding, Match};
 
 use super::PipelineError;
@@ -124,28 +124,18 @@ async fn reclassification(
     store: &Store,
 ) -> Result<Option<(String, Vec<(i64, Vec<Match>)>)>, PipelineError> {
     let columns = store.column_categories().await?;
-    let fp = fingerprint(
-        catalog,
-        columns
-            .iter()
-            .map(|c| (c.id.as_str(), c.categories.as_slice())),
-    );
+    let fp = fingerprint(catalog, columns.iter().map(ColumnCategories::prior));
     if store.meta("classification").await?.as_deref() == Some(fp.as_str()) {
         return Ok(None);
     }
-    let priors: HashMap<&str, &[String]> = columns
-        .iter()
-        .map(|c| (c.id.as_str(), c.categories.as_slice()))
-        .collect();
+    let priors: HashMap<&str, ColumnPrior<'_>> =
+        columns.iter().map(|c| (c.id.as_str(), c.prior())).collect();
     let classifier = Classifier::new(catalog);
     let items = store.items_to_classify().await?;
     let updates: Vec<(i64, Vec<Match>)> = items
         .iter()
         .map(|i| {
-            let prior = priors.get(i.column_id.as_str()).map(|cats| ColumnPrior {
-                id: &i.column_id,
-                categories: cats,
-            });
+            let prior = priors.get(i.column_id.as_str()).copied();
             (i.id, classifier.classify(&i.title, prior).matched)
         })
         .collect();

@@ -17,6 +17,20 @@ pub struct ItemToClassify {
 pub struct ColumnCategories {
     pub id: String,
     pub categories: Vec<String>,
+    pub department: String,
+    pub name: String,
+}
+
+impl ColumnCategories {
+    /// The column as a classification prior: its declared categories, name and department.
+    pub fn prior(&self) -> crate::classify::ColumnPrior<'_> {
+        crate::classify::ColumnPrior {
+            id: &self.id,
+            categories: &self.categories,
+            department: Some(&self.department),
+            name: Some(&self.name),
+        }
+    }
 }
 
 impl Store {
@@ -38,15 +52,17 @@ impl Store {
 
     /// Every column's declared categories.
     pub async fn column_categories(&self) -> Result<Vec<ColumnCategories>, StoreError> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, categories FROM columns ORDER BY id")
+        let rows: Vec<(String, String, String, String)> =
+            sqlx::query_as("SELECT id, categories, department, name FROM columns ORDER BY id")
                 .fetch_all(&self.pool)
                 .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, cats)| ColumnCategories {
+            .map(|(id, cats, department, name)| ColumnCategories {
                 id,
                 categories: serde_json::from_str(&cats).unwrap_or_default(),
+                department,
+                name,
             })
             .collect())
     }

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use gkwatch::classify::classify;
+use gkwatch::classify::{ColumnPrior, classify};
 use gkwatch::config::{self, CATEGORY_IDS};
 
 use crate::support::repo;
@@ -116,6 +116,28 @@ fn in_evaluation_part(title: &str) -> bool {
         == 0
 }
 
+/// The department a title names as its issuer (`福建省生态环境厅关于…`), the only department
+/// the labelled sets tell: they record no column or department beside the title.
+pub(crate) fn issuer(title: &str) -> Option<&str> {
+    let head = title
+        .split("关于")
+        .next()
+        .filter(|h| h.len() < title.len())?;
+    let head = head.trim_start_matches(['《', '“']);
+    ["厅", "局", "委员会", "办公室"]
+        .iter()
+        .any(|end| head.ends_with(end))
+        .then_some(head)
+}
+
+/// The title's context as the labelled sets give it: its issuer as the department.
+pub(crate) fn context(title: &str) -> Option<ColumnPrior<'_>> {
+    issuer(title).map(|d| ColumnPrior {
+        department: Some(d),
+        ..ColumnPrior::default()
+    })
+}
+
 #[test]
 fn classifier_precision_and_recall_on_real_titles() {
     let c = catalog();
@@ -123,7 +145,7 @@ fn classifier_precision_and_recall_on_real_titles() {
     let (mut training, mut evaluation, mut unseen) =
         (Scores::default(), Scores::default(), Scores::default());
     for (title, truth, second) in &titles {
-        let got = classify(title, None, &c);
+        let got = classify(title, context(title), &c);
         let got: BTreeSet<&str> = got.categories.iter().map(String::as_str).collect();
         let truth: BTreeSet<&str> = truth.iter().map(String::as_str).collect();
         if !in_evaluation_part(title) {
@@ -148,17 +170,18 @@ fn classifier_precision_and_recall_on_real_titles() {
         "  of which from classify_titles_more.tsv ({} titles, never read while writing patterns):",
         unseen.titles
     ));
+    // Issue 16's goal (0.95 / 0.90 micro) is reached on the evaluation part; the floors are
+    // what was reached minus a small margin (tests/data/README.md gives the numbers).
     assert!(
-        up >= 0.80 && ur >= 0.65,
+        up >= 0.95 && ur >= 0.89,
         "unseen: precision {up:.3}, recall {ur:.3}"
     );
-    // Today's floors, so a regression fails; issue 16's goal is 0.95 / 0.90 on both.
     assert!(
-        tp >= 0.90 && tr >= 0.80,
+        tp >= 0.93 && tr >= 0.91,
         "training: precision {tp:.3}, recall {tr:.3}"
     );
     assert!(
-        ep >= 0.85 && er >= 0.75,
+        ep >= 0.96 && er >= 0.93,
         "evaluation: precision {ep:.3}, recall {er:.3}"
     );
 }

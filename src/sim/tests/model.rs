@@ -212,6 +212,7 @@ fn generated_policies_mostly_have_their_interpretation() {
         let prior = ColumnPrior {
             id: &col.id,
             categories: &col.categories,
+            ..ColumnPrior::default()
         };
         for it in &col.items {
             let categories: Vec<Arc<str>> = classifier

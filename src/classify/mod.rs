@@ -1,7 +1,10 @@
 //! Classification: which disclosure categories an item belongs to, and why.
 //!
-//! Pure: a title, the categories its column declares and the catalog in; categories with the
-//! pattern (or the column) that put each one there out, so every decision can be explained.
+//! Pure: a title, its context (the column's id, declared categories and name, the department's
+//! name) and the catalog in; categories with the pattern (or the column, or the department) that
+//! put each one there out, so every decision can be explained.
+
+mod context;
 
 use std::collections::HashMap;
 
@@ -22,12 +25,22 @@ pub struct Classification {
 
 impl Classification {
     /// Records `category` for the include pattern that matched, or else for the column when
-    /// it is dedicated to that category (`dedicated`: the column's id and its one category).
-    fn add(&mut self, category: &str, include: Option<&str>, dedicated: Option<(&str, &str)>) {
+    /// it is dedicated to that category (`dedicated`: the column's id and its one category), or
+    /// else for the context that lends it (`lent`: category and explaining pattern).
+    fn add(
+        &mut self,
+        category: &str,
+        include: Option<&str>,
+        dedicated: Option<(&str, &str)>,
+        lent: &[(&str, String)],
+    ) {
         let pattern = match (include, dedicated) {
             (Some(p), _) => p.to_string(),
             (None, Some((col, id))) if id == category => format!("column:{col}"),
-            _ => return,
+            _ => match lent.iter().find(|(c, _)| *c == category) {
+                Some((_, why)) => why.clone(),
+                None => return,
+            },
         };
         self.categories.push(category.to_string());
         self.matched.push(Match {
@@ -38,11 +51,18 @@ impl Classification {
 }
 
 /// The column an item was found in, as a prior: a column dedicated to one category (a
-/// 财政预决算 column) lends it to every item that no exclude pattern rules out.
-#[derive(Debug, Clone, Copy)]
+/// 财政预决算 column) lends it to every item that no exclude pattern rules out. The
+/// department's name and the column's name, where known, lend the category of their field to
+/// titles whose wording is ambiguous (a 生态环境局 item about 执法 is environmental; see
+/// `context`), explained as `department:NAME` or `column_name:NAME`.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ColumnPrior<'a> {
     pub id: &'a str,
     pub categories: &'a [String],
+    /// The department's name (`None`: not known).
+    pub department: Option<&'a str>,
+    /// The column's name (`None`: not known).
+    pub name: Option<&'a str>,
 }
 
 impl<'a> ColumnPrior<'a> {
@@ -53,13 +73,28 @@ impl<'a> ColumnPrior<'a> {
             _ => None,
         }
     }
+
+    /// The categories the department's and the column's names lend to `title`, with why.
+    fn lent(self, title: &str) -> Vec<(&'static str, String)> {
+        let mut out: Vec<(&'static str, String)> = Vec::new();
+        let sources = [("department", self.department), ("column_name", self.name)];
+        for (kind, name) in sources {
+            for (cat, why) in context::lent(title, kind, name.unwrap_or_default()) {
+                if !out.iter().any(|(c, _)| *c == cat) {
+                    out.push((cat, why));
+                }
+            }
+        }
+        out
+    }
 }
 
-/// A fingerprint of everything classification depends on: the catalog's patterns and the
-/// columns' declared categories. Stored items are reclassified when it changes.
+/// A fingerprint of everything classification depends on: the catalog's patterns, the context
+/// table and the columns' declared categories, names and departments. Stored items are
+/// reclassified when it changes.
 pub fn fingerprint<'a>(
     catalog: &Catalog,
-    columns: impl IntoIterator<Item = (&'a str, &'a [String])>,
+    columns: impl IntoIterator<Item = ColumnPrior<'a>>,
 ) -> String {
     let mut text = String::new();
     for cat in &catalog.categories {
@@ -74,12 +109,21 @@ pub fn fingerprint<'a>(
         }
         text.push('\n');
     }
-    let mut cols: Vec<_> = columns.into_iter().collect();
+    text.push_str(&context::describe());
+    text.push('\n');
+    let mut cols: Vec<_> = columns
+        .into_iter()
+        .map(|c| (c.id, c.categories, c.department, c.name))
+        .collect();
     cols.sort();
-    for (id, cats) in cols {
+    for (id, cats, department, name) in cols {
         text.push_str(id);
         text.push('=');
         text.push_str(&cats.join(","));
+        text.push('\u{3}');
+        text.push_str(department.unwrap_or_default());
+        text.push('\u{3}');
+        text.push_str(name.unwrap_or_default());
         text.push('\n');
     }
     format!("{:016x}", crate::util::fnv1a(text.as_bytes()))
@@ -215,6 +259,12 @@ impl Classifier {
         if let Some(c) = dedicated.and_then(|(_, id)| self.by_id.get(id)) {
             candidates.set(*c);
         }
+        let lent = column.map(|c| c.lent(title)).unwrap_or_default();
+        for (cat, _) in &lent {
+            if let Some(c) = self.by_id.get(*cat) {
+                candidates.set(*c);
+            }
+        }
         let hit = |p: &Pattern| match *p {
             Pattern::Literal(i) => literal_hits.get(i),
             Pattern::Regex(i) => regex_hits.matched(i),
@@ -225,7 +275,12 @@ impl Classifier {
                 continue;
             }
             let include = cat.include.iter().find(|(p, _)| hit(p));
-            out.add(&cat.id, include.map(|(_, text)| text.as_str()), dedicated);
+            out.add(
+                &cat.id,
+                include.map(|(_, text)| text.as_str()),
+                dedicated,
+                &lent,
+            );
         }
         out
     }
@@ -315,13 +370,14 @@ fn is_literal(pattern: &str) -> bool {
 /// classify many titles against one catalog (a crawl, a reclassification).
 pub fn classify(title: &str, column: Option<ColumnPrior<'_>>, catalog: &Catalog) -> Classification {
     let dedicated = column.and_then(ColumnPrior::dedicated);
+    let lent = column.map(|c| c.lent(title)).unwrap_or_default();
     let mut out = Classification::default();
     for cat in &catalog.categories {
         if cat.exclude.iter().any(|re| re.is_match(title)) {
             continue;
         }
         let include = cat.include.iter().find(|re| re.is_match(title));
-        out.add(&cat.id, include.map(Regex::as_str), dedicated);
+        out.add(&cat.id, include.map(Regex::as_str), dedicated, &lent);
     }
     out
 }
@@ -408,6 +464,12 @@ mod tests {
                 Some(ColumnPrior {
                     id: "col",
                     categories: &cats,
+                    ..ColumnPrior::default()
+                }),
+                Some(ColumnPrior {
+                    department: Some("区生态环境局"),
+                    name: Some("农业农村"),
+                    ..ColumnPrior::default()
                 }),
             ] {
                 let want = classify(title, prior, &catalog);
@@ -429,6 +491,7 @@ mod tests {
         let prior = ColumnPrior {
             id: "czj-yjs",
             categories: &declared,
+            ..ColumnPrior::default()
         };
         let got = classify("洮北区2023年“三公”经费说明", Some(prior), &c);
         assert_eq!(got.categories, ["budget_final"]);
@@ -444,7 +507,63 @@ mod tests {
         let prior = ColumnPrior {
             id: "x",
             categories: &many,
+            ..ColumnPrior::default()
         };
         assert!(classify("通知", Some(prior), &c).categories.is_empty());
+    }
+
+    /// The department's name lends its field's category to an ambiguous title only, and says so.
+    #[test]
+    fn a_department_lends_its_field_to_ambiguous_titles() {
+        let c = Catalog {
+            categories: vec![
+                cat("environment", &["污染"], &["名单"]),
+                cat("agri_subsidy", &["农机购置"], &[]),
+            ],
+            tasks: vec![],
+        };
+        let env = ColumnPrior {
+            department: Some("区生态环境局"),
+            ..ColumnPrior::default()
+        };
+        let got = classify(
+            "关于开展2022年“双随机、一公开”执法监管工作的通知",
+            Some(env),
+            &c,
+        );
+        assert_eq!(got.categories, ["environment"]);
+        assert_eq!(got.matched[0].pattern, "department:区生态环境局");
+        // No ambiguous word: nothing lent; an exclude still wins.
+        assert!(
+            classify("区长调研春耕生产", Some(env), &c)
+                .categories
+                .is_empty()
+        );
+        assert!(
+            classify("执法标兵名单", Some(env), &c)
+                .categories
+                .is_empty()
+        );
+        // Another department's field is not lent; a column's name lends like a department's.
+        let health = ColumnPrior {
+            department: Some("区卫生健康局"),
+            ..ColumnPrior::default()
+        };
+        assert!(
+            classify("行政执法公示", Some(health), &c)
+                .categories
+                .is_empty()
+        );
+        let col = ColumnPrior {
+            name: Some("农业农村 补贴公示"),
+            ..ColumnPrior::default()
+        };
+        let got = classify("2024年种植大户补助发放表", Some(col), &c);
+        assert_eq!(got.matched[0].pattern, "column_name:农业农村 补贴公示");
+        // The compiled classifier gives the same.
+        let compiled = Classifier::new(&c);
+        for (t, p) in [("行政执法公示", env), ("2024年种植大户补助发放表", col)] {
+            assert_eq!(compiled.classify(t, Some(p)), classify(t, Some(p), &c));
+        }
     }
 }

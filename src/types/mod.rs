@@ -11,12 +11,15 @@
 //! - [`identity`]: the normalised URL an item is known by (extract → store), and a page by
 //!   (discover → config, for onboarding);
 //! - [`finding`]: findings, typed from evaluation through the store to the report and the CLI.
+//! - [`inspection`]: the 19号 verdict, each site's 单项否决 items against their lines
+//!   (evaluate → report, CLI).
 
 pub mod crawl;
 pub mod date;
 pub mod facts;
 pub mod finding;
 pub mod identity;
+pub mod inspection;
 pub mod page;
 pub mod profile;
 
@@ -33,5 +36,8 @@ pub use finding::{
     Audience, Evidence, Finding, FindingKind, FindingStatus, Severity, StoredFinding, Waiver,
 };
 pub use identity::{identity_url, identity_url_str, page_key};
+pub use inspection::{
+    InspectionItem, ItemEvidence, ItemKind, Level, Measure, SiteVerdict, Verdict,
+};
 pub use page::{PageRequest, Validators, strip_userinfo, without_credentials};
 pub use profile::{DateFallback, JsonFields, ListSource, PaginationRule, Profile};
